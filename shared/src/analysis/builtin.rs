@@ -1,0 +1,106 @@
+//! The deterministic analyser: no network, the same answer every time. It reads the
+//! participant's sentences for the phrases in [`super::patterns`], keeps each matching sentence
+//! verbatim as evidence, and writes the summary and email with [`super::compose`].
+
+use std::collections::HashSet;
+
+use super::compose::{self, Findings};
+use super::patterns::{SignalKind, classify, fold, sentences};
+use super::{Analyser, Analysis, ParticipantContext};
+use crate::domain::{AnalyserInfo, AnalyserKind, EngagementLevel, Evidence, Finding};
+use crate::transcript::format_timestamp;
+
+#[derive(Debug, Clone, Copy, Default)]
+pub struct BuiltinAnalyser;
+
+#[derive(Default)]
+pub(crate) struct Signals {
+    pub wins: Vec<Finding>,
+    pub challenges: Vec<Finding>,
+    pub actions: Vec<Finding>,
+    pub urgency: Vec<Finding>,
+}
+
+pub(crate) fn detect(ctx: &ParticipantContext) -> Signals {
+    let mut out = Signals::default();
+    let mut seen = HashSet::new();
+    for line in &ctx.utterances {
+        for range in sentences(&line.text) {
+            let sentence = &line.text[range];
+            for kind in classify(sentence) {
+                // The same sentence said twice is one finding, with its first evidence.
+                if !seen.insert((kind, fold(sentence))) {
+                    continue;
+                }
+                let finding = Finding {
+                    text: sentence.trim_end_matches(['.', '!']).to_string(),
+                    evidence: Evidence {
+                        quote: sentence.to_string(),
+                        timestamp: format_timestamp(line.start_ms),
+                        start_ms: line.start_ms,
+                    },
+                };
+                match kind {
+                    SignalKind::Urgency => out.urgency.push(finding),
+                    SignalKind::Action => out.actions.push(finding),
+                    SignalKind::Challenge => out.challenges.push(finding),
+                    SignalKind::Win => out.wins.push(finding),
+                }
+            }
+        }
+    }
+    out
+}
+
+pub(crate) fn recommendations(ctx: &ParticipantContext, s: &Signals) -> Vec<String> {
+    let first = compose::first_name(&ctx.participant_name);
+    let mut recs = Vec::new();
+    if let Some(u) = s.urgency.first() {
+        recs.push(format!("Reach out to {first} within 24 hours about: \"{}\"", u.evidence.quote));
+    }
+    match ctx.engagement {
+        EngagementLevel::Silent => {
+            recs.push(format!("Check in with {first} privately; they did not speak this session."))
+        }
+        EngagementLevel::Low => recs.push(format!("Invite {first} to share early next session with a direct question.")),
+        _ => {}
+    }
+    if let Some(c) = s.challenges.first() {
+        recs.push(format!("Offer {first} a resource or a short 1:1 on: {}", c.text));
+    }
+    for a in &s.actions {
+        recs.push(format!("Follow up on {first}'s commitment: {}", a.text));
+    }
+    if let Some(w) = s.wins.first() {
+        recs.push(format!("Celebrate {first}'s win with the group: {}", w.text));
+    }
+    let avoid = &ctx.coach.communication_style.avoid_phrases;
+    recs.into_iter().map(|r| compose::strip_avoid_phrases(&r, avoid)).collect()
+}
+
+impl BuiltinAnalyser {
+    pub fn analyse_now(&self, ctx: &ParticipantContext) -> Analysis {
+        let s = detect(ctx);
+        let coach_recommendations = recommendations(ctx, &s);
+        let f = Findings { wins: &s.wins, challenges: &s.challenges, actions: &s.actions, urgency: &s.urgency };
+        let generated_summary = compose::summary(ctx, &f);
+        let (generated_email_subject, generated_email) = compose::email(ctx, &f);
+        Analysis {
+            wins: s.wins,
+            challenges: s.challenges,
+            action_items: s.actions,
+            coach_recommendations,
+            urgency_indicators: s.urgency,
+            generated_summary,
+            generated_email_subject,
+            generated_email,
+            analyser: AnalyserInfo { kind: AnalyserKind::Builtin, model: None, fallback_reason: None, dropped_quotes: 0 },
+        }
+    }
+}
+
+impl Analyser for BuiltinAnalyser {
+    async fn analyse(&self, ctx: &ParticipantContext) -> Analysis {
+        self.analyse_now(ctx)
+    }
+}

@@ -1,0 +1,240 @@
+//! Writes the participant's summary and follow-up email in the coach's voice: their greeting,
+//! tone, formality, key phrases and signature, and never one of their avoid-phrases.
+
+use std::sync::OnceLock;
+
+use minijinja::{Environment, context};
+
+use super::ParticipantContext;
+use crate::domain::{EngagementLevel, Finding, Formality, Tone};
+
+const EMAIL: &str = r#"{{ greeting }}
+
+{{ opening }}
+{% if silent %}
+I noticed we did not hear from you this time, and I would love to know what is on your mind. Would a short call this week help?
+{% endif %}{% if urgency %}
+You mentioned: "{{ urgency[0].evidence.quote }}" That matters, and I want to help right away. Can we find 15 minutes in the next day or two?
+{% endif %}{% if wins %}
+Congratulations on this: "{{ wins[0].evidence.quote }}" That is real progress.
+{% endif %}{% if challenges %}
+You shared: "{{ challenges[0].evidence.quote }}" You are not alone in this, and we will work on it together.
+{% endif %}{% if actions %}
+Your commitments from the session:
+{% for a in actions %}- {{ a.text }}
+{% endfor %}{% endif %}{% if key_phrase %}
+{{ key_phrase }}
+{% endif %}
+{{ closing }}
+
+{{ signature }}
+"#;
+
+const SUMMARY: &str = "{{ name }} spoke for {{ pct }}% of the session ({{ cues }} contribution{{ '' if cues == 1 else 's' }}, \
+{{ questions }} question{{ '' if questions == 1 else 's' }}); engagement {{ level }}.\
+{% if silent %} They did not speak in this session.{% endif %}\
+{% if wins %} Wins: {{ wins | join('; ') }}.{% endif %}\
+{% if challenges %} Challenges: {{ challenges | join('; ') }}.{% endif %}\
+{% if actions %} Committed to: {{ actions | join('; ') }}.{% endif %}\
+{% if urgency %} Needs attention: {{ urgency | join('; ') }}.{% endif %}";
+
+fn env() -> &'static Environment<'static> {
+    static ENV: OnceLock<Environment<'static>> = OnceLock::new();
+    ENV.get_or_init(|| {
+        let mut env = Environment::new();
+        env.add_template("email.txt", EMAIL).expect("email template parses");
+        env.add_template("summary.txt", SUMMARY).expect("summary template parses");
+        env
+    })
+}
+
+pub struct Findings<'a> {
+    pub wins: &'a [Finding],
+    pub challenges: &'a [Finding],
+    pub actions: &'a [Finding],
+    pub urgency: &'a [Finding],
+}
+
+/// The first name, skipping a title: "Dr. Amy Reyes" → "Amy".
+pub fn first_name(name: &str) -> &str {
+    let titles = ["dr", "dr.", "mr", "mr.", "mrs", "mrs.", "ms", "ms.", "prof", "prof."];
+    name.split_whitespace().find(|w| !titles.contains(&w.to_lowercase().as_str())).unwrap_or(name)
+}
+
+fn fill(template: &str, ctx: &ParticipantContext) -> String {
+    template
+        .replace("{firstName}", first_name(&ctx.participant_name))
+        .replace("{name}", &ctx.participant_name)
+        .replace("{coachName}", &ctx.coach.coach_name)
+        .replace("{coachFirstName}", first_name(&ctx.coach.coach_name))
+}
+
+fn texts(xs: &[Finding]) -> Vec<&str> {
+    xs.iter().map(trimmed).collect()
+}
+
+fn trimmed(f: &Finding) -> &str {
+    f.text.trim_end_matches(['.', '!', ' '])
+}
+
+pub fn summary(ctx: &ParticipantContext, f: &Findings<'_>) -> String {
+    let out = env()
+        .get_template("summary.txt")
+        .and_then(|t| {
+            t.render(context! {
+                name => first_name(&ctx.participant_name),
+                pct => ctx.stats.speaking_time_percentage,
+                cues => ctx.stats.cues,
+                questions => ctx.stats.questions,
+                level => format!("{:?}", ctx.engagement).to_lowercase(),
+                silent => ctx.engagement == EngagementLevel::Silent,
+                wins => texts(f.wins),
+                challenges => texts(f.challenges),
+                actions => texts(f.actions),
+                urgency => texts(f.urgency),
+            })
+        })
+        .expect("summary template renders");
+    strip_avoid_phrases(&out, &ctx.coach.communication_style.avoid_phrases)
+}
+
+/// (subject, body) of the follow-up email.
+pub fn email(ctx: &ParticipantContext, f: &Findings<'_>) -> (String, String) {
+    let style = &ctx.coach.communication_style;
+    let cohort = &ctx.session.cohort_name;
+    let date = ctx.session.workshop_date.get(..10).unwrap_or(&ctx.session.workshop_date);
+    let mut greeting = fill(&style.preferred_greeting, ctx);
+    if !greeting.ends_with([',', '!', '.', ':']) {
+        greeting.push(',');
+    }
+    let opening = match style.tone {
+        Tone::Warm => format!("Thank you for being part of {cohort} on {date}. It was a pleasure to have you in the room."),
+        Tone::Direct => format!("Here is a quick recap of {cohort} on {date} and what comes next for you."),
+        Tone::Encouraging => format!("It was great to have you at {cohort} on {date}. You are making real progress."),
+        Tone::Analytical => format!("Here is a short review of your part in {cohort} on {date}."),
+    };
+    let closing = match style.formality_level {
+        Formality::Casual => "Can't wait to hear how it goes!",
+        Formality::Professional => "I look forward to hearing how it goes.",
+        Formality::Formal => "I look forward to hearing about your progress.",
+    };
+    let key_phrase = style.key_phrases.first().map(|p| {
+        let p = p.trim().trim_end_matches(['.', '!']);
+        format!("{p} at our next session.")
+    });
+    let body = env()
+        .get_template("email.txt")
+        .and_then(|t| {
+            t.render(context! {
+                greeting, opening, closing, key_phrase,
+                signature => fill(&style.signature_style, ctx),
+                silent => ctx.engagement == EngagementLevel::Silent,
+                urgency => f.urgency, wins => f.wins, challenges => f.challenges, actions => f.actions,
+            })
+        })
+        .expect("email template renders");
+    let subject = if f.urgency.is_empty() {
+        format!("Your next steps after {cohort}")
+    } else {
+        format!("Checking in after {cohort}")
+    };
+    let avoid = &style.avoid_phrases;
+    (strip_avoid_phrases(&subject, avoid), strip_avoid_phrases(body.trim_end(), avoid) + "\n")
+}
+
+/// Removes every avoid-phrase (whole words, any case) and the double spaces it leaves.
+pub fn strip_avoid_phrases(text: &str, avoid: &[String]) -> String {
+    let mut out = text.to_string();
+    for phrase in avoid.iter().map(|p| p.trim()).filter(|p| !p.is_empty()) {
+        let needle = phrase.to_lowercase();
+        loop {
+            let lower = out.to_lowercase();
+            // Lowercasing can change byte lengths outside ASCII; only cut where offsets agree.
+            if lower.len() != out.len() {
+                out = deunicode_safe_remove(&out, phrase);
+                break;
+            }
+            let Some(at) = find_word(&lower, &needle) else { break };
+            let mut end = at + needle.len();
+            if out[end..].starts_with(',') {
+                end += 1;
+            }
+            let capital = out[at..].chars().next().is_some_and(char::is_uppercase);
+            out.replace_range(at..end, "");
+            // "Simply the best." → "The best.": keep the sentence capitalised.
+            if capital {
+                let rest = &out[at..];
+                if let Some((i, c)) = rest.char_indices().find(|(_, c)| !c.is_whitespace()) {
+                    if c.is_lowercase() {
+                        let upper: String = c.to_uppercase().collect();
+                        out.replace_range(at + i..at + i + c.len_utf8(), &upper);
+                    }
+                }
+            }
+        }
+    }
+    tidy(&out)
+}
+
+fn find_word(hay: &str, needle: &str) -> Option<usize> {
+    let mut from = 0;
+    while let Some(pos) = hay[from..].find(needle) {
+        let at = from + pos;
+        let before = hay[..at].chars().next_back();
+        let after = hay[at + needle.len()..].chars().next();
+        if !before.is_some_and(char::is_alphanumeric) && !after.is_some_and(char::is_alphanumeric) {
+            return Some(at);
+        }
+        from = at + needle.len();
+    }
+    None
+}
+
+/// Word-by-word removal for text whose lowercase form has other byte offsets.
+fn deunicode_safe_remove(text: &str, phrase: &str) -> String {
+    let words: Vec<&str> = phrase.split_whitespace().collect();
+    let mut out: Vec<&str> = Vec::new();
+    for token in text.split(' ') {
+        out.push(token);
+        if out.len() >= words.len() {
+            let tail = &out[out.len() - words.len()..];
+            let hit = tail.iter().zip(&words).all(|(t, w)| {
+                t.trim_matches(|c: char| !c.is_alphanumeric()).eq_ignore_ascii_case(w)
+                    || t.trim_matches(|c: char| !c.is_alphanumeric()).to_lowercase() == w.to_lowercase()
+            });
+            if hit {
+                let n = out.len() - words.len();
+                out.truncate(n);
+            }
+        }
+    }
+    out.join(" ")
+}
+
+fn tidy(text: &str) -> String {
+    text.lines()
+        .map(|l| {
+            l.split(' ').filter(|w| !w.is_empty()).collect::<Vec<_>>().join(" ").replace(" ,", ",").replace(" .", ".")
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn avoid_phrases_are_removed_as_words() {
+        let avoid = vec!["Just".to_string(), "Simply".to_string(), "Obviously".to_string()];
+        let out = strip_avoid_phrases("Obviously, I just adjusted it. Simply the best. Justice stays.", &avoid);
+        assert_eq!(out, "I adjusted it. The best. Justice stays.");
+        assert_eq!(strip_avoid_phrases("Zoë just won", &avoid), "Zoë won");
+    }
+
+    #[test]
+    fn first_names() {
+        assert_eq!(first_name("Dr. Amy Reyes"), "Amy");
+        assert_eq!(first_name("Zoë Silva"), "Zoë");
+    }
+}

@@ -1,0 +1,253 @@
+//! Who spoke: speaker labels matched to the roster and the coach.
+//!
+//! Labels and names are compared after normalising both: accents folded (`Chloé` = `Chloe`),
+//! case and white space ignored, `(Company)` / `[Host]` parts and a trailing device name
+//! (`Sarah's iPhone`, `Tom - iPad`) removed, titles (`Dr.`, `Mrs`) dropped. A label then matches
+//! a roster entry when the names are equal, when the roster name is the start of the label
+//! (`Tom Iyer Coaching`), when it is a first name alone or a first name and last initial
+//! (`Sarah J.`) that only one entry has. Everything else is reported, not guessed.
+
+use serde::{Deserialize, Serialize};
+
+use crate::domain::{CoachProfile, Roster, RosterEntry};
+use crate::transcript::{SpeakerStats, TranscriptStats};
+
+const DEVICE_WORDS: &[&str] = &[
+    "iphone", "ipad", "android", "galaxy", "pixel", "macbook", "laptop", "phone", "desktop", "mobile", "pc", "imac",
+];
+const TITLES: &[&str] = &["dr", "mr", "mrs", "ms", "miss", "mx", "prof", "professor", "coach", "sir"];
+
+pub fn normalize_name(name: &str) -> String {
+    let ascii = deunicode::deunicode(name).to_lowercase();
+    let mut cleaned = String::with_capacity(ascii.len());
+    let mut depth = 0i32;
+    for c in ascii.chars() {
+        match c {
+            '(' | '[' | '{' => depth += 1,
+            ')' | ']' | '}' => depth = (depth - 1).max(0),
+            _ if depth > 0 => {}
+            c if c.is_ascii_alphanumeric() || c == '\'' => cleaned.push(c),
+            _ => cleaned.push(' '),
+        }
+    }
+    let mut tokens: Vec<&str> = cleaned.split_whitespace().collect();
+    if let Some(i) = tokens.iter().position(|t| DEVICE_WORDS.contains(&t.trim_end_matches('s'))) {
+        if i > 0 {
+            tokens.truncate(i);
+            if let Some(last) = tokens.last_mut() {
+                *last = last.strip_suffix("'s").unwrap_or(last);
+            }
+        }
+    }
+    while tokens.len() > 1 && TITLES.contains(&tokens[0]) {
+        tokens.remove(0);
+    }
+    tokens.iter().map(|t| t.replace('\'', "")).filter(|t| !t.is_empty()).collect::<Vec<_>>().join(" ")
+}
+
+/// A roster member and what they said.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Attendee {
+    pub entry: RosterEntry,
+    /// The transcript labels attributed to this person.
+    pub labels: Vec<String>,
+    pub stats: SpeakerStats,
+}
+
+impl Attendee {
+    pub fn is_silent(&self) -> bool {
+        self.stats.cues == 0
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UnknownSpeaker {
+    pub label: String,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Attendance {
+    /// One per roster entry, in roster order.
+    pub attendees: Vec<Attendee>,
+    pub coach_labels: Vec<String>,
+    pub coach_stats: SpeakerStats,
+    pub unknown_speakers: Vec<UnknownSpeaker>,
+}
+
+impl Attendance {
+    /// The roster member a transcript label belongs to, if any.
+    pub fn attendee_for_label(&self, label: &str) -> Option<&Attendee> {
+        self.attendees.iter().find(|a| a.labels.iter().any(|l| l == label))
+    }
+}
+
+enum Match {
+    Coach,
+    Entry(usize),
+    Unknown(String),
+}
+
+struct Matcher<'r> {
+    roster: &'r [RosterEntry],
+    keys: Vec<Vec<String>>,
+    coach: Vec<String>,
+}
+
+impl<'r> Matcher<'r> {
+    fn new(roster: &'r Roster, coach: &CoachProfile) -> Self {
+        let keys = roster.entries().iter().map(|e| tokens(&e.name)).collect();
+        Self { roster: roster.entries(), keys, coach: tokens(&coach.coach_name) }
+    }
+
+    fn unique(&self, pred: impl Fn(&[String]) -> bool) -> Result<Option<usize>, Vec<usize>> {
+        let hits: Vec<usize> = (0..self.keys.len()).filter(|&i| pred(&self.keys[i])).collect();
+        match hits.len() {
+            0 => Ok(None),
+            1 => Ok(Some(hits[0])),
+            _ => Err(hits),
+        }
+    }
+
+    fn classify(&self, label: &str) -> Match {
+        let t = tokens(label);
+        if t.is_empty() {
+            return Match::Unknown("the label has no name in it".into());
+        }
+        if t == self.coach {
+            return Match::Coach;
+        }
+        let ambiguous = |hits: Vec<usize>| {
+            let names: Vec<&str> = hits.iter().map(|&i| self.roster[i].name.as_str()).collect();
+            Match::Unknown(format!("could be any of: {}", names.join(", ")))
+        };
+        let rules: [&dyn Fn(&[String]) -> bool; 4] = [
+            &|k| k == t.as_slice(),
+            &|k| k.len() >= 2 && t.len() > k.len() && t.starts_with(k),
+            &|k| t.len() == 1 && k.first() == t.first(),
+            &|k| {
+                t.len() == 2
+                    && t[1].len() == 1
+                    && k.len() >= 2
+                    && k[0] == t[0]
+                    && k.last().is_some_and(|last| last.starts_with(t[1].as_str()))
+            },
+        ];
+        for (n, rule) in rules.iter().enumerate() {
+            match self.unique(rule) {
+                Ok(Some(i)) => {
+                    // A first name alone that is also the coach's is not enough to tell.
+                    if n >= 2 && self.coach.first() == t.first() {
+                        return Match::Unknown("the coach has the same first name".into());
+                    }
+                    return Match::Entry(i);
+                }
+                Ok(None) => {}
+                Err(hits) => return ambiguous(hits),
+            }
+        }
+        if self.coach.len() >= 2 && t.len() > self.coach.len() && t.starts_with(&self.coach) {
+            return Match::Coach;
+        }
+        Match::Unknown("not on the roster".into())
+    }
+}
+
+fn tokens(name: &str) -> Vec<String> {
+    normalize_name(name).split(' ').filter(|s| !s.is_empty()).map(str::to_owned).collect()
+}
+
+fn merge(into: &mut SpeakerStats, s: &SpeakerStats) {
+    into.speaking_seconds = ((into.speaking_seconds + s.speaking_seconds) * 1000.0).round() / 1000.0;
+    into.speaking_time_percentage = ((into.speaking_time_percentage + s.speaking_time_percentage) * 100.0).round() / 100.0;
+    into.cues += s.cues;
+    into.turns += s.turns;
+    into.words += s.words;
+    into.questions += s.questions;
+    into.longest_monologue_seconds = into.longest_monologue_seconds.max(s.longest_monologue_seconds);
+    into.first_spoke_ms = match (into.first_spoke_ms, s.first_spoke_ms) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    };
+}
+
+/// Attributes every labelled speaker in `stats` to a roster member, the coach, or nobody.
+pub fn attribute(stats: &TranscriptStats, roster: &Roster, coach: &CoachProfile) -> Attendance {
+    let matcher = Matcher::new(roster, coach);
+    let mut attendees: Vec<Attendee> = roster
+        .entries()
+        .iter()
+        .map(|e| Attendee { entry: e.clone(), labels: Vec::new(), stats: SpeakerStats::default() })
+        .collect();
+    let mut coach_labels = Vec::new();
+    let mut coach_stats = SpeakerStats::default();
+    let mut unknown_speakers = Vec::new();
+    for (label, s) in &stats.speakers {
+        match matcher.classify(label) {
+            Match::Coach => {
+                coach_labels.push(label.clone());
+                merge(&mut coach_stats, s);
+            }
+            Match::Entry(i) => {
+                attendees[i].labels.push(label.clone());
+                merge(&mut attendees[i].stats, s);
+            }
+            Match::Unknown(reason) => unknown_speakers.push(UnknownSpeaker { label: label.clone(), reason }),
+        }
+    }
+    Attendance { attendees, coach_labels, coach_stats, unknown_speakers }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::RosterEntry;
+
+    #[test]
+    fn normalises_labels() {
+        assert_eq!(normalize_name("  Chloé   IYER "), "chloe iyer");
+        assert_eq!(normalize_name("Sarah Johnson (Acme Coaching)"), "sarah johnson");
+        assert_eq!(normalize_name("Sarah's iPhone"), "sarah");
+        assert_eq!(normalize_name("Tom Iyer - iPad"), "tom iyer");
+        assert_eq!(normalize_name("Dr. Amy Reyes"), "amy reyes");
+        assert_eq!(normalize_name("Nadia O'Neil"), "nadia oneil");
+        assert_eq!(normalize_name("Björn Johnson's Galaxy S21"), "bjorn johnson");
+    }
+
+    fn roster(names: &[&str]) -> Roster {
+        Roster(
+            names
+                .iter()
+                .enumerate()
+                .map(|(i, n)| RosterEntry { name: n.to_string(), email: None, hubspot_contact_id: i.to_string() })
+                .collect(),
+        )
+    }
+
+    fn classify(r: &Roster, label: &str) -> Result<usize, String> {
+        let mut coach = CoachProfile::anonymous();
+        coach.coach_name = "Dr. Amy Reyes".into();
+        match Matcher::new(r, &coach).classify(label) {
+            Match::Entry(i) => Ok(i),
+            Match::Coach => Err("coach".into()),
+            Match::Unknown(why) => Err(why),
+        }
+    }
+
+    #[test]
+    fn matches_labels_to_roster() {
+        let r = roster(&["Sarah Johnson", "Sarah Dubois", "Tom Iyer", "Zoë Silva", "Amy Chen"]);
+        assert_eq!(classify(&r, "sarah johnson"), Ok(0));
+        assert_eq!(classify(&r, "Zoe Silva (Silva Wellness)"), Ok(3));
+        assert_eq!(classify(&r, "Tom"), Ok(2));
+        assert_eq!(classify(&r, "Tom Iyer Coaching"), Ok(2));
+        assert_eq!(classify(&r, "Sarah D."), Ok(1));
+        assert!(classify(&r, "Sarah").unwrap_err().contains("Sarah Johnson"));
+        assert_eq!(classify(&r, "Amy Reyes").unwrap_err(), "coach");
+        assert!(classify(&r, "Amy").unwrap_err().contains("coach"));
+        assert_eq!(classify(&r, "Mystery Guest").unwrap_err(), "not on the roster");
+    }
+}

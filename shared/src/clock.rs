@@ -1,0 +1,19 @@
+//! Wall-clock helpers in the forms the data model stores.
+
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+pub fn now_rfc3339() -> String {
+    OffsetDateTime::now_utc().replace_nanosecond(0).ok().unwrap_or_else(OffsetDateTime::now_utc).format(&Rfc3339).expect("RFC 3339 formats")
+}
+
+pub fn today() -> String {
+    let d = OffsetDateTime::now_utc().date();
+    format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day())
+}
+
+/// Accepts an ISO 8601 date (`2026-11-23`) or date-time (`2026-11-23T18:00:00Z`).
+pub fn is_iso8601(s: &str) -> bool {
+    let date = time::macros::format_description!("[year]-[month]-[day]");
+    time::Date::parse(s, &date).is_ok() || OffsetDateTime::parse(s, &Rfc3339).is_ok()
+}

@@ -1,0 +1,14 @@
+//! The product's entities, serialised exactly as the data model names them (camelCase).
+
+mod coach;
+mod participant;
+mod roster;
+mod session;
+
+pub use coach::{CoachProfile, CommunicationStyle, Formality, NotificationPreferences, Tone};
+pub use participant::{
+    AnalyserInfo, AnalyserKind, CoachReviewStatus, EngagementLevel, Evidence, Finding,
+    ParticipantSummary, PriorityFlag, PriorityReason,
+};
+pub use roster::{Roster, RosterEntry};
+pub use session::{ProcessingStatus, WorkshopSession, session_id_for};

@@ -1,0 +1,39 @@
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ProcessingStatus {
+    Pending,
+    Processing,
+    Completed,
+    Failed,
+}
+
+/// One workshop, webinar or call. `workshopDate` and `completedAt` are ISO 8601 strings.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WorkshopSession {
+    pub session_id: String,
+    pub workshop_date: String,
+    pub cohort_name: String,
+    pub coach_id: String,
+    pub participant_count: u32,
+    pub processing_status: ProcessingStatus,
+    pub completed_at: Option<String>,
+    pub priority_client_ids: Vec<String>,
+    pub chat_gpt_session_url: Option<String>,
+    pub email_notification_sent: bool,
+}
+
+/// A session id derived from the coach and the transcript, so the same workshop analysed twice
+/// gets the same id: `ws-` and 16 hex digits of SHA-256.
+pub fn session_id_for(coach_id: &str, transcript: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    h.update(coach_id.as_bytes());
+    h.update([0]);
+    h.update(transcript.as_bytes());
+    let digest = h.finalize();
+    let hex: String = digest[..8].iter().map(|b| format!("{b:02x}")).collect();
+    format!("ws-{hex}")
+}

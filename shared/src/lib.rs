@@ -1,0 +1,12 @@
+//! Debrief's library: the domain, the transcript engine, the analysers, and (as later issues
+//! add them) the ports and their adapters. Nothing here names AWS outside an adapter.
+
+pub mod analysis;
+pub mod attendance;
+pub mod clock;
+pub mod domain;
+pub mod error;
+pub mod report;
+pub mod transcript;
+
+pub use error::{InputError, TranscriptError};

@@ -1,0 +1,179 @@
+//! One workshop end to end on one machine: transcript → speakers → participants → analyses →
+//! priority list. The cloud pipeline runs the same steps split across functions.
+
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+
+use crate::analysis::{Analyser, Analysis, EngagementThresholds, ParticipantContext, PriorityRules, rank_priorities};
+use crate::attendance::{Attendance, UnknownSpeaker, attribute};
+use crate::domain::{
+    CoachProfile, CoachReviewStatus, ParticipantSummary, ProcessingStatus, Roster, WorkshopSession,
+};
+use crate::error::InputError;
+use crate::transcript::{SpeakerStats, Transcript, TranscriptFormat};
+
+#[derive(Debug, Clone, Default)]
+pub struct AnalyseOptions {
+    pub format: Option<TranscriptFormat>,
+    pub engagement: EngagementThresholds,
+    pub priority: PriorityRules,
+}
+
+/// What the caller knows about the session beyond the transcript.
+#[derive(Debug, Clone)]
+pub struct SessionMeta {
+    pub session_id: String,
+    pub workshop_date: String,
+    pub cohort_name: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TranscriptSummary {
+    pub format: TranscriptFormat,
+    pub cues: u64,
+    pub duration_seconds: f64,
+    pub total_speaking_seconds: f64,
+    /// Cues with no speaker label.
+    pub unattributed: SpeakerStats,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CoachSpeech {
+    pub coach_id: String,
+    pub coach_name: String,
+    pub labels: Vec<String>,
+    pub stats: SpeakerStats,
+}
+
+/// The `debrief analyze` JSON document: the session, every participant (priority clients
+/// first, then roster order), and what could not be attributed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SessionReport {
+    pub session: WorkshopSession,
+    pub participants: Vec<ParticipantSummary>,
+    pub coach: CoachSpeech,
+    pub unknown_speakers: Vec<UnknownSpeaker>,
+    pub transcript: TranscriptSummary,
+}
+
+/// A parsed, attributed session, ready to analyse participant by participant.
+pub struct PreparedSession {
+    pub session: WorkshopSession,
+    pub contexts: Vec<ParticipantContext>,
+    pub attendance: Attendance,
+    pub transcript: TranscriptSummary,
+}
+
+pub fn prepare(
+    text: &str,
+    roster: &Roster,
+    coach: &CoachProfile,
+    meta: SessionMeta,
+    options: &AnalyseOptions,
+) -> Result<PreparedSession, InputError> {
+    if roster.entries().is_empty() {
+        return Err(InputError::field("roster", "must list at least one participant"));
+    }
+    let transcript = Transcript::parse(text, options.format)?;
+    let stats = transcript.stats();
+    let attendance = attribute(&stats, roster, coach);
+    let session = WorkshopSession {
+        session_id: meta.session_id,
+        workshop_date: meta.workshop_date,
+        cohort_name: meta.cohort_name,
+        coach_id: coach.coach_id.clone(),
+        participant_count: roster.entries().len() as u32,
+        processing_status: ProcessingStatus::Processing,
+        completed_at: None,
+        priority_client_ids: Vec::new(),
+        chat_gpt_session_url: coach.chat_gpt_url.clone(),
+        email_notification_sent: false,
+    };
+    let n = attendance.attendees.len();
+    let contexts = attendance
+        .attendees
+        .iter()
+        .map(|a| {
+            let level = options.engagement.level(a.stats.speaking_time_percentage, a.stats.cues, n);
+            ParticipantContext::build(&session, coach, a, level, &transcript)
+        })
+        .collect();
+    let summary = TranscriptSummary {
+        format: transcript.format,
+        cues: stats.cues,
+        duration_seconds: stats.duration_seconds,
+        total_speaking_seconds: stats.total_speaking_seconds,
+        unattributed: stats.unattributed.clone(),
+    };
+    Ok(PreparedSession { session, contexts, attendance, transcript: summary })
+}
+
+/// The stored form of one participant's analysis.
+pub fn summarise(ctx: &ParticipantContext, a: Analysis) -> ParticipantSummary {
+    ParticipantSummary {
+        participant_id: ctx.participant_id.clone(),
+        session_id: ctx.session.session_id.clone(),
+        participant_name: ctx.participant_name.clone(),
+        engagement_level: ctx.engagement,
+        speaking_time_percentage: ctx.stats.speaking_time_percentage,
+        wins: a.wins,
+        challenges: a.challenges,
+        action_items: a.action_items,
+        coach_recommendations: a.coach_recommendations,
+        urgency_indicators: a.urgency_indicators,
+        generated_summary: a.generated_summary,
+        generated_email: a.generated_email,
+        coach_review_status: CoachReviewStatus::Pending,
+        final_email_content: None,
+        email_sent_at: None,
+        email: ctx.email.clone(),
+        generated_email_subject: a.generated_email_subject,
+        stats: ctx.stats.clone(),
+        analyser: a.analyser,
+        priority: None,
+    }
+}
+
+/// Analyses every participant concurrently (so 15 model calls take about as long as one),
+/// then ranks the priority clients and completes the session.
+pub async fn analyse<A: Analyser + 'static>(
+    prepared: PreparedSession,
+    analyser: Arc<A>,
+    coach: &CoachProfile,
+    rules: &PriorityRules,
+) -> SessionReport {
+    let mut tasks = tokio::task::JoinSet::new();
+    for (i, ctx) in prepared.contexts.into_iter().enumerate() {
+        let analyser = analyser.clone();
+        tasks.spawn(async move {
+            let analysis = analyser.analyse(&ctx).await;
+            (i, summarise(&ctx, analysis))
+        });
+    }
+    let mut indexed = tasks.join_all().await;
+    indexed.sort_by_key(|(i, _)| *i);
+    let mut participants: Vec<ParticipantSummary> = indexed.into_iter().map(|(_, s)| s).collect();
+    let priority_ids = rank_priorities(&mut participants, rules);
+    // Priority clients first, most pressing first; everyone else in roster order.
+    participants.sort_by_key(|p| p.priority.as_ref().map_or(u32::MAX, |f| f.rank));
+    let mut session = prepared.session;
+    session.priority_client_ids = priority_ids;
+    session.processing_status = ProcessingStatus::Completed;
+    session.completed_at = Some(crate::clock::now_rfc3339());
+    SessionReport {
+        session,
+        participants,
+        coach: CoachSpeech {
+            coach_id: coach.coach_id.clone(),
+            coach_name: coach.coach_name.clone(),
+            labels: prepared.attendance.coach_labels,
+            stats: prepared.attendance.coach_stats,
+        },
+        unknown_speakers: prepared.attendance.unknown_speakers,
+        transcript: prepared.transcript,
+    }
+}

@@ -1,0 +1,229 @@
+//! Per-speaker statistics, accumulated one utterance at a time.
+//!
+//! Definitions: a speaker's speaking time is the sum of their cues' durations (end − start);
+//! `speakingTimePercentage` is that over the sum for all labelled speakers, coach included
+//! (unlabelled cues are counted apart, in `unattributed`). A turn is a run of consecutive cues
+//! by one speaker; the longest monologue is the longest turn's speaking time. A question is a
+//! run of `?`.
+
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+
+use serde::{Deserialize, Serialize};
+
+use super::Utterance;
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SpeakerStats {
+    pub speaking_seconds: f64,
+    pub speaking_time_percentage: f64,
+    pub cues: u32,
+    pub turns: u32,
+    pub words: u32,
+    pub questions: u32,
+    pub longest_monologue_seconds: f64,
+    /// Start of the speaker's first cue, in milliseconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_spoke_ms: Option<u64>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TranscriptStats {
+    /// Labelled speakers in order of first appearance, keyed by their label as written.
+    pub speakers: Vec<(String, SpeakerStats)>,
+    /// Cues with no speaker label.
+    pub unattributed: SpeakerStats,
+    pub total_speaking_seconds: f64,
+    /// End of the last cue.
+    pub duration_seconds: f64,
+    pub cues: u64,
+}
+
+impl TranscriptStats {
+    pub fn speaker(&self, label: &str) -> Option<&SpeakerStats> {
+        self.speakers.iter().find(|(l, _)| l == label).map(|(_, s)| s)
+    }
+}
+
+#[derive(Default, Clone)]
+struct Acc {
+    speaking_ms: u64,
+    cues: u32,
+    turns: u32,
+    words: u32,
+    questions: u32,
+    longest_turn_ms: u64,
+    first_ms: Option<u64>,
+}
+
+impl Acc {
+    fn into_stats(self, total_ms: u64) -> SpeakerStats {
+        let pct = if total_ms == 0 { 0.0 } else { self.speaking_ms as f64 * 100.0 / total_ms as f64 };
+        SpeakerStats {
+            speaking_seconds: self.speaking_ms as f64 / 1000.0,
+            speaking_time_percentage: (pct * 100.0).round() / 100.0,
+            cues: self.cues,
+            turns: self.turns,
+            words: self.words,
+            questions: self.questions,
+            longest_monologue_seconds: self.longest_turn_ms as f64 / 1000.0,
+            first_spoke_ms: self.first_ms,
+        }
+    }
+}
+
+/// FxHash: speaker labels are short and few, and SipHash would dominate the per-cue cost.
+#[derive(Default, Clone, Copy)]
+struct FxHasher(u64);
+
+impl Hasher for FxHasher {
+    #[inline]
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut buf = [0u8; 8];
+            buf[..chunk.len()].copy_from_slice(chunk);
+            self.0 = (self.0.rotate_left(5) ^ u64::from_le_bytes(buf)).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+        }
+    }
+
+    #[inline]
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+#[derive(Default)]
+pub struct StatsAccumulator {
+    index: HashMap<String, usize, BuildHasherDefault<FxHasher>>,
+    speakers: Vec<(String, Acc)>,
+    unattributed: Acc,
+    last: Option<usize>,
+    run_ms: u64,
+    end_ms: u64,
+    cues: u64,
+}
+
+impl StatsAccumulator {
+    #[inline]
+    pub fn add(&mut self, u: &Utterance<'_>) {
+        let dur = u.duration_ms();
+        self.cues += 1;
+        self.end_ms = self.end_ms.max(u.end_ms);
+        let text = u.text.as_bytes();
+        let words = count_words(text);
+        let questions = count_questions(text);
+        let Some(label) = u.speaker.as_deref() else {
+            let acc = &mut self.unattributed;
+            acc.speaking_ms += dur;
+            acc.cues += 1;
+            acc.words += words;
+            acc.questions += questions;
+            acc.first_ms.get_or_insert(u.start_ms);
+            self.last = None;
+            return;
+        };
+        let idx = match self.last {
+            Some(i) if self.speakers[i].0 == label => i,
+            _ => match self.index.get(label) {
+                Some(&i) => i,
+                None => {
+                    let i = self.speakers.len();
+                    self.index.insert(label.to_owned(), i);
+                    self.speakers.push((label.to_owned(), Acc::default()));
+                    i
+                }
+            },
+        };
+        if self.last != Some(idx) {
+            self.run_ms = 0;
+        }
+        let acc = &mut self.speakers[idx].1;
+        if self.last != Some(idx) {
+            acc.turns += 1;
+        }
+        self.run_ms += dur;
+        acc.speaking_ms += dur;
+        acc.cues += 1;
+        acc.words += words;
+        acc.questions += questions;
+        acc.longest_turn_ms = acc.longest_turn_ms.max(self.run_ms);
+        acc.first_ms.get_or_insert(u.start_ms);
+        self.last = Some(idx);
+    }
+
+    pub fn finish(self) -> TranscriptStats {
+        let total_ms: u64 = self.speakers.iter().map(|(_, a)| a.speaking_ms).sum();
+        let mut unattributed = self.unattributed.into_stats(total_ms);
+        unattributed.speaking_time_percentage = 0.0;
+        TranscriptStats {
+            speakers: self.speakers.into_iter().map(|(l, a)| (l, a.into_stats(total_ms))).collect(),
+            unattributed,
+            total_speaking_seconds: total_ms as f64 / 1000.0,
+            duration_seconds: self.end_ms as f64 / 1000.0,
+            cues: self.cues,
+        }
+    }
+}
+
+#[inline]
+fn count_words(text: &[u8]) -> u32 {
+    let mut n = 0u32;
+    let mut in_word = false;
+    for &c in text {
+        let space = c <= b' ';
+        n += u32::from(!space && !in_word);
+        in_word = !space;
+    }
+    n
+}
+
+#[inline]
+fn count_questions(text: &[u8]) -> u32 {
+    let mut n = 0;
+    let mut prev = usize::MAX - 1;
+    for i in memchr::memchr_iter(b'?', text) {
+        if i != prev + 1 {
+            n += 1;
+        }
+        prev = i;
+    }
+    n
+}
+
+#[cfg(test)]
+mod tests {
+    use std::borrow::Cow;
+
+    use super::*;
+
+    fn u(start: u64, end: u64, who: Option<&'static str>, text: &'static str) -> Utterance<'static> {
+        Utterance { start_ms: start, end_ms: end, speaker: who.map(Cow::Borrowed), text: Cow::Borrowed(text), line: 1 }
+    }
+
+    #[test]
+    fn sums_turns_and_shares() {
+        let mut acc = StatsAccumulator::default();
+        for x in [
+            u(0, 1000, Some("A"), "hello there"),
+            u(1000, 3000, Some("A"), "why?? and how?"),
+            u(3000, 4000, Some("B"), "ok"),
+            u(4000, 5000, None, "[inaudible]"),
+            u(5000, 6000, Some("A"), "one more"),
+        ] {
+            acc.add(&x);
+        }
+        let s = acc.finish();
+        let a = s.speaker("A").unwrap();
+        assert_eq!(a.speaking_seconds, 4.0);
+        assert_eq!(a.speaking_time_percentage, 80.0);
+        assert_eq!((a.cues, a.turns, a.words, a.questions), (3, 2, 7, 2));
+        assert_eq!(a.longest_monologue_seconds, 3.0);
+        assert_eq!(s.speaker("B").unwrap().speaking_time_percentage, 20.0);
+        assert_eq!(s.unattributed.cues, 1);
+        assert_eq!(s.unattributed.speaking_seconds, 1.0);
+        assert_eq!(s.total_speaking_seconds, 5.0);
+        assert_eq!(s.duration_seconds, 6.0);
+    }
+}

@@ -1,0 +1,167 @@
+//! The transcript engine and the built-in analyser against labelled transcripts: the
+//! generator's truth for ../shared/samples, and our own bundled sample labelled by hand.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+
+use debrief::analysis::BuiltinAnalyser;
+use debrief::domain::{CoachProfile, EngagementLevel, Roster};
+use debrief::report::{self, AnalyseOptions, SessionMeta, SessionReport};
+use serde::Deserialize;
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Truth {
+    participants: BTreeMap<String, TruthParticipant>,
+    coach_speaking_seconds: f64,
+    total_speaking_seconds: f64,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct TruthParticipant {
+    speaking_seconds: f64,
+    cues: u32,
+    speaking_time_percentage: f64,
+    silent: bool,
+    questions: u32,
+    signals: Vec<Signal>,
+}
+
+#[derive(Deserialize)]
+struct Signal {
+    kind: String,
+    quote: String,
+}
+
+async fn run(dir: &std::path::Path, transcript: &str) -> SessionReport {
+    let text = std::fs::read_to_string(dir.join(transcript)).unwrap();
+    let roster = Roster::parse(&std::fs::read_to_string(dir.join("roster.csv")).unwrap()).unwrap();
+    let coach: CoachProfile = serde_json::from_str(&std::fs::read_to_string(dir.join("coach.json")).unwrap()).unwrap();
+    let meta = SessionMeta { session_id: "s1".into(), workshop_date: "2026-11-20".into(), cohort_name: "Cohort".into() };
+    let options = AnalyseOptions::default();
+    let prepared = report::prepare(&text, &roster, &coach, meta, &options).unwrap();
+    report::analyse(prepared, Arc::new(BuiltinAnalyser), &coach, &options.priority).await
+}
+
+fn signals(p: &debrief::domain::ParticipantSummary) -> BTreeSet<(String, String)> {
+    let mut out = BTreeSet::new();
+    for (kind, list) in [("win", &p.wins), ("challenge", &p.challenges), ("action", &p.action_items), ("urgency", &p.urgency_indicators)] {
+        for f in list {
+            out.insert((kind.to_string(), f.evidence.quote.clone()));
+        }
+    }
+    out
+}
+
+#[tokio::test]
+async fn workshop_15_matches_truth() {
+    let Some(dir) = debrief_tests::shared_sample("workshop-15") else { return };
+    let truth: Truth = serde_json::from_str(&std::fs::read_to_string(dir.join("truth.json")).unwrap()).unwrap();
+    let report = run(&dir, "transcript.vtt").await;
+
+    assert_eq!(report.participants.len(), truth.participants.len());
+    assert!(report.unknown_speakers.is_empty(), "{:?}", report.unknown_speakers);
+    assert!((report.coach.stats.speaking_seconds - truth.coach_speaking_seconds).abs() < 0.01);
+    assert!((report.transcript.total_speaking_seconds - truth.total_speaking_seconds).abs() < 0.01);
+    let mut expected_signals = 0;
+    let mut found_signals = 0;
+    let mut extra = Vec::new();
+    for p in &report.participants {
+        let t = &truth.participants[&p.participant_name];
+        assert!((p.stats.speaking_seconds - t.speaking_seconds).abs() < 0.01, "{}: {} vs {}", p.participant_name, p.stats.speaking_seconds, t.speaking_seconds);
+        assert!((p.speaking_time_percentage - t.speaking_time_percentage).abs() < 0.011, "{}", p.participant_name);
+        assert_eq!(p.stats.cues, t.cues, "{}", p.participant_name);
+        assert_eq!(p.stats.questions, t.questions, "{}", p.participant_name);
+        assert_eq!(p.engagement_level == EngagementLevel::Silent, t.silent, "{}", p.participant_name);
+        let got = signals(p);
+        let want: BTreeSet<(String, String)> = t.signals.iter().map(|s| (s.kind.clone(), s.quote.clone())).collect();
+        expected_signals += want.len();
+        found_signals += want.intersection(&got).count();
+        extra.extend(got.difference(&want).cloned());
+        // Every scripted urgency sentence is found, with its quote.
+        for s in t.signals.iter().filter(|s| s.kind == "urgency") {
+            assert!(p.urgency_indicators.iter().any(|f| f.evidence.quote == s.quote), "{}: {}", p.participant_name, s.quote);
+        }
+    }
+    // The built-in analyser finds every labelled signal and invents none on this transcript.
+    assert_eq!(found_signals, expected_signals, "recall");
+    assert!(extra.is_empty(), "signals the truth does not have: {extra:?}");
+    // Priority: the urgent ones first, then the silent ones above mere low engagement.
+    let first = &report.participants[0];
+    assert!(!first.urgency_indicators.is_empty());
+    let ids: Vec<&str> = report.session.priority_client_ids.iter().map(String::as_str).collect();
+    for silent in ["Omar Johnson", "Sarah Schmidt"] {
+        let p = report.participants.iter().find(|p| p.participant_name == silent).unwrap();
+        assert!(ids.contains(&p.participant_id.as_str()), "{silent} is a priority client");
+    }
+}
+
+#[tokio::test]
+async fn workshop_4_plain_keeps_the_order_of_shares() {
+    let Some(dir) = debrief_tests::shared_sample("workshop-4-plain") else { return };
+    let truth: Truth = serde_json::from_str(&std::fs::read_to_string(dir.join("truth.json")).unwrap()).unwrap();
+    let report = run(&dir, "transcript.txt").await;
+    let mut ours: Vec<(&str, f64)> = report.participants.iter().map(|p| (p.participant_name.as_str(), p.speaking_time_percentage)).collect();
+    let mut theirs: Vec<(&str, f64)> = truth.participants.iter().map(|(n, p)| (n.as_str(), p.speaking_time_percentage)).collect();
+    ours.sort_by(|a, b| b.1.total_cmp(&a.1));
+    theirs.sort_by(|a, b| b.1.total_cmp(&a.1));
+    assert_eq!(ours.iter().map(|x| x.0).collect::<Vec<_>>(), theirs.iter().map(|x| x.0).collect::<Vec<_>>());
+    for ((_, a), (_, b)) in ours.iter().zip(&theirs) {
+        assert!((a - b).abs() < 3.0, "share {a} vs truth {b}");
+    }
+    for p in &report.participants {
+        let t = &truth.participants[&p.participant_name];
+        assert_eq!(p.stats.cues, t.cues);
+        let got = signals(p);
+        for s in &t.signals {
+            assert!(got.contains(&(s.kind.clone(), s.quote.clone())), "{}: {} {}", p.participant_name, s.kind, s.quote);
+        }
+    }
+}
+
+/// The bundled sample, labelled by hand: a device label, a company in brackets, an accent,
+/// a silent member, an unlabelled cue, and one participant who needs help now.
+#[tokio::test]
+async fn bundled_sample_is_read_as_labelled() {
+    let report = run(&debrief_tests::bundled_sample(), "transcript.vtt").await;
+    let by_name = |n: &str| report.participants.iter().find(|p| p.participant_name == n).unwrap();
+    assert_eq!(report.transcript.unattributed.cues, 1);
+    assert!(report.unknown_speakers.is_empty(), "{:?}", report.unknown_speakers);
+    assert_eq!(report.coach.labels, vec!["Maya Okafor"]);
+    assert_eq!(by_name("Jonas Weber").stats.cues, 3);
+    assert_eq!(by_name("Sofía Ramírez").stats.cues, 3);
+    assert_eq!(by_name("Ben Ortiz").engagement_level, EngagementLevel::Silent);
+
+    let priya = by_name("Priya Nair");
+    let urgent: Vec<&str> = priya.urgency_indicators.iter().map(|f| f.evidence.quote.as_str()).collect();
+    assert_eq!(urgent, vec![
+        "To be honest I'm overwhelmed right now.",
+        "Two clients asked for a refund this week and I'm thinking about whether to quit the private practice.",
+    ]);
+    assert_eq!(priya.priority.as_ref().unwrap().rank, 1);
+    assert_eq!(report.session.priority_client_ids[0], "5103");
+    assert_eq!(by_name("Ben Ortiz").priority.as_ref().unwrap().rank, 2);
+
+    let liam = by_name("Liam Carter");
+    let actions: Vec<&str> = liam.action_items.iter().map(|f| f.evidence.quote.as_str()).collect();
+    assert_eq!(actions, vec![
+        "I'm going to ask the corporate client for two referrals before the end of the month.",
+        "And I'll write up the case study.",
+    ]);
+    assert_eq!(liam.wins.len(), 1);
+    assert_eq!(by_name("Jonas Weber").challenges.len(), 1);
+    assert_eq!(by_name("Jonas Weber").action_items[0].evidence.timestamp.len(), "00:00:00.000".len());
+
+    // The email is in the coach's voice and never uses an avoid-phrase.
+    for p in &report.participants {
+        let first = p.participant_name.split(' ').next().unwrap();
+        assert!(p.generated_email.starts_with(&format!("Hi {first},")), "{}", p.generated_email);
+        assert!(p.generated_email.contains("Let's dive deep into this"));
+        assert!(p.generated_email.trim_end().ends_with("Warmly,\nMaya Okafor"));
+        for avoid in ["just", "simply", "obviously"] {
+            let lower = p.generated_email.to_lowercase();
+            assert!(!lower.split(|c: char| !c.is_alphanumeric()).any(|w| w == avoid), "{avoid} in {}", p.generated_email);
+        }
+    }
+}
