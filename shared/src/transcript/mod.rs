@@ -123,20 +123,57 @@ pub fn stream_stats(text: &str, format: Option<TranscriptFormat>) -> Result<Tran
     Ok(acc.finish())
 }
 
-/// Splits `text` into lines (LF, CRLF or a lone CR), yielding 1-based line numbers.
+/// Splits `text` into lines (LF, CRLF or a lone CR), yielding 1-based line numbers. The next
+/// line is scanned once and kept, so `peek` then `next` costs one scan.
 #[derive(Clone)]
 pub(crate) struct Lines<'a> {
     rest: &'a str,
     line: usize,
+    peeked: Option<Option<(usize, &'a str)>>,
+    /// Whether a CR occurs at all; most files have none, and then lines are split on LF alone.
+    has_cr: bool,
 }
 
 impl<'a> Lines<'a> {
     pub(crate) fn new(text: &'a str) -> Self {
-        Self { rest: text, line: 0 }
+        Self { rest: text, line: 0, peeked: None, has_cr: memchr::memchr(b'\r', text.as_bytes()).is_some() }
     }
 
-    pub(crate) fn peek(&self) -> Option<&'a str> {
-        self.clone().next().map(|(_, l)| l)
+    #[inline]
+    pub(crate) fn peek(&mut self) -> Option<&'a str> {
+        if self.peeked.is_none() {
+            self.peeked = Some(self.scan());
+        }
+        self.peeked.flatten().map(|(_, l)| l)
+    }
+
+    /// The 1-based number of the last line returned by `next` (before any peek).
+    pub(crate) fn line_number(&self) -> usize {
+        if matches!(self.peeked, Some(Some(_))) { self.line - 1 } else { self.line }
+    }
+
+    #[inline]
+    fn scan(&mut self) -> Option<(usize, &'a str)> {
+        if self.rest.is_empty() {
+            return None;
+        }
+        self.line += 1;
+        let bytes = self.rest.as_bytes();
+        // Lines end in LF almost always; a CR is looked for only in the line found.
+        let (line, rest) = match memchr::memchr(b'\n', bytes) {
+            Some(i) if !self.has_cr => (&self.rest[..i], &self.rest[i + 1..]),
+            Some(i) => match memchr::memchr(b'\r', &bytes[..i]) {
+                Some(j) if j + 1 == i => (&self.rest[..j], &self.rest[i + 1..]),
+                Some(j) => (&self.rest[..j], &self.rest[j + 1..]),
+                None => (&self.rest[..i], &self.rest[i + 1..]),
+            },
+            None => match memchr::memchr(b'\r', bytes) {
+                Some(j) => (&self.rest[..j], &self.rest[j + 1..]),
+                None => (self.rest, ""),
+            },
+        };
+        self.rest = rest;
+        Some((self.line, line))
     }
 }
 
@@ -145,17 +182,9 @@ impl<'a> Iterator for Lines<'a> {
 
     #[inline]
     fn next(&mut self) -> Option<(usize, &'a str)> {
-        if self.rest.is_empty() {
-            return None;
+        match self.peeked.take() {
+            Some(p) => p,
+            None => self.scan(),
         }
-        self.line += 1;
-        let bytes = self.rest.as_bytes();
-        let (line, rest) = match memchr::memchr2(b'\n', b'\r', bytes) {
-            Some(i) if bytes[i] == b'\r' && bytes.get(i + 1) == Some(&b'\n') => (&self.rest[..i], &self.rest[i + 2..]),
-            Some(i) => (&self.rest[..i], &self.rest[i + 1..]),
-            None => (self.rest, ""),
-        };
-        self.rest = rest;
-        Some((self.line, line))
     }
 }

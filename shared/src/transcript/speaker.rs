@@ -16,15 +16,28 @@ pub(crate) fn split_label(text: &str) -> Option<(&str, &str)> {
         None | Some(b' ' | b'\t') => {}
         Some(_) => return None,
     }
-    let label = text[..colon].trim();
-    let first = label.chars().next()?;
-    if !first.is_alphabetic()
-        || label.bytes().any(|b| matches!(b, b'?' | b'!' | b'"' | b'[' | b']' | b'{' | b'}' | b';'))
-        || label.split_whitespace().count() > MAX_LABEL_WORDS
-    {
+    let label = text[..colon].trim_ascii();
+    let lb = label.as_bytes();
+    let first_ok = match lb.first() {
+        Some(b) if b.is_ascii() => b.is_ascii_alphabetic(),
+        Some(_) => label.chars().next().is_some_and(char::is_alphabetic),
+        None => false,
+    };
+    if !first_ok {
         return None;
     }
-    Some((label, text[colon + 1..].trim_start()))
+    let mut words = 1;
+    for (i, &b) in lb.iter().enumerate() {
+        match b {
+            b'?' | b'!' | b'"' | b'[' | b']' | b'{' | b'}' | b';' => return None,
+            b' ' | b'\t' if !matches!(lb.get(i + 1), Some(b' ' | b'\t')) => words += 1,
+            _ => {}
+        }
+    }
+    if words > MAX_LABEL_WORDS {
+        return None;
+    }
+    Some((label, text[colon + 1..].trim_ascii_start()))
 }
 
 #[cfg(test)]

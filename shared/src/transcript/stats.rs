@@ -167,16 +167,13 @@ impl StatsAccumulator {
     }
 }
 
+/// Word starts: a byte above space after one at or below it. Written over two shifted slices
+/// so that the compiler vectorises it.
 #[inline]
 fn count_words(text: &[u8]) -> u32 {
-    let mut n = 0u32;
-    let mut in_word = false;
-    for &c in text {
-        let space = c <= b' ';
-        n += u32::from(!space && !in_word);
-        in_word = !space;
-    }
-    n
+    let Some(&first) = text.first() else { return 0 };
+    let starts = text[1..].iter().zip(&text[..text.len() - 1]).map(|(&c, &p)| u32::from((c > b' ') & (p <= b' '))).sum::<u32>();
+    starts + u32::from(first > b' ')
 }
 
 #[inline]

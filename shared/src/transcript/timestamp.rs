@@ -4,6 +4,9 @@
 /// the dot since SRT-converted files carry one. Returns milliseconds and the bytes consumed.
 #[inline]
 pub(crate) fn parse_vtt(s: &[u8]) -> Option<(u64, usize)> {
+    if let Some(ms) = parse_fixed(s) {
+        return Some((ms, 12));
+    }
     let (a, mut i) = digits(s, 0)?;
     if s.get(i) != Some(&b':') {
         return None;
@@ -33,6 +36,30 @@ pub(crate) fn parse_vtt(s: &[u8]) -> Option<(u64, usize)> {
     let millis = f * 10u64.pow(3 - n as u32);
     i = end;
     Some(((hours * 60 + minutes) * 60 * 1000 + seconds * 1000 + millis, i))
+}
+
+/// The form nearly every file uses, `hh:mm:ss.ttt` with two-digit hours, without loops.
+#[inline]
+fn parse_fixed(s: &[u8]) -> Option<u64> {
+    if s.get(12).is_some_and(u8::is_ascii_digit) {
+        return None;
+    }
+    let s: &[u8; 12] = s.get(..12)?.try_into().ok()?;
+    if s[2] != b':' || s[5] != b':' || s[8] != b'.' {
+        return None;
+    }
+    let d = |i: usize| -> Option<u64> {
+        let c = s[i].wrapping_sub(b'0');
+        (c < 10).then_some(u64::from(c))
+    };
+    let h = d(0)? * 10 + d(1)?;
+    let m = d(3)? * 10 + d(4)?;
+    let sec = d(6)? * 10 + d(7)?;
+    let ms = d(9)? * 100 + d(10)? * 10 + d(11)?;
+    if m > 59 || sec > 59 {
+        return None;
+    }
+    Some(((h * 60 + m) * 60 + sec) * 1000 + ms)
 }
 
 /// Parses `hh:mm:ss`, `mm:ss` (optionally with a fraction) at the start of `s`; for plain text.
@@ -109,6 +136,8 @@ mod tests {
         assert_eq!(parse_vtt(b"00:00:01,250"), Some((1250, 12)));
         assert_eq!(parse_vtt(b"00:61.000"), None);
         assert_eq!(parse_vtt(b"00:00:01"), None);
+        assert_eq!(parse_vtt(b"00:00:01.0005"), None);
+        assert_eq!(parse_vtt(b"00:00:01.00a"), Some((1000, 11)));
         assert_eq!(parse_vtt(b"aa:00.000"), None);
         assert_eq!(parse_vtt(b"99999999999:00:00.000"), None);
     }

@@ -22,7 +22,7 @@ impl<'a> VttCues<'a> {
         // Leading blank lines are not allowed by the spec but are common after copy-paste.
         let header = loop {
             match lines.next() {
-                Some((_, l)) if l.trim().is_empty() => continue,
+                Some((_, l)) if is_blank(l) => continue,
                 Some((n, l)) => break (n, l),
                 None => return Err(TranscriptError::new(1, "empty file: expected a `WEBVTT` header")),
             }
@@ -33,7 +33,7 @@ impl<'a> VttCues<'a> {
             return Err(TranscriptError::new(n, "expected the `WEBVTT` header"));
         }
         // Header metadata lines (`Kind: captions`) run to the first blank line.
-        while lines.peek().is_some_and(|l| !l.trim().is_empty()) {
+        while lines.peek().is_some_and(|l| !is_blank(l)) {
             let (n, l) = lines.next().expect("peeked");
             if l.contains("-->") {
                 return Err(TranscriptError::new(n, "a cue must be separated from the header by a blank line"));
@@ -44,28 +44,31 @@ impl<'a> VttCues<'a> {
 
     fn next_cue(&mut self) -> Option<Result<Utterance<'a>, TranscriptError>> {
         loop {
-            let (n, line) = self.lines.by_ref().find(|(_, l)| !l.trim().is_empty())?;
+            let (n, line) = self.lines.by_ref().find(|(_, l)| !is_blank(l))?;
             if is_keyword_block(line) {
                 self.skip_block();
                 continue;
             }
-            let (timing_line, timing) = if line.contains("-->") {
-                (n, line)
-            } else {
-                match self.lines.next() {
-                    Some((m, l)) if l.contains("-->") => (m, l),
-                    _ => {
-                        return Some(Err(TranscriptError::new(
-                            n,
-                            "expected a cue timing line such as `00:00:01.000 --> 00:00:04.000`",
-                        )));
-                    }
-                }
+            // A cue starts with its timing line, or with an identifier and then the timing line.
+            let timing = match parse_timing(line) {
+                Ok(t) => Ok(t),
+                Err(msg) if has_arrow(line) => Err(TranscriptError::new(n, msg)),
+                Err(_) => match self.lines.next() {
+                    Some((m, l)) => parse_timing(l).map_err(|msg| {
+                        if has_arrow(l) {
+                            TranscriptError::new(m, msg)
+                        } else {
+                            TranscriptError::new(n, "expected a cue timing line such as `00:00:01.000 --> 00:00:04.000`")
+                        }
+                    }),
+                    None => Err(TranscriptError::new(n, "expected a cue timing line after the cue identifier")),
+                },
             };
-            let (start_ms, end_ms) = match parse_timing(timing) {
+            let (start_ms, end_ms) = match timing {
                 Ok(t) => t,
-                Err(msg) => return Some(Err(TranscriptError::new(timing_line, msg))),
+                Err(e) => return Some(Err(e)),
             };
+            let timing_line = self.lines_read();
             let text = self.cue_text();
             let (voice, text) = match text {
                 Cow::Borrowed(t) => clean(t),
@@ -83,26 +86,31 @@ impl<'a> VttCues<'a> {
         }
     }
 
+    /// The number of the line read last: the timing line, when called right after it.
+    fn lines_read(&self) -> usize {
+        self.lines.line_number()
+    }
+
     fn skip_block(&mut self) {
-        while self.lines.next().is_some_and(|(_, l)| !l.trim().is_empty()) {}
+        while self.lines.next().is_some_and(|(_, l)| !is_blank(l)) {}
     }
 
     /// The cue's payload, up to the next blank line; several lines are joined by a space.
     fn cue_text(&mut self) -> Cow<'a, str> {
         let first = match self.lines.peek() {
-            Some(l) if !l.trim().is_empty() => {
+            Some(l) if !is_blank(l) => {
                 self.lines.next();
-                l.trim()
+                l.trim_ascii()
             }
             _ => return Cow::Borrowed(""),
         };
         match self.lines.peek() {
-            Some(l) if !l.trim().is_empty() => {
+            Some(l) if !is_blank(l) => {
                 let mut joined = first.to_string();
-                while let Some(l) = self.lines.peek().filter(|l| !l.trim().is_empty()) {
+                while let Some(l) = self.lines.peek().filter(|l| !is_blank(l)) {
                     self.lines.next();
                     joined.push(' ');
-                    joined.push_str(l.trim());
+                    joined.push_str(l.trim_ascii());
                 }
                 Cow::Owned(joined)
             }
@@ -126,7 +134,23 @@ impl<'a> Iterator for VttCues<'a> {
     }
 }
 
+/// Blank: nothing but spaces and tabs (the line splitter already removed the line end).
+#[inline]
+pub(crate) fn is_blank(line: &str) -> bool {
+    line.bytes().all(|b| b == b' ' || b == b'\t')
+}
+
+#[inline]
+fn has_arrow(line: &str) -> bool {
+    let b = line.as_bytes();
+    memchr::memchr_iter(b'>', b).any(|i| i >= 2 && &b[i - 2..i] == b"--")
+}
+
+#[inline]
 fn is_keyword_block(line: &str) -> bool {
+    if !matches!(line.as_bytes().first(), Some(b'N' | b'S' | b'R')) {
+        return false;
+    }
     ["NOTE", "STYLE", "REGION"].iter().any(|k| {
         line.strip_prefix(k).is_some_and(|rest| rest.is_empty() || rest.starts_with([' ', '\t']))
     })
