@@ -1,0 +1,29 @@
+//! Any text through both parsers, the stats and the roster matcher: never a panic, and the
+//! streaming and collecting paths agree.
+#![no_main]
+
+use debrief::transcript::{Transcript, TranscriptFormat, stream_stats};
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    let Ok(text) = std::str::from_utf8(data) else { return };
+    for format in [Some(TranscriptFormat::Vtt), Some(TranscriptFormat::Plain), None] {
+        let streamed = stream_stats(text, format);
+        match Transcript::parse(text, format) {
+            Ok(t) => {
+                for u in &t.utterances {
+                    assert!(u.end_ms >= u.start_ms);
+                }
+                assert_eq!(streamed.expect("streaming agrees").cues, t.utterances.len() as u64);
+                let coach = debrief::domain::CoachProfile::anonymous();
+                let roster = debrief::domain::Roster(vec![debrief::domain::RosterEntry {
+                    name: "Ann Lee".into(),
+                    email: None,
+                    hubspot_contact_id: "1".into(),
+                }]);
+                let _ = debrief::attendance::attribute(&t.stats(), &roster, &coach);
+            }
+            Err(e) => assert!(e.line >= 1),
+        }
+    }
+});
