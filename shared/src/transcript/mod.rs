@@ -125,18 +125,21 @@ pub fn stream_stats(text: &str, format: Option<TranscriptFormat>) -> Result<Tran
 
 /// Splits `text` into lines (LF, CRLF or a lone CR), yielding 1-based line numbers. The next
 /// line is scanned once and kept, so `peek` then `next` costs one scan.
-#[derive(Clone)]
 pub(crate) struct Lines<'a> {
-    rest: &'a str,
+    text: &'a str,
+    pos: usize,
     line: usize,
     peeked: Option<Option<(usize, &'a str)>>,
-    /// Whether a CR occurs at all; most files have none, and then lines are split on LF alone.
-    has_cr: bool,
+    /// Most files have no CR at all: then one vectorised newline iterator over the whole text
+    /// splits every line, instead of a fresh search per line.
+    newlines: Option<memchr::Memchr<'a>>,
 }
 
 impl<'a> Lines<'a> {
     pub(crate) fn new(text: &'a str) -> Self {
-        Self { rest: text, line: 0, peeked: None, has_cr: memchr::memchr(b'\r', text.as_bytes()).is_some() }
+        let bytes = text.as_bytes();
+        let newlines = memchr::memchr(b'\r', bytes).is_none().then(|| memchr::memchr_iter(b'\n', bytes));
+        Self { text, pos: 0, line: 0, peeked: None, newlines }
     }
 
     #[inline]
@@ -154,26 +157,27 @@ impl<'a> Lines<'a> {
 
     #[inline]
     fn scan(&mut self) -> Option<(usize, &'a str)> {
-        if self.rest.is_empty() {
+        if self.pos >= self.text.len() {
             return None;
         }
         self.line += 1;
-        let bytes = self.rest.as_bytes();
-        // Lines end in LF almost always; a CR is looked for only in the line found.
-        let (line, rest) = match memchr::memchr(b'\n', bytes) {
-            Some(i) if !self.has_cr => (&self.rest[..i], &self.rest[i + 1..]),
-            Some(i) => match memchr::memchr(b'\r', &bytes[..i]) {
-                Some(j) if j + 1 == i => (&self.rest[..j], &self.rest[i + 1..]),
-                Some(j) => (&self.rest[..j], &self.rest[j + 1..]),
-                None => (&self.rest[..i], &self.rest[i + 1..]),
+        let start = self.pos;
+        let (end, next) = match &mut self.newlines {
+            Some(it) => match it.next() {
+                Some(i) => (i, i + 1),
+                None => (self.text.len(), self.text.len()),
             },
-            None => match memchr::memchr(b'\r', bytes) {
-                Some(j) => (&self.rest[..j], &self.rest[j + 1..]),
-                None => (self.rest, ""),
-            },
+            None => {
+                let bytes = &self.text.as_bytes()[start..];
+                match memchr::memchr2(b'\n', b'\r', bytes) {
+                    Some(i) if bytes[i] == b'\r' && bytes.get(i + 1) == Some(&b'\n') => (start + i, start + i + 2),
+                    Some(i) => (start + i, start + i + 1),
+                    None => (self.text.len(), self.text.len()),
+                }
+            }
         };
-        self.rest = rest;
-        Some((self.line, line))
+        self.pos = next;
+        Some((self.line, &self.text[start..end]))
     }
 }
 
@@ -186,5 +190,22 @@ impl<'a> Iterator for Lines<'a> {
             Some(p) => p,
             None => self.scan(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Lines;
+
+    #[test]
+    fn splits_every_line_ending() {
+        let all = |t: &str| Lines::new(t).map(|(n, l)| (n, l.to_string())).collect::<Vec<_>>();
+        let expect = vec![(1, "a".to_string()), (2, "".to_string()), (3, "b".to_string())];
+        assert_eq!(all("a\n\nb"), expect);
+        assert_eq!(all("a\n\nb\n"), expect);
+        assert_eq!(all("a\r\n\r\nb\r\n"), expect);
+        assert_eq!(all("a\r\rb"), expect);
+        assert_eq!(all("a\r\n\nb"), expect);
+        assert!(all("").is_empty());
     }
 }

@@ -143,6 +143,9 @@ pub(crate) fn is_blank(line: &str) -> bool {
 #[inline]
 fn has_arrow(line: &str) -> bool {
     let b = line.as_bytes();
+    if b.len() < 3 {
+        return false;
+    }
     memchr::memchr_iter(b'>', b).any(|i| i >= 2 && &b[i - 2..i] == b"--")
 }
 
@@ -158,6 +161,10 @@ fn is_keyword_block(line: &str) -> bool {
 
 fn parse_timing(line: &str) -> Result<(u64, u64), &'static str> {
     const BAD: &str = "malformed cue timing: expected `hh:mm:ss.ttt --> hh:mm:ss.ttt`";
+    // The shortest timing line is `00:00.000 --> 00:00.000`; cue identifiers are usually shorter.
+    if line.len() < 23 {
+        return Err(BAD);
+    }
     let b = line.trim_start().as_bytes();
     let (start, mut i) = parse_vtt(b).ok_or(BAD)?;
     while matches!(b.get(i), Some(b' ' | b'\t')) {
