@@ -1,11 +1,14 @@
 //! Debrief's library: the domain, the transcript engine, the analysers, and (as later issues
 //! add them) the ports and their adapters. Nothing here names AWS outside an adapter.
 
+pub mod adapters;
 pub mod analysis;
 pub mod attendance;
 pub mod clock;
 pub mod domain;
 pub mod error;
+pub mod ports;
+pub mod repo;
 pub mod report;
 pub mod transcript;
 

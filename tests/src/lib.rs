@@ -1,5 +1,8 @@
 //! Helpers shared by the integration tests.
 
+pub mod contract;
+pub mod outbox;
+
 use std::path::PathBuf;
 
 /// The workspace root.

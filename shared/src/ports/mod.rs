@@ -1,0 +1,11 @@
+//! The outside world as small traits. Domain code takes only the port it needs; each port has
+//! a production adapter (AWS) and an embedded one (one machine, no cloud account), and both
+//! pass the same contract suite (`tests/src/contract.rs`).
+
+pub mod mail;
+pub mod queue;
+pub mod store;
+
+pub use mail::{Email, MailError, Mailer};
+pub use queue::{Queue, QueueError, Received};
+pub use store::{Item, Key, Page, Store, StoreError};

@@ -1,0 +1,246 @@
+//! Typed access to the store: the product's entities, their keys, and the rules that go with
+//! them (API keys kept only as SHA-256 hashes, idempotency records that expire).
+//!
+//! | entity | pk | sk | index (gsi1) |
+//! | --- | --- | --- | --- |
+//! | WorkshopSession (+ `counter`: participants remaining) | `SESSION#{sessionId}` | `META` | `COACH#{coachId}` / `{workshopDate}#{sessionId}` |
+//! | ParticipantSummary | `SESSION#{sessionId}` | `PARTICIPANT#{participantId}` | — |
+//! | CoachProfile | `COACH#{coachId}` | `PROFILE` | — |
+//! | API key | `APIKEY#{sha256 hex}` | `KEY` | `APIKEYS` / `{createdAt}#{hash}` |
+//! | idempotency record (`ttl`) | `IDEMPOTENCY#{scope}#{key}` | `RECORD` | — |
+
+use std::time::Duration;
+
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::domain::{CoachProfile, ParticipantSummary, WorkshopSession};
+use crate::ports::store::{Item, Key, Store, StoreError};
+
+#[derive(Debug, thiserror::Error)]
+pub enum RepoError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("stored item {0} is not valid JSON for its type: {1}")]
+    Corrupt(String, String),
+}
+
+/// A value with the version to pass back when updating it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Versioned<T> {
+    pub value: T,
+    pub version: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum KeyScope {
+    /// Make.com and other ingestion clients.
+    Ingest,
+    /// One coach's review GPT.
+    Coach,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ApiKeyRecord {
+    pub key_hash: String,
+    pub scope: KeyScope,
+    pub coach_id: Option<String>,
+    pub label: Option<String>,
+    pub created_at: String,
+    pub revoked: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Claim {
+    /// This call holds the key now.
+    New,
+    /// An earlier call holds it; its value.
+    Existing(String),
+}
+
+pub fn sha256_hex(s: &str) -> String {
+    Sha256::digest(s.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn session_key(id: &str) -> Key {
+    Key::new(format!("SESSION#{id}"), "META")
+}
+
+fn participant_key(session_id: &str, participant_id: &str) -> Key {
+    Key::new(format!("SESSION#{session_id}"), format!("PARTICIPANT#{participant_id}"))
+}
+
+fn decode<T: DeserializeOwned>(item: &Item) -> Result<T, RepoError> {
+    serde_json::from_str(&item.body).map_err(|e| RepoError::Corrupt(format!("{}/{}", item.key.pk, item.key.sk), e.to_string()))
+}
+
+fn encode<T: Serialize>(v: &T) -> String {
+    serde_json::to_string(v).expect("entities serialise")
+}
+
+#[derive(Clone)]
+pub struct Repo<S> {
+    store: S,
+}
+
+impl<S: Store> Repo<S> {
+    pub fn new(store: S) -> Self {
+        Self { store }
+    }
+
+    pub fn store(&self) -> &S {
+        &self.store
+    }
+
+    fn session_item(s: &WorkshopSession) -> Item {
+        let mut item = Item::new(session_key(&s.session_id), encode(s));
+        item.index = Some((format!("COACH#{}", s.coach_id), format!("{}#{}", s.workshop_date, s.session_id)));
+        item
+    }
+
+    /// Creates a session with `remaining` participants to analyse; fails if it exists.
+    pub async fn create_session(&self, s: &WorkshopSession, remaining: u32) -> Result<(), RepoError> {
+        let mut item = Self::session_item(s);
+        item.counter = i64::from(remaining);
+        Ok(self.store.put_new(&item).await?)
+    }
+
+    pub async fn get_session(&self, id: &str) -> Result<Option<Versioned<WorkshopSession>>, RepoError> {
+        match self.store.get(&session_key(id)).await? {
+            Some(item) => Ok(Some(Versioned { value: decode(&item)?, version: item.version })),
+            None => Ok(None),
+        }
+    }
+
+    /// Participants still to analyse.
+    pub async fn remaining(&self, id: &str) -> Result<Option<i64>, RepoError> {
+        Ok(self.store.get(&session_key(id)).await?.map(|i| i.counter))
+    }
+
+    pub async fn update_session(&self, s: &WorkshopSession, expected_version: u64) -> Result<u64, RepoError> {
+        Ok(self.store.update(&Self::session_item(s), expected_version).await?)
+    }
+
+    /// One participant finished: returns how many remain (0 exactly once per session).
+    pub async fn participant_done(&self, session_id: &str) -> Result<i64, RepoError> {
+        Ok(self.store.add_to_counter(&session_key(session_id), -1).await?)
+    }
+
+    /// A coach's sessions, newest workshop date first.
+    pub async fn list_sessions(
+        &self,
+        coach_id: &str,
+        limit: usize,
+        cursor: Option<&str>,
+    ) -> Result<(Vec<WorkshopSession>, Option<String>), RepoError> {
+        let page = self.store.query_index_desc(&format!("COACH#{coach_id}"), limit, cursor).await?;
+        let sessions = page.items.iter().map(decode).collect::<Result<_, _>>()?;
+        Ok((sessions, page.cursor))
+    }
+
+    pub async fn put_participants(&self, ps: &[ParticipantSummary]) -> Result<(), RepoError> {
+        let items: Vec<Item> =
+            ps.iter().map(|p| Item::new(participant_key(&p.session_id, &p.participant_id), encode(p))).collect();
+        Ok(self.store.put_all(&items).await?)
+    }
+
+    pub async fn create_participant(&self, p: &ParticipantSummary) -> Result<(), RepoError> {
+        Ok(self.store.put_new(&Item::new(participant_key(&p.session_id, &p.participant_id), encode(p))).await?)
+    }
+
+    pub async fn get_participant(
+        &self,
+        session_id: &str,
+        participant_id: &str,
+    ) -> Result<Option<Versioned<ParticipantSummary>>, RepoError> {
+        match self.store.get(&participant_key(session_id, participant_id)).await? {
+            Some(item) => Ok(Some(Versioned { value: decode(&item)?, version: item.version })),
+            None => Ok(None),
+        }
+    }
+
+    pub async fn update_participant(&self, p: &ParticipantSummary, expected_version: u64) -> Result<u64, RepoError> {
+        let item = Item::new(participant_key(&p.session_id, &p.participant_id), encode(p));
+        Ok(self.store.update(&item, expected_version).await?)
+    }
+
+    /// Every participant of a session, in participant-id order.
+    pub async fn list_participants(&self, session_id: &str) -> Result<Vec<Versioned<ParticipantSummary>>, RepoError> {
+        let mut out = Vec::new();
+        let mut cursor = None;
+        loop {
+            let page = self.store.query(&format!("SESSION#{session_id}"), "PARTICIPANT#", 100, cursor.as_deref()).await?;
+            for item in &page.items {
+                out.push(Versioned { value: decode(item)?, version: item.version });
+            }
+            match page.cursor {
+                Some(c) => cursor = Some(c),
+                None => return Ok(out),
+            }
+        }
+    }
+
+    pub async fn put_coach(&self, c: &CoachProfile) -> Result<(), RepoError> {
+        Ok(self.store.put_all(&[Item::new(Key::new(format!("COACH#{}", c.coach_id), "PROFILE"), encode(c))]).await?)
+    }
+
+    pub async fn get_coach(&self, coach_id: &str) -> Result<Option<CoachProfile>, RepoError> {
+        match self.store.get(&Key::new(format!("COACH#{coach_id}"), "PROFILE")).await? {
+            Some(item) => Ok(Some(decode(&item)?)),
+            None => Ok(None),
+        }
+    }
+
+    /// Stores a key by its SHA-256 hash only; the plain key is never stored.
+    pub async fn add_api_key(
+        &self,
+        plain: &str,
+        scope: KeyScope,
+        coach_id: Option<&str>,
+        label: Option<&str>,
+    ) -> Result<ApiKeyRecord, RepoError> {
+        let record = ApiKeyRecord {
+            key_hash: sha256_hex(plain),
+            scope,
+            coach_id: coach_id.map(str::to_owned),
+            label: label.map(str::to_owned),
+            created_at: crate::clock::now_rfc3339(),
+            revoked: false,
+        };
+        let mut item = Item::new(Key::new(format!("APIKEY#{}", record.key_hash), "KEY"), encode(&record));
+        item.index = Some(("APIKEYS".into(), format!("{}#{}", record.created_at, record.key_hash)));
+        self.store.put_new(&item).await?;
+        Ok(record)
+    }
+
+    /// The live (not revoked) record for a presented key.
+    pub async fn find_api_key(&self, plain: &str) -> Result<Option<ApiKeyRecord>, RepoError> {
+        let key = Key::new(format!("APIKEY#{}", sha256_hex(plain)), "KEY");
+        match self.store.get(&key).await? {
+            Some(item) => Ok(Some(decode::<ApiKeyRecord>(&item)?).filter(|r| !r.revoked)),
+            None => Ok(None),
+        }
+    }
+
+    /// Claims `key` in `scope` for `value` until `ttl` passes; a second claim gets the first value.
+    pub async fn claim_idempotency(&self, scope: &str, key: &str, value: &str, ttl: Duration) -> Result<Claim, RepoError> {
+        let k = Key::new(format!("IDEMPOTENCY#{scope}#{key}"), "RECORD");
+        let mut item = Item::new(k.clone(), value);
+        item.expires_at = Some(time::OffsetDateTime::now_utc().unix_timestamp() + ttl.as_secs().max(1) as i64);
+        match self.store.put_new(&item).await {
+            Ok(()) => Ok(Claim::New),
+            Err(StoreError::AlreadyExists) => match self.store.get(&k).await? {
+                Some(existing) => Ok(Claim::Existing(existing.body)),
+                // It expired between the two calls: try once more.
+                None => match self.store.put_new(&item).await {
+                    Ok(()) => Ok(Claim::New),
+                    Err(e) => Err(e.into()),
+                },
+            },
+            Err(e) => Err(e.into()),
+        }
+    }
+}
