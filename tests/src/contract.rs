@@ -98,6 +98,25 @@ pub async fn store_races<S: Store>(store: Arc<S>) {
     let mut seen = tasks.join_all().await;
     seen.sort();
     assert_eq!(seen, (0..15).collect::<Vec<i64>>(), "each decrement sees its own value");
+
+    // A result and its decrement move together, once: 5 workers racing on one participant.
+    let session = Key::new(uniq("SESSION"), "META");
+    let mut s = Item::new(session.clone(), "{}");
+    s.counter = 2;
+    store.put_new(&s).await.unwrap();
+    let result = Item::new(Key::new(session.pk.clone(), "PARTICIPANT#1"), "done");
+    let mut tasks = tokio::task::JoinSet::new();
+    for _ in 0..5 {
+        let (store, result, session) = (store.clone(), result.clone(), session.clone());
+        tasks.spawn(async move { store.put_new_with_counter(&result, &session, -1).await });
+    }
+    let results = tasks.join_all().await;
+    assert_eq!(results.iter().filter(|r| r.is_ok()).count(), 1, "{results:?}");
+    assert!(results.iter().filter(|r| r.is_err()).all(|r| matches!(r, Err(StoreError::AlreadyExists))));
+    assert_eq!(store.get(&session).await.unwrap().unwrap().counter, 1);
+    let orphan = Item::new(Key::new(uniq("SESSION"), "PARTICIPANT#1"), "x");
+    assert!(matches!(store.put_new_with_counter(&orphan, &Key::new(uniq("SESSION"), "META"), -1).await, Err(StoreError::NotFound)));
+    assert!(store.get(&orphan.key).await.unwrap().is_none(), "neither write happens");
 }
 
 pub async fn store_queries<S: Store>(store: &S) {

@@ -78,6 +78,15 @@ pub trait Store: Send + Sync + 'static {
     /// `expected_version`; returns the new version.
     fn update(&self, item: &Item, expected_version: u64) -> impl Future<Output = Result<u64, StoreError>> + Send;
 
+    /// Creates `item` (only if absent) and adds `delta` to the counter of `counter_key`, both or
+    /// neither: a participant's result and the fan-in count move together.
+    fn put_new_with_counter(
+        &self,
+        item: &Item,
+        counter_key: &Key,
+        delta: i64,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
     /// Adds `delta` to the item's counter atomically and returns the new value.
     fn add_to_counter(&self, key: &Key, delta: i64) -> impl Future<Output = Result<i64, StoreError>> + Send;
 

@@ -17,7 +17,7 @@ use std::time::Duration;
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, AttributeValue, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection,
-    ProjectionType, PutRequest, ReturnValue, ScalarAttributeType, TimeToLiveSpecification, WriteRequest,
+    ProjectionType, Put, PutRequest, ReturnValue, ScalarAttributeType, TimeToLiveSpecification, TransactWriteItem, Update, WriteRequest,
 };
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -207,6 +207,55 @@ impl Store for DynamoStore {
                 Err(StoreError::AlreadyExists)
             }
             Err(e) => Err(unavailable(e)),
+        }
+    }
+
+    async fn put_new_with_counter(&self, item: &Item, counter_key: &Key, delta: i64) -> Result<(), StoreError> {
+        check_size(item)?;
+        let mut fresh = item.clone();
+        fresh.version = 1;
+        let put = Put::builder()
+            .table_name(&self.table)
+            .set_item(Some(to_attrs(&fresh)))
+            .condition_expression("attribute_not_exists(pk) OR #ttl <= :now")
+            .expression_attribute_names("#ttl", "ttl")
+            .expression_attribute_values(":now", n(now_secs()))
+            .build()
+            .expect("complete");
+        let add = Update::builder()
+            .table_name(&self.table)
+            .set_key(Some(key_attrs(counter_key)))
+            .update_expression("ADD #c :d")
+            .condition_expression("attribute_exists(pk)")
+            .expression_attribute_names("#c", "counter")
+            .expression_attribute_values(":d", n(delta))
+            .build()
+            .expect("complete");
+        let r = self
+            .client
+            .transact_write_items()
+            .transact_items(TransactWriteItem::builder().put(put).build())
+            .transact_items(TransactWriteItem::builder().update(add).build())
+            .send()
+            .await;
+        match r {
+            Ok(_) => Ok(()),
+            Err(e) => {
+                let reasons: Vec<String> = e
+                    .as_service_error()
+                    .and_then(|s| match s {
+                        aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError::TransactionCanceledException(t) => {
+                            Some(t.cancellation_reasons().iter().map(|r| r.code().unwrap_or("None").to_string()).collect())
+                        }
+                        _ => None,
+                    })
+                    .unwrap_or_default();
+                match reasons.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
+                    ["ConditionalCheckFailed", ..] => Err(StoreError::AlreadyExists),
+                    [_, "ConditionalCheckFailed"] => Err(StoreError::NotFound),
+                    _ => Err(unavailable(e)),
+                }
+            }
         }
     }
 

@@ -92,6 +92,40 @@ impl Store for EmbeddedStore {
         .await
     }
 
+    async fn put_new_with_counter(&self, item: &Item, counter_key: &Key, delta: i64) -> Result<(), StoreError> {
+        check_item_size(item)?;
+        let (item, counter_key) = (item.clone(), counter_key.clone());
+        self.run(move |c| {
+            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let now = now_secs();
+            let live = |pk: &str, sk: &str| -> rusqlite::Result<bool> {
+                tx.query_row(
+                    &format!("SELECT EXISTS(SELECT 1 FROM items WHERE pk = ? AND sk = ? AND {LIVE})"),
+                    params![pk, sk, now],
+                    |r| r.get(0),
+                )
+            };
+            if live(&item.key.pk, &item.key.sk)? {
+                return Ok(Err(StoreError::AlreadyExists));
+            }
+            if !live(&counter_key.pk, &counter_key.sk)? {
+                return Ok(Err(StoreError::NotFound));
+            }
+            let (ipk, isk) = item.index.clone().unzip();
+            tx.execute(
+                &format!("INSERT OR REPLACE INTO items ({COLUMNS}) VALUES (?, ?, ?, 1, ?, ?, ?, ?)"),
+                params![item.key.pk, item.key.sk, item.body, item.counter, item.expires_at, ipk, isk],
+            )?;
+            tx.execute(
+                "UPDATE items SET counter = counter + ? WHERE pk = ? AND sk = ?",
+                params![delta, counter_key.pk, counter_key.sk],
+            )?;
+            tx.commit()?;
+            Ok(Ok(()))
+        })
+        .await
+    }
+
     async fn update(&self, item: &Item, expected_version: u64) -> Result<u64, StoreError> {
         check_item_size(item)?;
         let item = item.clone();
