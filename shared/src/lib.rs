@@ -7,9 +7,12 @@ pub mod attendance;
 pub mod clock;
 pub mod domain;
 pub mod error;
+pub mod http;
+pub mod pipeline;
 pub mod ports;
 pub mod repo;
 pub mod report;
+pub mod runtime;
 pub mod transcript;
 
 pub use error::{InputError, TranscriptError};

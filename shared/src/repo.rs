@@ -61,6 +61,18 @@ pub enum Claim {
     Existing(String),
 }
 
+/// A new API key: a scope prefix and 32 bytes from the operating system's CSPRNG.
+pub fn generate_api_key(scope: KeyScope) -> String {
+    use base64::Engine;
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes).expect("the OS random source works");
+    let prefix = match scope {
+        KeyScope::Ingest => "dbk_ingest_",
+        KeyScope::Coach => "dbk_coach_",
+    };
+    format!("{prefix}{}", base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes))
+}
+
 pub fn sha256_hex(s: &str) -> String {
     Sha256::digest(s.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
 }
@@ -214,6 +226,37 @@ impl<S: Store> Repo<S> {
         item.index = Some(("APIKEYS".into(), format!("{}#{}", record.created_at, record.key_hash)));
         self.store.put_new(&item).await?;
         Ok(record)
+    }
+
+    /// Every key record, newest first (hashes only).
+    pub async fn list_api_keys(&self) -> Result<Vec<ApiKeyRecord>, RepoError> {
+        let mut out = Vec::new();
+        let mut cursor = None;
+        loop {
+            let page = self.store.query_index_desc("APIKEYS", 100, cursor.as_deref()).await?;
+            for item in &page.items {
+                out.push(decode(item)?);
+            }
+            match page.cursor {
+                Some(c) => cursor = Some(c),
+                None => return Ok(out),
+            }
+        }
+    }
+
+    /// Revokes the key whose hash starts with `hash_prefix` (at least 8 hex digits, unique).
+    pub async fn revoke_api_key(&self, hash_prefix: &str) -> Result<Option<ApiKeyRecord>, RepoError> {
+        let matches: Vec<ApiKeyRecord> =
+            self.list_api_keys().await?.into_iter().filter(|r| hash_prefix.len() >= 8 && r.key_hash.starts_with(hash_prefix)).collect();
+        let [record] = matches.as_slice() else { return Ok(None) };
+        let key = Key::new(format!("APIKEY#{}", record.key_hash), "KEY");
+        let Some(item) = self.store.get(&key).await? else { return Ok(None) };
+        let mut revoked = record.clone();
+        revoked.revoked = true;
+        let mut updated = item.clone();
+        updated.body = encode(&revoked);
+        self.store.update(&updated, item.version).await?;
+        Ok(Some(revoked))
     }
 
     /// The live (not revoked) record for a presented key.

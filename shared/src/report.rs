@@ -92,6 +92,7 @@ pub fn prepare(
         priority_client_ids: Vec::new(),
         chat_gpt_session_url: coach.chat_gpt_url.clone(),
         email_notification_sent: false,
+        failure_reason: None,
     };
     let n = attendance.attendees.len();
     let contexts = attendance

@@ -1,7 +1,10 @@
 //! `debrief`: the local product and the operator's tools.
 
+mod admin;
 mod analyze;
+mod demo;
 mod sample;
+mod serve;
 
 use std::process::ExitCode;
 
@@ -18,21 +21,26 @@ struct Cli {
 enum Command {
     /// Analyse a transcript: every participant's stats, signals, summary and email.
     Analyze(analyze::Args),
+    /// Every HTTP route and every worker in one process (embedded adapters unless --aws).
+    Serve(serve::Args),
+    /// Ingest the bundled sample through real HTTP against a server started here, and wait.
+    Demo(demo::Args),
+    /// API keys: create (printed once, stored as a hash), list, revoke.
+    Keys(admin::KeysArgs),
+    /// Coach profiles: add or replace one from a CoachProfile JSON file.
+    Coaches(admin::CoachesArgs),
 }
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    // Logs go to stderr as JSON so that stdout stays the command's output.
-    tracing_subscriber::fmt()
-        .json()
-        .with_writer(std::io::stderr)
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("DEBRIEF_LOG").unwrap_or_else(|_| "warn".into()),
-        )
-        .init();
+    debrief::runtime::init_tracing();
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Analyze(args) => analyze::run(args).await,
+        Command::Serve(args) => serve::run(args).await,
+        Command::Demo(args) => demo::run(args).await,
+        Command::Keys(args) => admin::keys(args).await,
+        Command::Coaches(args) => admin::coaches(args).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,0 +1,152 @@
+//! The operator's tools over the same store the server uses.
+
+use std::path::PathBuf;
+
+use debrief::domain::CoachProfile;
+use debrief::ports::Store;
+use debrief::repo::{KeyScope, Repo, generate_api_key};
+
+#[derive(clap::Args)]
+pub struct Target {
+    /// Folder of the embedded store (default: DEBRIEF_DATA_DIR or ./data).
+    #[arg(long, global = true)]
+    data_dir: Option<PathBuf>,
+    /// Use the DynamoDB table (DEBRIEF_TABLE) instead of the embedded store.
+    #[arg(long, global = true)]
+    aws: bool,
+}
+
+#[derive(clap::Args)]
+pub struct KeysArgs {
+    #[command(subcommand)]
+    command: KeysCommand,
+    #[command(flatten)]
+    target: Target,
+}
+
+#[derive(clap::Subcommand)]
+enum KeysCommand {
+    /// Creates a key and prints it once; only its SHA-256 is stored.
+    Create {
+        /// `ingest` (Make.com) or `coach` (one coach's review GPT).
+        #[arg(long, default_value = "ingest")]
+        scope: String,
+        /// The coach the key belongs to (required for coach keys; limits an ingest key).
+        #[arg(long)]
+        coach: Option<String>,
+        #[arg(long)]
+        label: Option<String>,
+    },
+    /// Lists keys (hash prefix, scope, coach, created, revoked).
+    List,
+    /// Revokes the key whose hash starts with HASH_PREFIX (8 characters or more).
+    Revoke { hash_prefix: String },
+}
+
+#[derive(clap::Args)]
+pub struct CoachesArgs {
+    #[command(subcommand)]
+    command: CoachesCommand,
+    #[command(flatten)]
+    target: Target,
+}
+
+#[derive(clap::Subcommand)]
+enum CoachesCommand {
+    /// Adds or replaces a coach from a CoachProfile JSON file.
+    Add { file: PathBuf },
+}
+
+async fn with_repo<F, Fut>(target: &Target, f: F) -> Result<(), String>
+where
+    F: FnOnce(RepoAny) -> Fut,
+    Fut: std::future::Future<Output = Result<(), String>>,
+{
+    if target.aws {
+        let sdk = debrief::adapters::aws::load_config().await;
+        let table = std::env::var("DEBRIEF_TABLE").unwrap_or_else(|_| "debrief-local".into());
+        let store = debrief::adapters::aws::DynamoStore::from_config(&sdk, table);
+        store.ensure_table().await.map_err(|e| e.to_string())?;
+        f(RepoAny::Aws(Repo::new(store))).await
+    } else {
+        let paths = crate::serve::paths(target.data_dir.as_ref());
+        let db = debrief::adapters::embedded::EmbeddedDb::open(&paths.db).map_err(|e| format!("{}: {e}", paths.db.display()))?;
+        f(RepoAny::Embedded(Repo::new(debrief::adapters::embedded::EmbeddedStore::new(db)))).await
+    }
+}
+
+pub enum RepoAny {
+    Embedded(Repo<debrief::adapters::embedded::EmbeddedStore>),
+    Aws(Repo<debrief::adapters::aws::DynamoStore>),
+}
+
+pub async fn create_key<S: Store>(repo: &Repo<S>, scope: KeyScope, coach: Option<&str>, label: Option<&str>) -> Result<String, String> {
+    let key = generate_api_key(scope);
+    repo.add_api_key(&key, scope, coach, label).await.map_err(|e| e.to_string())?;
+    Ok(key)
+}
+
+async fn keys_on<S: Store>(repo: Repo<S>, command: &KeysCommand) -> Result<(), String> {
+    match command {
+        KeysCommand::Create { scope, coach, label } => {
+            let scope = match scope.as_str() {
+                "ingest" => KeyScope::Ingest,
+                "coach" => KeyScope::Coach,
+                other => return Err(format!("--scope: `{other}` is not ingest or coach")),
+            };
+            if scope == KeyScope::Coach && coach.is_none() {
+                return Err("--coach is required for a coach key".into());
+            }
+            let key = create_key(&repo, scope, coach.as_deref(), label.as_deref()).await?;
+            println!("{key}");
+            eprintln!("Store this key now: Debrief keeps only its hash and cannot show it again.");
+        }
+        KeysCommand::List => {
+            for r in repo.list_api_keys().await.map_err(|e| e.to_string())? {
+                println!(
+                    "{}  {:<6}  {:<16}  {}  {}",
+                    &r.key_hash[..12],
+                    format!("{:?}", r.scope).to_lowercase(),
+                    r.coach_id.as_deref().unwrap_or("-"),
+                    r.created_at,
+                    if r.revoked { "revoked" } else { "active" }
+                );
+            }
+        }
+        KeysCommand::Revoke { hash_prefix } => match repo.revoke_api_key(hash_prefix).await.map_err(|e| e.to_string())? {
+            Some(r) => println!("revoked {}", &r.key_hash[..12]),
+            None => return Err(format!("no single key matches `{hash_prefix}` (give 8 or more characters of its hash)")),
+        },
+    }
+    Ok(())
+}
+
+pub async fn keys(args: KeysArgs) -> Result<(), String> {
+    with_repo(&args.target, |repo| async move {
+        match repo {
+            RepoAny::Embedded(r) => keys_on(r, &args.command).await,
+            RepoAny::Aws(r) => keys_on(r, &args.command).await,
+        }
+    })
+    .await
+}
+
+pub fn read_coach(file: &PathBuf) -> Result<CoachProfile, String> {
+    let text = std::fs::read_to_string(file).map_err(|e| format!("{}: {e}", file.display()))?;
+    serde_json::from_str(&text).map_err(|e| format!("{}: not a CoachProfile: {e}", file.display()))
+}
+
+pub async fn coaches(args: CoachesArgs) -> Result<(), String> {
+    let CoachesCommand::Add { file } = &args.command;
+    let coach = read_coach(file)?;
+    with_repo(&args.target, |repo| async move {
+        match repo {
+            RepoAny::Embedded(r) => r.put_coach(&coach).await,
+            RepoAny::Aws(r) => r.put_coach(&coach).await,
+        }
+        .map_err(|e| e.to_string())?;
+        println!("coach {} saved", coach.coach_id);
+        Ok(())
+    })
+    .await
+}

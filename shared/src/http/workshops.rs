@@ -1,0 +1,99 @@
+//! `POST /v1/workshops` (JSON or multipart) and `GET /v1/workshops/{sessionId}`.
+
+use std::sync::Arc;
+
+use axum::Json;
+use axum::body::{Body, Bytes};
+use axum::extract::{FromRequest, Multipart, Path, Request, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
+
+use super::ApiError;
+use super::auth::require;
+use crate::analysis::Analyser;
+use crate::pipeline::{IngestRequest, Pipeline};
+use crate::ports::{Mailer, Queue, Store};
+use crate::repo::KeyScope;
+
+/// Room for the transcript limit plus the other fields and multipart framing.
+fn body_limit(transcript_limit: usize) -> usize {
+    transcript_limit + 256 * 1024
+}
+
+async fn read_body(body: Body, limit: usize) -> Result<Bytes, ApiError> {
+    axum::body::to_bytes(body, limit).await.map_err(|_| ApiError::PayloadTooLarge(limit))
+}
+
+async fn from_multipart(headers: HeaderMap, bytes: Bytes) -> Result<IngestRequest, ApiError> {
+    let mut req = Request::new(Body::from(bytes));
+    *req.headers_mut() = headers;
+    let mut form = Multipart::from_request(req, &()).await.map_err(|e| ApiError::bad("body", format!("unreadable multipart form: {e}")))?;
+    let mut out = IngestRequest::default();
+    while let Some(field) = form.next_field().await.map_err(|e| ApiError::bad("body", format!("unreadable multipart form: {e}")))? {
+        let name = field.name().unwrap_or_default().to_string();
+        let text = field.text().await.map_err(|e| ApiError::bad(name.clone(), format!("unreadable part: {e}")))?;
+        match name.as_str() {
+            "transcript" | "file" => out.transcript = Some(text),
+            "transcriptFormat" => out.transcript_format = Some(text),
+            "workshopDate" => out.workshop_date = Some(text),
+            "cohortName" => out.cohort_name = Some(text),
+            "coachId" => out.coach_id = Some(text),
+            "zoomMeetingId" => out.zoom_meeting_id = Some(text),
+            "callbackUrl" => out.callback_url = Some(text),
+            // JSON array or CSV, as a text field or a file part.
+            "roster" => {
+                out.roster = Some(match serde_json::from_str::<serde_json::Value>(&text) {
+                    Ok(v @ serde_json::Value::Array(_)) => v,
+                    _ => serde_json::Value::String(text),
+                })
+            }
+            _ => {}
+        }
+    }
+    Ok(out)
+}
+
+pub async fn ingest<S: Store, Q: Queue, M: Mailer, A: Analyser>(
+    State(p): State<Arc<Pipeline<S, Q, M, A>>>,
+    request: Request,
+) -> Result<Response, ApiError> {
+    let (parts, body) = request.into_parts();
+    let key = require(&p.repo, &parts.headers, KeyScope::Ingest).await?;
+    let content_type = parts.headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_ascii_lowercase();
+    let is_json = content_type.starts_with("application/json");
+    let is_form = content_type.starts_with("multipart/form-data");
+    if !is_json && !is_form {
+        return Err(ApiError::UnsupportedMediaType("send application/json or multipart/form-data".into()));
+    }
+    let bytes = read_body(body, body_limit(p.config.max_transcript_bytes)).await?;
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Err(ApiError::bad("body", "the request body is empty"));
+    }
+    let req: IngestRequest = if is_json {
+        serde_json::from_slice(&bytes).map_err(|e| ApiError::bad("body", format!("not valid JSON for a workshop: {e}")))?
+    } else {
+        from_multipart(parts.headers.clone(), bytes).await?
+    };
+    let idem = parts.headers.get("idempotency-key").and_then(|v| v.to_str().ok());
+    let accepted = p.ingest(req, idem, key.coach_id.as_deref()).await?;
+    let mut body = serde_json::to_value(&accepted).expect("serialises");
+    body["success"] = json!(true);
+    let mut resp = (StatusCode::ACCEPTED, Json(body)).into_response();
+    if let Ok(v) = accepted.status_url.parse() {
+        resp.headers_mut().insert(header::LOCATION, v);
+    }
+    Ok(resp)
+}
+
+pub async fn status<S: Store, Q: Queue, M: Mailer, A: Analyser>(
+    State(p): State<Arc<Pipeline<S, Q, M, A>>>,
+    Path(session_id): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let key = require(&p.repo, &headers, KeyScope::Ingest).await?;
+    let status = p.status(&session_id, key.coach_id.as_deref()).await?;
+    let mut body = serde_json::to_value(&status).expect("serialises");
+    body["success"] = json!(true);
+    Ok((StatusCode::OK, Json(body)).into_response())
+}

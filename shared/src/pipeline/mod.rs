@@ -1,0 +1,113 @@
+//! The workshop pipeline: ingest (validate, parse, store, fan out one message per
+//! participant), analyze (one participant per message), finish (fan-in: priority clients,
+//! session completed, the coach's email, the callback). Plain async functions over the ports,
+//! hosted by Lambda in AWS and by `debrief serve` locally.
+//!
+//! Finish runs as the tail of analyze, in the invocation that sees the last participant done:
+//! no extra queue or function, and the exactly-once rules live in one place (see `worker`).
+
+pub mod ingest;
+pub mod messages;
+mod notify;
+pub mod worker;
+
+use std::time::Duration;
+
+use crate::analysis::{EngagementThresholds, PriorityRules};
+use crate::ports::{Mailer, Queue, Store};
+use crate::repo::{Repo, RepoError};
+
+pub use ingest::{IngestAccepted, IngestRequest, SessionStatus};
+pub use notify::{coach_email, failure_email};
+
+/// Settings read once at start-up.
+#[derive(Debug, Clone)]
+pub struct PipelineConfig {
+    /// The verified sender for the coach's notifications (`DEBRIEF_SENDER_EMAIL`).
+    pub sender_email: String,
+    /// Receives of one message before it is given up (the DLQ's `maxReceiveCount`).
+    pub max_receives: u32,
+    /// Signs callbacks to Make.com (`DEBRIEF_CALLBACK_SECRET`); unsigned callbacks are not sent.
+    pub callback_secret: Option<String>,
+    /// Absolute base for `statusUrl` (`DEBRIEF_PUBLIC_URL`); relative when unset.
+    pub public_base_url: Option<String>,
+    pub idempotency_ttl: Duration,
+    /// The largest transcript accepted, in bytes (`DEBRIEF_MAX_TRANSCRIPT_BYTES`).
+    pub max_transcript_bytes: usize,
+    pub engagement: EngagementThresholds,
+    pub priority: PriorityRules,
+    pub callback_attempts: u32,
+}
+
+impl Default for PipelineConfig {
+    fn default() -> Self {
+        Self {
+            sender_email: "debrief@example.com".into(),
+            max_receives: 5,
+            callback_secret: None,
+            public_base_url: None,
+            idempotency_ttl: Duration::from_secs(7 * 24 * 3600),
+            max_transcript_bytes: 5 * 1024 * 1024,
+            engagement: EngagementThresholds::default(),
+            priority: PriorityRules::default(),
+            callback_attempts: 3,
+        }
+    }
+}
+
+impl PipelineConfig {
+    pub fn from_env() -> Self {
+        let var = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+        let mut c = Self::default();
+        if let Some(v) = var("DEBRIEF_SENDER_EMAIL") {
+            c.sender_email = v;
+        }
+        if let Some(v) = var("DEBRIEF_MAX_RECEIVES").and_then(|v| v.parse().ok()) {
+            c.max_receives = v;
+        }
+        c.callback_secret = var("DEBRIEF_CALLBACK_SECRET");
+        c.public_base_url = var("DEBRIEF_PUBLIC_URL").map(|u| u.trim_end_matches('/').to_string());
+        if let Some(v) = var("DEBRIEF_MAX_TRANSCRIPT_BYTES").and_then(|v| v.parse().ok()) {
+            c.max_transcript_bytes = v;
+        }
+        c
+    }
+}
+
+/// Everything the pipeline talks to, built once per process.
+pub struct Pipeline<S, Q, M, A> {
+    pub repo: Repo<S>,
+    pub queue: Q,
+    pub mailer: M,
+    pub analyser: A,
+    pub config: PipelineConfig,
+    pub http: reqwest::Client,
+}
+
+impl<S: Store, Q: Queue, M: Mailer, A: crate::analysis::Analyser> Pipeline<S, Q, M, A> {
+    pub fn new(store: S, queue: Q, mailer: M, analyser: A, config: PipelineConfig) -> Self {
+        let http = reqwest::Client::builder().timeout(Duration::from_secs(10)).build().expect("TLS backend initialises");
+        Self { repo: Repo::new(store), queue, mailer, analyser, config, http }
+    }
+}
+
+/// Why a pipeline step did not complete.
+#[derive(Debug, thiserror::Error)]
+pub enum PipelineError {
+    #[error(transparent)]
+    Input(#[from] crate::error::InputError),
+    #[error("unknown coach `{0}`: add the coach profile first (`debrief coaches add FILE`)")]
+    UnknownCoach(String),
+    #[error("not found")]
+    NotFound,
+    #[error("the transcript is {0} bytes; the limit is {1}")]
+    TooLarge(usize, usize),
+    #[error(transparent)]
+    Repo(#[from] RepoError),
+    #[error("queue: {0}")]
+    Queue(#[from] crate::ports::QueueError),
+    #[error("mail: {0}")]
+    Mail(#[from] crate::ports::MailError),
+    #[error("{0}")]
+    Message(String),
+}

@@ -1,0 +1,169 @@
+//! The coach's emails: the session summary when analysis is done, and the failure notice.
+//! Rendered by minijinja; the HTML template auto-escapes every value (participant names and
+//! quotes are user text).
+
+use std::sync::OnceLock;
+
+use minijinja::{Environment, context};
+use serde::Serialize;
+
+use crate::attendance::UnknownSpeaker;
+use crate::domain::{CoachProfile, EngagementLevel, ParticipantSummary, PriorityReason, WorkshopSession};
+use crate::ports::Email;
+
+const SUMMARY_HTML: &str = r#"<!doctype html>
+<html><body style="font-family: -apple-system, Segoe UI, Helvetica, Arial, sans-serif; color: #222; max-width: 640px;">
+<h2 style="margin-bottom: 4px;">{{ cohort }}</h2>
+<p style="margin-top: 0; color: #555;">{{ date }} · {{ total }} participants · session <code>{{ session_id }}</code></p>
+<h3>Priority follow-ups</h3>
+{% if priority %}<ol>
+{% for p in priority %}<li><strong>{{ p.name }}</strong> ({{ p.level }}): {{ p.reason }}</li>
+{% endfor %}</ol>{% else %}<p>No one needs urgent follow-up.</p>{% endif %}
+<h3>At a glance</h3>
+<ul>
+<li>Active contributors: {{ active }}/{{ total }}</li>
+<li>Action items: {{ actions }}</li>
+<li>Breakthroughs: {{ breakthroughs }}</li>
+<li>Silent participants: {{ silent | length }}{% if silent %} ({{ silent | join(", ") }}){% endif %}</li>
+{% if unknown %}<li>Speakers not on the roster: {{ unknown | join(", ") }}</li>{% endif %}
+</ul>
+<h3>Review and send the follow-ups</h3>
+{% if gpt_url %}<p><a href="{{ gpt_url }}">Open your Workshop Review Assistant</a> and give it this session id: <code>{{ session_id }}</code></p>
+{% else %}<p>Open your Workshop Review Assistant and give it this session id: <code>{{ session_id }}</code></p>{% endif %}
+<p style="color: #777; font-size: 12px;">Sent by Debrief. Every draft waits for your approval; nothing goes to a participant without it.</p>
+</body></html>
+"#;
+
+const SUMMARY_TXT: &str = r#"{{ cohort }} — {{ date }} — {{ total }} participants (session {{ session_id }})
+
+PRIORITY FOLLOW-UPS
+{% if priority %}{% for p in priority %}{{ loop.index }}. {{ p.name }} ({{ p.level }}): {{ p.reason }}
+{% endfor %}{% else %}No one needs urgent follow-up.
+{% endif %}
+AT A GLANCE
+- Active contributors: {{ active }}/{{ total }}
+- Action items: {{ actions }}
+- Breakthroughs: {{ breakthroughs }}
+- Silent participants: {{ silent | length }}{% if silent %} ({{ silent | join(", ") }}){% endif %}
+{% if unknown %}- Speakers not on the roster: {{ unknown | join(", ") }}
+{% endif %}
+REVIEW AND SEND THE FOLLOW-UPS
+{% if gpt_url %}Open your Workshop Review Assistant: {{ gpt_url }}
+{% endif %}Give it this session id: {{ session_id }}
+"#;
+
+const FAILURE_TXT: &str = r#"Debrief could not finish analysing {{ cohort }} ({{ date }}), session {{ session_id }}.
+
+What happened: {{ reason }}
+
+What to do: check that the transcript is the Zoom export (.vtt) and that the roster lists each
+participant's name, email and HubSpot contact id, then send it again from Make.com. If it fails
+again, forward this email to your Debrief operator; the session id tells them where to look.
+"#;
+
+fn env() -> &'static Environment<'static> {
+    static ENV: OnceLock<Environment<'static>> = OnceLock::new();
+    ENV.get_or_init(|| {
+        let mut env = Environment::new();
+        // Auto-escaping follows the template name: `.html` escapes, `.txt` does not.
+        env.add_template("summary.html", SUMMARY_HTML).expect("template parses");
+        env.add_template("summary.txt", SUMMARY_TXT).expect("template parses");
+        env.add_template("failure.txt", FAILURE_TXT).expect("template parses");
+        env
+    })
+}
+
+#[derive(Serialize)]
+struct PriorityLine {
+    name: String,
+    level: String,
+    reason: String,
+}
+
+fn date_of(s: &WorkshopSession) -> &str {
+    s.workshop_date.get(..10).unwrap_or(&s.workshop_date)
+}
+
+fn recipient(coach: &CoachProfile) -> String {
+    coach.notification_preferences.notification_email.clone().unwrap_or_else(|| coach.email_address.clone())
+}
+
+/// The "your workshop is analysed" email, priority clients first.
+pub fn coach_email(
+    session: &WorkshopSession,
+    coach: &CoachProfile,
+    participants: &[ParticipantSummary],
+    unknown: &[UnknownSpeaker],
+    sender: &str,
+) -> Email {
+    let priority: Vec<PriorityLine> = participants
+        .iter()
+        .filter_map(|p| {
+            p.priority.as_ref().map(|f| PriorityLine {
+                name: p.participant_name.clone(),
+                level: format!("{:?}", p.engagement_level).to_lowercase(),
+                reason: f.explanation.clone(),
+            })
+        })
+        .collect();
+    let silent: Vec<&str> = participants
+        .iter()
+        .filter(|p| p.engagement_level == EngagementLevel::Silent)
+        .map(|p| p.participant_name.as_str())
+        .collect();
+    let ctx = context! {
+        cohort => session.cohort_name,
+        date => date_of(session),
+        session_id => session.session_id,
+        total => participants.len(),
+        active => participants.len() - silent.len(),
+        actions => participants.iter().map(|p| p.action_items.len()).sum::<usize>(),
+        breakthroughs => participants.iter().filter(|p| p.priority.as_ref().is_some_and(|f| f.reasons.contains(&PriorityReason::Breakthrough))).count(),
+        silent,
+        unknown => unknown.iter().map(|u| u.label.as_str()).collect::<Vec<_>>(),
+        priority,
+        gpt_url => session.chat_gpt_session_url.clone().or_else(|| coach.chat_gpt_url.clone()),
+    };
+    let render = |name: &str| env().get_template(name).and_then(|t| t.render(&ctx)).expect("template renders");
+    let n = participants.iter().filter(|p| p.priority.is_some()).count();
+    Email {
+        from: sender.to_string(),
+        to: vec![recipient(coach)],
+        reply_to: None,
+        subject: format!(
+            "Debrief: {} ({}) — {} priority follow-up{}",
+            session.cohort_name,
+            date_of(session),
+            n,
+            if n == 1 { "" } else { "s" }
+        ),
+        text: render("summary.txt"),
+        html: render("summary.html"),
+        tags: vec![("kind".into(), "coach-summary".into()), ("session".into(), session.session_id.clone())],
+    }
+}
+
+/// The "this session could not be processed" email, with what to do.
+pub fn failure_email(session: &WorkshopSession, coach: &CoachProfile, sender: &str) -> Email {
+    let ctx = context! {
+        cohort => session.cohort_name,
+        date => date_of(session),
+        session_id => session.session_id,
+        reason => session.failure_reason.clone().unwrap_or_else(|| "unknown".into()),
+    };
+    let text = env().get_template("failure.txt").and_then(|t| t.render(&ctx)).expect("template renders");
+    let html = format!("<pre style=\"font-family: inherit; white-space: pre-wrap;\">{}</pre>", html_escape(&text));
+    Email {
+        from: sender.to_string(),
+        to: vec![recipient(coach)],
+        reply_to: None,
+        subject: format!("Debrief: {} ({}) could not be processed", session.cohort_name, date_of(session)),
+        text,
+        html,
+        tags: vec![("kind".into(), "coach-failure".into()), ("session".into(), session.session_id.clone())],
+    }
+}
+
+fn html_escape(s: &str) -> String {
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;").replace('\'', "&#x27;")
+}

@@ -1,0 +1,307 @@
+//! The analyze worker and its finish tail.
+//!
+//! Exactly-once rules:
+//! - A participant's summary is created together with the session's "remaining" decrement
+//!   (`put_new_with_counter`): a redelivered message finds the summary and neither analyses
+//!   nor decrements again.
+//! - Whoever then reads "remaining = 0" runs finish. Finish moves the session from
+//!   `processing` to `completed` with a version check, so two finishers cannot both do it;
+//!   a redelivered message of a finisher that died half-way finds "remaining = 0" and a
+//!   session not yet done, and finishes it.
+//! - The coach's email is sent under a claim (an idempotency record, 15 minutes) and then
+//!   recorded in `emailNotificationSent`: a retry while the claim stands sends nothing; a
+//!   claim left by a crash between claim and send expires, and the next retry sends.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
+
+use super::ingest::{SessionInput, context_key, input_key};
+use super::messages::{Envelope, Message};
+use super::notify::{coach_email, failure_email};
+use super::{Pipeline, PipelineError};
+use crate::analysis::{Analyser, ParticipantContext, rank_priorities};
+use crate::domain::{ParticipantSummary, ProcessingStatus};
+use crate::ports::store::{Item, Key, StoreError};
+use crate::ports::{Mailer, Queue, Store};
+use crate::repo::{Claim, RepoError};
+use crate::report::summarise;
+
+const CLAIM_TTL: Duration = Duration::from_secs(15 * 60);
+
+fn session_key(id: &str) -> Key {
+    Key::new(format!("SESSION#{id}"), "META")
+}
+
+impl<S: Store, Q: Queue, M: Mailer, A: Analyser> Pipeline<S, Q, M, A> {
+    /// Handles one queue message. An error leaves the message to be delivered again; on its
+    /// last allowed delivery the session is marked failed and the coach told.
+    pub async fn handle_message(&self, body: &str, receive_count: u32) -> Result<(), PipelineError> {
+        let envelope = Envelope::parse(body).map_err(PipelineError::Message)?;
+        match envelope.message {
+            Message::AnalyzeParticipant { session_id, participant_id } => {
+                let result = self.analyze_participant(&session_id, &participant_id).await;
+                if let Err(e) = &result {
+                    tracing::warn!(session_id = %session_id, participant_id = %participant_id, receive_count, error = %e, "analysis step failed");
+                    if receive_count >= self.config.max_receives {
+                        self.fail_session(&session_id, &format!("participant {participant_id} could not be processed: {e}")).await;
+                    }
+                }
+                result
+            }
+        }
+    }
+
+    async fn analyze_participant(&self, session_id: &str, participant_id: &str) -> Result<(), PipelineError> {
+        let session = self.repo.get_session(session_id).await?.ok_or(PipelineError::NotFound)?;
+        if session.value.processing_status != ProcessingStatus::Processing {
+            return Ok(());
+        }
+        if self.repo.get_participant(session_id, participant_id).await?.is_none() {
+            let store = self.repo.store();
+            let item = store
+                .get(&context_key(session_id, participant_id))
+                .await
+                .map_err(RepoError::from)?
+                .ok_or_else(|| PipelineError::Message(format!("no stored context for participant {participant_id}")))?;
+            let ctx: ParticipantContext =
+                serde_json::from_str(&item.body).map_err(|e| PipelineError::Message(format!("stored context unreadable: {e}")))?;
+            let analysis = self.analyser.analyse(&ctx).await;
+            let summary = summarise(&ctx, analysis);
+            let result = Item::new(
+                Key::new(format!("SESSION#{session_id}"), format!("PARTICIPANT#{participant_id}")),
+                serde_json::to_string(&summary).expect("summaries serialise"),
+            );
+            match store.put_new_with_counter(&result, &session_key(session_id), -1).await {
+                Ok(()) => tracing::info!(session_id = %session_id, participant_id = %participant_id, analyser = ?summary.analyser.kind, "participant analysed"),
+                Err(StoreError::AlreadyExists) => tracing::info!(session_id = %session_id, participant_id = %participant_id, "participant was analysed by another delivery"),
+                Err(e) => return Err(RepoError::from(e).into()),
+            }
+        }
+        if self.repo.remaining(session_id).await?.unwrap_or(1) <= 0 {
+            self.finish(session_id).await?;
+        }
+        Ok(())
+    }
+
+    /// Priority clients, the session completed, the coach's email, the callback.
+    pub async fn finish(&self, session_id: &str) -> Result<(), PipelineError> {
+        for _ in 0..10 {
+            let current = self.repo.get_session(session_id).await?.ok_or(PipelineError::NotFound)?;
+            match current.value.processing_status {
+                ProcessingStatus::Completed => break,
+                ProcessingStatus::Failed => return Ok(()),
+                _ => {}
+            }
+            let stored = self.repo.list_participants(session_id).await?;
+            let mut summaries: Vec<ParticipantSummary> = stored.iter().map(|v| v.value.clone()).collect();
+            let priority_ids = rank_priorities(&mut summaries, &self.config.priority);
+            for (s, v) in summaries.iter().zip(&stored) {
+                match self.repo.update_participant(s, v.version).await {
+                    Ok(_) | Err(RepoError::Store(StoreError::Conflict)) => {}
+                    Err(e) => return Err(e.into()),
+                }
+            }
+            let mut session = current.value;
+            session.processing_status = ProcessingStatus::Completed;
+            session.completed_at = Some(crate::clock::now_rfc3339());
+            session.priority_client_ids = priority_ids;
+            match self.repo.update_session(&session, current.version).await {
+                Ok(_) => {
+                    tracing::info!(session_id = %session_id, priority = session.priority_client_ids.len(), "session completed");
+                    break;
+                }
+                Err(RepoError::Store(StoreError::Conflict)) => continue,
+                Err(e) => return Err(e.into()),
+            }
+        }
+        self.notify_coach(session_id).await?;
+        self.send_callback(session_id).await;
+        Ok(())
+    }
+
+    async fn session_input(&self, session_id: &str) -> Result<Option<SessionInput>, PipelineError> {
+        let item = self.repo.store().get(&input_key(session_id)).await.map_err(RepoError::from)?;
+        Ok(item.and_then(|i| serde_json::from_str(&i.body).ok()))
+    }
+
+    async fn mark_email_sent(&self, session_id: &str) -> Result<(), PipelineError> {
+        for _ in 0..10 {
+            let current = self.repo.get_session(session_id).await?.ok_or(PipelineError::NotFound)?;
+            if current.value.email_notification_sent {
+                return Ok(());
+            }
+            let mut s = current.value;
+            s.email_notification_sent = true;
+            match self.repo.update_session(&s, current.version).await {
+                Ok(_) => return Ok(()),
+                Err(RepoError::Store(StoreError::Conflict)) => continue,
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(PipelineError::Message("could not record the sent email".into()))
+    }
+
+    async fn notify_coach(&self, session_id: &str) -> Result<(), PipelineError> {
+        let session = self.repo.get_session(session_id).await?.ok_or(PipelineError::NotFound)?.value;
+        if session.email_notification_sent {
+            return Ok(());
+        }
+        let Some(coach) = self.repo.get_coach(&session.coach_id).await? else {
+            return Err(PipelineError::UnknownCoach(session.coach_id));
+        };
+        if !coach.notification_preferences.email_on_completion {
+            return self.mark_email_sent(session_id).await;
+        }
+        let claim_key = format!("coach-email#{session_id}");
+        if let Claim::Existing(_) = self.repo.claim_idempotency("mail", &claim_key, "sending", CLAIM_TTL).await? {
+            return Ok(());
+        }
+        let mut participants: Vec<ParticipantSummary> =
+            self.repo.list_participants(session_id).await?.into_iter().map(|v| v.value).collect();
+        participants.sort_by_key(|p| p.priority.as_ref().map_or(u32::MAX, |f| f.rank));
+        let unknown = self.session_input(session_id).await?.map(|i| i.unknown_speakers).unwrap_or_default();
+        let email = coach_email(&session, &coach, &participants, &unknown, &self.config.sender_email);
+        if let Err(e) = self.mailer.send(&email).await {
+            // Release the claim so that the retry sends.
+            let _ = self.repo.store().delete(&Key::new(format!("IDEMPOTENCY#mail#{claim_key}"), "RECORD")).await;
+            return Err(e.into());
+        }
+        tracing::info!(session_id = %session_id, "coach notified");
+        self.mark_email_sent(session_id).await
+    }
+
+    /// POSTs the session's summary to the ingest request's `callbackUrl`, signed with
+    /// HMAC-SHA256 over `{timestamp}.{body}` in `X-Debrief-Signature: sha256=<hex>` beside
+    /// `X-Debrief-Timestamp`. Retried with backoff; a failure is logged, never fatal.
+    async fn send_callback(&self, session_id: &str) {
+        let Ok(Some(input)) = self.session_input(session_id).await else { return };
+        let Some(url) = input.callback_url else { return };
+        let Some(secret) = &self.config.callback_secret else {
+            tracing::warn!(session_id = %session_id, "callbackUrl given but DEBRIEF_CALLBACK_SECRET is not set; no callback sent");
+            return;
+        };
+        match self.repo.claim_idempotency("callback", session_id, "sending", CLAIM_TTL).await {
+            Ok(Claim::New) => {}
+            _ => return,
+        }
+        let Ok(status) = self.status(session_id, None).await else { return };
+        let body = serde_json::to_string(&status).expect("status serialises");
+        let ts = time::OffsetDateTime::now_utc().unix_timestamp().to_string();
+        let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("HMAC takes any key");
+        mac.update(format!("{ts}.{body}").as_bytes());
+        let sig: String = mac.finalize().into_bytes().iter().map(|b| format!("{b:02x}")).collect();
+        for attempt in 1..=self.config.callback_attempts.max(1) {
+            let r = self
+                .http
+                .post(&url)
+                .header("content-type", "application/json")
+                .header("x-debrief-timestamp", &ts)
+                .header("x-debrief-signature", format!("sha256={sig}"))
+                .body(body.clone())
+                .send()
+                .await;
+            match r {
+                Ok(resp) if resp.status().is_success() => {
+                    tracing::info!(session_id = %session_id, "callback delivered");
+                    return;
+                }
+                Ok(resp) => tracing::warn!(session_id = %session_id, status = resp.status().as_u16(), attempt, "callback refused"),
+                Err(e) => tracing::warn!(session_id = %session_id, timeout = e.is_timeout(), attempt, "callback failed"),
+            }
+            tokio::time::sleep(Duration::from_millis(200 * (1 << attempt))).await;
+        }
+    }
+
+    /// Marks a session failed for good and tells the coach what to do, once.
+    pub async fn fail_session(&self, session_id: &str, reason: &str) {
+        for _ in 0..10 {
+            let Ok(Some(current)) = self.repo.get_session(session_id).await else { return };
+            if current.value.processing_status != ProcessingStatus::Processing {
+                break;
+            }
+            let mut s = current.value;
+            s.processing_status = ProcessingStatus::Failed;
+            s.failure_reason = Some(reason.to_string());
+            match self.repo.update_session(&s, current.version).await {
+                Ok(_) => {
+                    tracing::error!(session_id = %session_id, "session failed");
+                    break;
+                }
+                Err(RepoError::Store(StoreError::Conflict)) => continue,
+                Err(_) => return,
+            }
+        }
+        let Ok(Some(session)) = self.repo.get_session(session_id).await else { return };
+        if session.value.processing_status != ProcessingStatus::Failed {
+            return;
+        }
+        let Ok(Some(coach)) = self.repo.get_coach(&session.value.coach_id).await else { return };
+        if let Ok(Claim::New) = self.repo.claim_idempotency("mail", &format!("failure-email#{session_id}"), "sent", CLAIM_TTL * 4 * 24 * 7).await {
+            let email = failure_email(&session.value, &coach, &self.config.sender_email);
+            if let Err(e) = self.mailer.send(&email).await {
+                tracing::error!(session_id = %session_id, error = %e, "failure email not sent");
+            }
+        }
+    }
+
+    /// A batch of queue messages `(id, body, receive_count)`, handled concurrently; returns the
+    /// ids that failed (for Lambda's `batchItemFailures`), so one bad message never sends its
+    /// batch-mates back.
+    pub async fn handle_batch(&self, messages: Vec<(String, String, u32)>) -> Vec<String> {
+        let results = futures_util::future::join_all(messages.iter().map(|(_, body, count)| self.handle_message(body, *count))).await;
+        messages.into_iter().zip(results).filter(|(_, r)| r.is_err()).map(|((id, _, _), _)| id).collect()
+    }
+}
+
+/// Runs the analysis worker on a queue until `shutdown` resolves: leases up to `concurrency`
+/// messages at a time, acknowledges each one that was handled.
+pub async fn run_worker<S, Q, M, A>(
+    pipeline: Arc<Pipeline<S, Q, M, A>>,
+    concurrency: usize,
+    lease: Duration,
+    shutdown: impl std::future::Future<Output = ()>,
+) where
+    S: Store,
+    Q: Queue,
+    M: Mailer,
+    A: Analyser + 'static,
+{
+    let slots = Arc::new(tokio::sync::Semaphore::new(concurrency.max(1)));
+    tokio::pin!(shutdown);
+    loop {
+        let free = slots.available_permits();
+        if free == 0 {
+            tokio::select! {
+                _ = &mut shutdown => return,
+                _ = tokio::time::sleep(Duration::from_millis(20)) => continue,
+            }
+        }
+        let received = tokio::select! {
+            _ = &mut shutdown => return,
+            r = pipeline.queue.receive(free.min(10), lease, Duration::from_millis(500)) => r,
+        };
+        let messages = match received {
+            Ok(m) => m,
+            Err(e) => {
+                tracing::error!(error = %e, "queue receive failed");
+                tokio::time::sleep(Duration::from_secs(1)).await;
+                continue;
+            }
+        };
+        for m in messages {
+            let permit = slots.clone().acquire_owned().await.expect("semaphore open");
+            let p = pipeline.clone();
+            tokio::spawn(async move {
+                if p.handle_message(&m.body, m.receive_count).await.is_ok() {
+                    if let Err(e) = p.queue.ack(&m.receipt).await {
+                        tracing::error!(error = %e, "ack failed");
+                    }
+                }
+                drop(permit);
+            });
+        }
+    }
+}

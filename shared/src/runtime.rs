@@ -1,0 +1,55 @@
+//! Start-up wiring shared by the Lambda functions and `debrief serve`: logging, and the
+//! pipeline on either adapter set. Everything here runs once per process (cold start).
+
+use crate::adapters::aws::{DynamoStore, SesMailer, SqsQueue};
+use crate::adapters::embedded::{EmbeddedDb, EmbeddedPaths, EmbeddedQueue, EmbeddedStore, OutboxMailer};
+use crate::analysis::ConfiguredAnalyser;
+use crate::pipeline::{Pipeline, PipelineConfig};
+
+pub type EmbeddedPipeline = Pipeline<EmbeddedStore, EmbeddedQueue, OutboxMailer, ConfiguredAnalyser>;
+pub type AwsPipeline = Pipeline<DynamoStore, SqsQueue, SesMailer, ConfiguredAnalyser>;
+
+/// JSON logs on stderr, filtered by `DEBRIEF_LOG` / `RUST_LOG` (default `info`).
+pub fn init_tracing() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("DEBRIEF_LOG")
+        .or_else(|_| tracing_subscriber::EnvFilter::try_from_default_env())
+        .unwrap_or_else(|_| "info".into());
+    let _ = tracing_subscriber::fmt()
+        .json()
+        .with_current_span(true)
+        .with_target(false)
+        .with_writer(std::io::stderr)
+        .with_env_filter(filter)
+        .try_init();
+}
+
+/// The pipeline on one SQLite file and an outbox folder.
+pub fn embedded_pipeline(paths: &EmbeddedPaths, config: PipelineConfig) -> Result<EmbeddedPipeline, String> {
+    let db = EmbeddedDb::open(&paths.db).map_err(|e| format!("{}: {e}", paths.db.display()))?;
+    let queue = EmbeddedQueue::new(db.clone(), "analysis", config.max_receives);
+    Ok(Pipeline::new(EmbeddedStore::new(db), queue, OutboxMailer::new(&paths.outbox), ConfiguredAnalyser::from_env(), config))
+}
+
+fn env(k: &str) -> Option<String> {
+    std::env::var(k).ok().filter(|v| !v.is_empty())
+}
+
+/// The pipeline on DynamoDB, SQS and SES. `DEBRIEF_TABLE` and `DEBRIEF_ANALYSIS_QUEUE_URL`
+/// (and `DEBRIEF_ANALYSIS_DLQ_URL`, `DEBRIEF_SES_CONFIGURATION_SET`) name the resources; with
+/// `ensure`, missing ones are created (moto, a developer account), named by `DEBRIEF_TABLE`
+/// and `DEBRIEF_ANALYSIS_QUEUE` (defaults `debrief-local`, `debrief-local-analysis`).
+pub async fn aws_pipeline(config: PipelineConfig, ensure: bool) -> Result<AwsPipeline, String> {
+    let sdk = crate::adapters::aws::load_config().await;
+    let table = env("DEBRIEF_TABLE").unwrap_or_else(|| "debrief-local".into());
+    let store = DynamoStore::from_config(&sdk, &table);
+    let queue = if ensure {
+        store.ensure_table().await.map_err(|e| e.to_string())?;
+        let name = env("DEBRIEF_ANALYSIS_QUEUE").unwrap_or_else(|| "debrief-local-analysis".into());
+        SqsQueue::ensure(aws_sdk_sqs::Client::new(&sdk), &name, config.max_receives).await.map_err(|e| e.to_string())?
+    } else {
+        let url = env("DEBRIEF_ANALYSIS_QUEUE_URL").ok_or("DEBRIEF_ANALYSIS_QUEUE_URL is not set")?;
+        SqsQueue::from_config(&sdk, url, env("DEBRIEF_ANALYSIS_DLQ_URL"))
+    };
+    let mailer = SesMailer::from_config(&sdk, env("DEBRIEF_SES_CONFIGURATION_SET"));
+    Ok(Pipeline::new(store, queue, mailer, ConfiguredAnalyser::from_env(), config))
+}
