@@ -256,6 +256,40 @@ impl<S: Store, Q: Queue, M: Mailer, A: Analyser> Pipeline<S, Q, M, A> {
     }
 }
 
+/// Lambda's SQS batch: every record handled, the failed ones reported in
+/// `batchItemFailures` (the event source mapping has `ReportBatchItemFailures` on).
+pub async fn sqs_batch<S, Q, M, A>(
+    pipeline: &Pipeline<S, Q, M, A>,
+    event: aws_lambda_events::event::sqs::SqsEvent,
+) -> aws_lambda_events::event::sqs::SqsBatchResponse
+where
+    S: Store,
+    Q: Queue,
+    M: Mailer,
+    A: Analyser,
+{
+    use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse};
+    let messages = event
+        .records
+        .into_iter()
+        .map(|r| {
+            let count = r.attributes.get("ApproximateReceiveCount").and_then(|v| v.parse().ok()).unwrap_or(1);
+            (r.message_id.unwrap_or_default(), r.body.unwrap_or_default(), count)
+        })
+        .collect();
+    let failed = pipeline.handle_batch(messages).await;
+    let mut response = SqsBatchResponse::default();
+    response.batch_item_failures = failed
+        .into_iter()
+        .map(|id| {
+            let mut f = BatchItemFailure::default();
+            f.item_identifier = id;
+            f
+        })
+        .collect();
+    response
+}
+
 /// Runs the analysis worker on a queue until `shutdown` resolves: leases up to `concurrency`
 /// messages at a time, acknowledges each one that was handled.
 pub async fn run_worker<S, Q, M, A>(

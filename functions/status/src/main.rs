@@ -1,0 +1,12 @@
+//! `GET /v1/workshops/{sessionId}` behind API Gateway, for Make.com to poll.
+
+use std::sync::Arc;
+
+use debrief::pipeline::PipelineConfig;
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_http::Error> {
+    debrief::runtime::init_tracing();
+    let pipeline = Arc::new(debrief::runtime::aws_pipeline(PipelineConfig::from_env(), false).await?);
+    lambda_http::run(debrief::http::workshop_routes(pipeline)).await
+}

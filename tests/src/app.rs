@@ -1,0 +1,106 @@
+//! `spawn_app()`: a `debrief serve` process of its own for each test, on a free port, with its
+//! own data folder, a coach and an ingestion key.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+
+use debrief::adapters::embedded::{EmbeddedDb, EmbeddedPaths, EmbeddedStore};
+use debrief::domain::CoachProfile;
+use debrief::repo::{KeyScope, Repo, generate_api_key};
+
+pub struct TestApp {
+    pub base: String,
+    pub ingest_key: String,
+    pub coach_key: String,
+    pub coach: CoachProfile,
+    pub dir: PathBuf,
+    child: Child,
+    env: Vec<(String, String)>,
+}
+
+/// The `debrief` binary, built by `cargo build` / `cargo nextest run --workspace`.
+pub fn debrief_bin() -> PathBuf {
+    let target = std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| crate::root().join("target"));
+    let bin = target.join(if cfg!(debug_assertions) { "debug" } else { "release" }).join("debrief");
+    assert!(bin.exists(), "{} is missing: run `cargo build --workspace` first", bin.display());
+    bin
+}
+
+pub fn sample_coach() -> CoachProfile {
+    serde_json::from_str(&std::fs::read_to_string(crate::bundled_sample().join("coach.json")).unwrap()).unwrap()
+}
+
+pub fn repo(dir: &Path) -> Repo<EmbeddedStore> {
+    let paths = EmbeddedPaths::under(dir);
+    Repo::new(EmbeddedStore::new(EmbeddedDb::open(paths.db).unwrap()))
+}
+
+fn start(dir: &Path, env: &[(String, String)]) -> (Child, String) {
+    let mut child = Command::new(debrief_bin())
+        .args(["serve", "--addr", "127.0.0.1:0", "--lease-secs", "3", "--data-dir"])
+        .arg(dir)
+        .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+        .env_remove("DEBRIEF_LLM_MODEL")
+        .env_remove("OPENAI_MODEL")
+        .env("DEBRIEF_LOG", "warn")
+        .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("debrief serve starts");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    let addr = line.split_whitespace().nth(2).expect("listening line").to_string();
+    (child, addr)
+}
+
+pub async fn spawn_app_with(env: &[(&str, &str)]) -> TestApp {
+    let dir = std::env::temp_dir().join(format!("debrief-e2e-{:016x}", fastrand::u64(..)));
+    std::fs::create_dir_all(&dir).unwrap();
+    let coach = sample_coach();
+    let repo = repo(&dir);
+    repo.put_coach(&coach).await.unwrap();
+    let ingest_key = generate_api_key(KeyScope::Ingest);
+    repo.add_api_key(&ingest_key, KeyScope::Ingest, None, None).await.unwrap();
+    let coach_key = generate_api_key(KeyScope::Coach);
+    repo.add_api_key(&coach_key, KeyScope::Coach, Some(&coach.coach_id), None).await.unwrap();
+    let env: Vec<(String, String)> = env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+    let (child, base) = start(&dir, &env);
+    TestApp { base, ingest_key, coach_key, coach, dir, child, env }
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(&[]).await
+}
+
+impl TestApp {
+    pub fn outbox(&self) -> PathBuf {
+        self.dir.join("outbox")
+    }
+
+    pub fn repo(&self) -> Repo<EmbeddedStore> {
+        repo(&self.dir)
+    }
+
+    /// Kills the server without warning (SIGKILL).
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// Starts the server again on the same data.
+    pub fn restart(&mut self) {
+        self.kill();
+        let (child, base) = start(&self.dir, &self.env);
+        self.child = child;
+        self.base = base;
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        self.kill();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
