@@ -36,11 +36,13 @@ pub fn repo(dir: &Path) -> Repo<EmbeddedStore> {
     Repo::new(EmbeddedStore::new(EmbeddedDb::open(paths.db).unwrap()))
 }
 
+/// `env` is passed to the server; a `LEASE_SECS` entry sets `--lease-secs` (default 3).
 fn start(dir: &Path, env: &[(String, String)]) -> (Child, String) {
+    let lease = env.iter().find(|(k, _)| k == "LEASE_SECS").map_or("3", |(_, v)| v.as_str());
+    let env: Vec<&(String, String)> = env.iter().filter(|(k, _)| k != "LEASE_SECS").collect();
     let mut child = Command::new(debrief_bin())
-        .args(["serve", "--addr", "127.0.0.1:0", "--lease-secs", "3", "--data-dir"])
+        .args(["serve", "--addr", "127.0.0.1:0", "--lease-secs", lease, "--data-dir"])
         .arg(dir)
-        .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
         .env_remove("DEBRIEF_LLM_MODEL")
         .env_remove("OPENAI_MODEL")
         .env("DEBRIEF_LOG", "warn")
@@ -56,6 +58,11 @@ fn start(dir: &Path, env: &[(String, String)]) -> (Child, String) {
 }
 
 pub async fn spawn_app_with(env: &[(&str, &str)]) -> TestApp {
+    let env: Vec<(String, String)> = env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+    spawn_app_env(env).await
+}
+
+pub async fn spawn_app_env(env: Vec<(String, String)>) -> TestApp {
     let dir = std::env::temp_dir().join(format!("debrief-e2e-{:016x}", fastrand::u64(..)));
     std::fs::create_dir_all(&dir).unwrap();
     let coach = sample_coach();
@@ -65,7 +72,6 @@ pub async fn spawn_app_with(env: &[(&str, &str)]) -> TestApp {
     repo.add_api_key(&ingest_key, KeyScope::Ingest, None, None).await.unwrap();
     let coach_key = generate_api_key(KeyScope::Coach);
     repo.add_api_key(&coach_key, KeyScope::Coach, Some(&coach.coach_id), None).await.unwrap();
-    let env: Vec<(String, String)> = env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
     let (child, base) = start(&dir, &env);
     TestApp { base, ingest_key, coach_key, coach, dir, child, env }
 }

@@ -2,6 +2,7 @@
 
 pub mod app;
 pub mod contract;
+pub mod llm_stand_in;
 pub mod outbox;
 
 use std::path::PathBuf;

@@ -1,0 +1,86 @@
+//! An OpenAI-compatible Chat Completions stand-in: answers with a valid analysis that quotes
+//! the participant's first line, after a delay, and fails a share of calls (429, 500, or a
+//! response slower than the client's timeout).
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::Duration;
+
+use serde_json::{Value, json};
+use wiremock::matchers::{method, path};
+use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
+
+#[derive(Clone, Default)]
+pub struct Counters {
+    pub calls: Arc<AtomicU32>,
+    pub answered: Arc<AtomicU32>,
+}
+
+struct StandIn {
+    delay: Duration,
+    fail_percent: u32,
+    hang: Duration,
+    counters: Counters,
+    rng: std::sync::Mutex<fastrand::Rng>,
+}
+
+fn answer_for(req: &Request) -> String {
+    let body: Value = serde_json::from_slice(&req.body).unwrap_or(Value::Null);
+    let user = body["messages"][1]["content"].as_str().unwrap_or_default();
+    let name = user.lines().find_map(|l| l.strip_prefix("Participant: ")).and_then(|l| l.split(" (").next()).unwrap_or("");
+    let quote = user
+        .lines()
+        .find_map(|l| l.split_once("] ").and_then(|(_, rest)| rest.strip_prefix(&format!("{name}: "))).map(str::to_owned))
+        .unwrap_or_default();
+    json!({
+        "wins": [{"text": "Shared progress", "quote": quote}],
+        "challenges": [], "actionItems": [], "urgencyIndicators": [],
+        "coachRecommendations": ["Follow up this week."],
+        "summary": format!("{name} took part."),
+        "emailSubject": "Following up",
+        "email": format!("Hi {name},\nThank you for joining.\n")
+    })
+    .to_string()
+}
+
+impl Respond for StandIn {
+    fn respond(&self, req: &Request) -> ResponseTemplate {
+        self.counters.calls.fetch_add(1, Ordering::SeqCst);
+        let roll = self.rng.lock().unwrap().u32(0..100);
+        if roll < self.fail_percent {
+            return match roll % 3 {
+                0 => ResponseTemplate::new(429).insert_header("retry-after", "0").set_body_json(json!({"error": {"message": "slow down", "type": "requests", "param": null, "code": "rate_limit_exceeded"}})),
+                1 => ResponseTemplate::new(500).set_body_string("internal error"),
+                _ => ResponseTemplate::new(200).set_delay(self.hang).set_body_string("too late"),
+            };
+        }
+        self.counters.answered.fetch_add(1, Ordering::SeqCst);
+        let completion = json!({
+            "id": "chatcmpl-x", "object": "chat.completion", "created": 1_700_000_000, "model": "stand-in",
+            "choices": [{"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": answer_for(req), "refusal": null}}]
+        });
+        ResponseTemplate::new(200).set_delay(self.delay).set_body_json(completion)
+    }
+}
+
+/// Starts the stand-in; returns it, its counters, and the env for `debrief serve`.
+pub async fn start(delay: Duration, fail_percent: u32, seed: u64) -> (MockServer, Counters, Vec<(String, String)>) {
+    let server = MockServer::start().await;
+    let counters = Counters::default();
+    let responder = StandIn {
+        delay,
+        fail_percent,
+        hang: Duration::from_secs(5),
+        counters: counters.clone(),
+        rng: std::sync::Mutex::new(fastrand::Rng::with_seed(seed)),
+    };
+    Mock::given(method("POST")).and(path("/v1/chat/completions")).respond_with(responder).mount(&server).await;
+    let env = vec![
+        ("DEBRIEF_LLM_MODEL".to_string(), "stand-in".to_string()),
+        ("DEBRIEF_LLM_BASE_URL".to_string(), format!("{}/v1", server.uri())),
+        ("DEBRIEF_LLM_API_KEY".to_string(), "test-key".to_string()),
+        ("DEBRIEF_LLM_TIMEOUT_SECS".to_string(), "2".to_string()),
+        ("DEBRIEF_LLM_MAX_ATTEMPTS".to_string(), "4".to_string()),
+    ];
+    (server, counters, env)
+}
