@@ -39,9 +39,12 @@ pub fn repo(dir: &Path) -> Repo<EmbeddedStore> {
 /// `env` is passed to the server; a `LEASE_SECS` entry sets `--lease-secs` (default 3).
 fn start(dir: &Path, env: &[(String, String)]) -> (Child, String) {
     let lease = env.iter().find(|(k, _)| k == "LEASE_SECS").map_or("3", |(_, v)| v.as_str());
+    let aws = env.iter().any(|(k, _)| k == "AWS_ENDPOINT_URL");
     let env: Vec<&(String, String)> = env.iter().filter(|(k, _)| k != "LEASE_SECS").collect();
     let mut child = Command::new(debrief_bin())
-        .args(["serve", "--addr", "127.0.0.1:0", "--lease-secs", lease, "--data-dir"])
+        .args(["serve", "--addr", "127.0.0.1:0", "--lease-secs", lease])
+        .args(if aws { vec!["--aws"] } else { vec![] })
+        .arg("--data-dir")
         .arg(dir)
         .env_remove("DEBRIEF_LLM_MODEL")
         .env_remove("OPENAI_MODEL")
@@ -74,6 +77,14 @@ pub async fn spawn_app_env(env: Vec<(String, String)>) -> TestApp {
     repo.add_api_key(&coach_key, KeyScope::Coach, Some(&coach.coach_id), None).await.unwrap();
     let (child, base) = start(&dir, &env);
     TestApp { base, ingest_key, coach_key, coach, dir, child, env }
+}
+
+/// A server on the given environment only (the AWS adapters: no embedded seeding).
+pub async fn spawn_app_env_only(env: Vec<(String, String)>) -> TestApp {
+    let dir = std::env::temp_dir().join(format!("debrief-e2e-{:016x}", fastrand::u64(..)));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (child, base) = start(&dir, &env);
+    TestApp { base, ingest_key: String::new(), coach_key: String::new(), coach: sample_coach(), dir, child, env }
 }
 
 pub async fn spawn_app() -> TestApp {
