@@ -1,0 +1,130 @@
+//! The pipeline's edges, in process on the embedded adapters: the Lambda batch handler built
+//! from an event, a session that fails for good, and the signed callback.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use aws_lambda_events::event::sqs::{SqsEvent, SqsMessage};
+use debrief::adapters::embedded::{EmbeddedDb, EmbeddedQueue, EmbeddedStore, OutboxMailer};
+use debrief::analysis::BuiltinAnalyser;
+use debrief::domain::ProcessingStatus;
+use debrief::pipeline::{IngestRequest, Pipeline, PipelineConfig, worker::sqs_batch};
+use debrief::ports::Queue;
+use debrief::ports::store::{Key, Store};
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
+use wiremock::matchers::{header_exists, method, path};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+type P = Pipeline<EmbeddedStore, EmbeddedQueue, OutboxMailer, BuiltinAnalyser>;
+
+async fn pipeline(config: PipelineConfig) -> (Arc<P>, std::path::PathBuf) {
+    let dir = std::env::temp_dir().join(format!("debrief-finish-{:016x}", fastrand::u64(..)));
+    let db = EmbeddedDb::open(dir.join("db.sqlite3")).unwrap();
+    let p = Pipeline::new(
+        EmbeddedStore::new(db.clone()),
+        EmbeddedQueue::new(db, "analysis", config.max_receives),
+        OutboxMailer::new(dir.join("outbox")),
+        BuiltinAnalyser,
+        config,
+    );
+    p.repo.put_coach(&debrief_tests::app::sample_coach()).await.unwrap();
+    (Arc::new(p), dir)
+}
+
+fn request(callback: Option<String>) -> IngestRequest {
+    let sample = debrief_tests::bundled_sample();
+    IngestRequest {
+        transcript: Some(std::fs::read_to_string(sample.join("transcript.vtt")).unwrap()),
+        workshop_date: Some("2026-11-20".into()),
+        cohort_name: Some("Lab".into()),
+        coach_id: Some("coach-maya".into()),
+        roster: Some(serde_json::Value::String(std::fs::read_to_string(sample.join("roster.csv")).unwrap())),
+        callback_url: callback,
+        ..Default::default()
+    }
+}
+
+fn record(id: &str, body: &str, receives: u32) -> SqsMessage {
+    let mut m = SqsMessage::default();
+    m.message_id = Some(id.into());
+    m.body = Some(body.into());
+    m.attributes.insert("ApproximateReceiveCount".into(), receives.to_string());
+    m
+}
+
+#[tokio::test]
+async fn lambda_batch_reports_only_the_failed_records() {
+    let (p, _) = pipeline(PipelineConfig::default()).await;
+    let accepted = p.ingest(request(None), None, None).await.unwrap();
+    let messages = p.queue.receive(10, Duration::from_secs(60), Duration::ZERO).await.unwrap();
+    assert_eq!(messages.len(), 5);
+    let mut event = SqsEvent::default();
+    event.records = messages.iter().map(|m| record(&m.id, &m.body, 1)).collect();
+    event.records.push(record("bad-1", "{\"v\":9,\"type\":\"analyzeParticipant\"}", 1));
+    event.records.push(record("bad-2", "not json", 1));
+    let response = sqs_batch(p.as_ref(), event).await;
+    let failed: Vec<&str> = response.batch_item_failures.iter().map(|f| f.item_identifier.as_str()).collect();
+    assert_eq!(failed, vec!["bad-1", "bad-2"]);
+    let s = p.repo.get_session(&accepted.session_id).await.unwrap().unwrap().value;
+    assert_eq!(s.processing_status, ProcessingStatus::Completed);
+    assert!(s.email_notification_sent);
+}
+
+#[tokio::test]
+async fn a_session_that_fails_for_good_is_marked_and_the_coach_told() {
+    let config = PipelineConfig { max_receives: 2, ..Default::default() };
+    let (p, dir) = pipeline(config).await;
+    let accepted = p.ingest(request(None), None, None).await.unwrap();
+    // One participant's stored context is lost: that message can never succeed.
+    p.repo.store().delete(&Key::new(format!("SESSION#{}", accepted.session_id), "CONTEXT#5103")).await.unwrap();
+    let messages = p.queue.receive(10, Duration::from_secs(60), Duration::ZERO).await.unwrap();
+    let bad = messages.iter().find(|m| m.body.contains("5103")).unwrap();
+    assert!(p.handle_message(&bad.body, 1).await.is_err());
+    let s = p.repo.get_session(&accepted.session_id).await.unwrap().unwrap().value;
+    assert_eq!(s.processing_status, ProcessingStatus::Processing, "not yet: it may still succeed");
+    assert!(p.handle_message(&bad.body, 2).await.is_err());
+    let s = p.repo.get_session(&accepted.session_id).await.unwrap().unwrap().value;
+    assert_eq!(s.processing_status, ProcessingStatus::Failed);
+    assert!(s.failure_reason.as_deref().unwrap().contains("5103"));
+    // The others finish their work but never complete a failed session.
+    for m in messages.iter().filter(|m| !m.body.contains("5103")) {
+        p.handle_message(&m.body, 1).await.unwrap();
+    }
+    let mails = debrief_tests::outbox::read_outbox(&dir.join("outbox"));
+    assert_eq!(mails.len(), 1, "one failure email, no summary email");
+    assert!(mails[0].subject.contains("could not be processed"));
+    assert!(mails[0].body.contains("What to do"));
+}
+
+#[tokio::test]
+async fn the_callback_is_signed_and_sent_once() {
+    let hook = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/make/hook"))
+        .and(header_exists("x-debrief-signature"))
+        .and(header_exists("x-debrief-timestamp"))
+        .respond_with(ResponseTemplate::new(200))
+        .mount(&hook)
+        .await;
+    let config = PipelineConfig { callback_secret: Some("s3cret".into()), ..Default::default() };
+    let (p, _) = pipeline(config).await;
+    let accepted = p.ingest(request(Some(format!("{}/make/hook", hook.uri()))), None, None).await.unwrap();
+    let messages = p.queue.receive(10, Duration::from_secs(60), Duration::ZERO).await.unwrap();
+    for m in &messages {
+        p.handle_message(&m.body, 1).await.unwrap();
+    }
+    // A redelivered last message runs finish again: still one callback.
+    p.handle_message(&messages[4].body, 2).await.unwrap();
+    let calls = hook.received_requests().await.unwrap();
+    assert_eq!(calls.len(), 1);
+    let ts = calls[0].headers.get("x-debrief-timestamp").unwrap().to_str().unwrap();
+    let sig = calls[0].headers.get("x-debrief-signature").unwrap().to_str().unwrap();
+    let mut mac = Hmac::<Sha256>::new_from_slice(b"s3cret").unwrap();
+    mac.update(format!("{ts}.{}", String::from_utf8_lossy(&calls[0].body)).as_bytes());
+    let expected: String = mac.finalize().into_bytes().iter().map(|b| format!("{b:02x}")).collect();
+    assert_eq!(sig, format!("sha256={expected}"));
+    let body: serde_json::Value = serde_json::from_slice(&calls[0].body).unwrap();
+    assert_eq!(body["sessionId"], accepted.session_id.as_str());
+    assert_eq!(body["status"], "completed");
+}
