@@ -31,3 +31,20 @@ pub fn shared_sample(name: &str) -> Option<PathBuf> {
 pub fn bundled_sample() -> PathBuf {
     root().join("functions/local/sample")
 }
+
+/// AWS clients' configuration for the moto server in `DEBRIEF_TEST_AWS_ENDPOINT`, and that
+/// endpoint. `None` (the test skips) outside CI without it; in CI a missing endpoint fails.
+pub async fn moto() -> Option<(aws_config::SdkConfig, String)> {
+    let Ok(endpoint) = std::env::var("DEBRIEF_TEST_AWS_ENDPOINT") else {
+        assert!(std::env::var_os("CI").is_none(), "DEBRIEF_TEST_AWS_ENDPOINT must be set in CI");
+        eprintln!("skipped: set DEBRIEF_TEST_AWS_ENDPOINT to a moto server (scripts/test does)");
+        return None;
+    };
+    let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .endpoint_url(&endpoint)
+        .region(aws_sdk_dynamodb::config::Region::new("us-east-1"))
+        .credentials_provider(aws_sdk_dynamodb::config::Credentials::new("testing", "testing", None, None, "tests"))
+        .load()
+        .await;
+    Some((config, endpoint))
+}

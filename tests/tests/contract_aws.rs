@@ -4,24 +4,8 @@
 
 use std::sync::Arc;
 
-use aws_sdk_dynamodb::config::{Credentials, Region};
 use debrief::adapters::aws::{DynamoStore, SesMailer, SqsQueue};
 use debrief_tests::contract::{self, SentMail};
-
-async fn config() -> Option<(aws_config::SdkConfig, String)> {
-    let Ok(endpoint) = std::env::var("DEBRIEF_TEST_AWS_ENDPOINT") else {
-        assert!(std::env::var_os("CI").is_none(), "DEBRIEF_TEST_AWS_ENDPOINT must be set in CI");
-        eprintln!("skipped: set DEBRIEF_TEST_AWS_ENDPOINT to a moto server (scripts/test does)");
-        return None;
-    };
-    let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .endpoint_url(&endpoint)
-        .region(Region::new("us-east-1"))
-        .credentials_provider(Credentials::new("testing", "testing", None, None, "tests"))
-        .load()
-        .await;
-    Some((config, endpoint))
-}
 
 fn name(prefix: &str) -> String {
     format!("{prefix}-{:012x}", fastrand::u64(..) & 0xffff_ffff_ffff)
@@ -29,7 +13,7 @@ fn name(prefix: &str) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn store() {
-    let Some((config, _)) = config().await else { return };
+    let Some((config, _)) = debrief_tests::moto().await else { return };
     let store = DynamoStore::from_config(&config, name("debrief-contract"));
     store.ensure_table().await.unwrap();
     contract::store_basics(&store).await;
@@ -41,7 +25,7 @@ async fn store() {
 
 #[tokio::test]
 async fn queue() {
-    let Some((config, _)) = config().await else { return };
+    let Some((config, _)) = debrief_tests::moto().await else { return };
     let client = aws_sdk_sqs::Client::new(&config);
     contract::queue_basics(&SqsQueue::ensure(client.clone(), &name("analysis"), 5).await.unwrap()).await;
     contract::queue_leases(&SqsQueue::ensure(client.clone(), &name("leases"), 5).await.unwrap()).await;
@@ -72,7 +56,7 @@ async fn moto_sent(endpoint: &str) -> Vec<SentMail> {
 
 #[tokio::test]
 async fn mailer() {
-    let Some((config, endpoint)) = config().await else { return };
+    let Some((config, endpoint)) = debrief_tests::moto().await else { return };
     let ses = aws_sdk_sesv2::Client::new(&config);
     // SES refuses mail from an unverified sender; moto too.
     ses.create_email_identity().email_identity("coach@example.com").send().await.unwrap();

@@ -3,24 +3,13 @@
 
 use std::time::{Duration, Instant};
 
-use aws_sdk_dynamodb::config::{Credentials, Region};
 use debrief::adapters::aws::DynamoStore;
 use debrief::repo::{KeyScope, Repo, generate_api_key};
 use serde_json::{Value, json};
 
 #[tokio::test]
 async fn the_sample_on_aws_adapters() {
-    let Ok(endpoint) = std::env::var("DEBRIEF_TEST_AWS_ENDPOINT") else {
-        assert!(std::env::var_os("CI").is_none(), "DEBRIEF_TEST_AWS_ENDPOINT must be set in CI");
-        eprintln!("skipped: set DEBRIEF_TEST_AWS_ENDPOINT to a moto server (scripts/test does)");
-        return;
-    };
-    let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .endpoint_url(&endpoint)
-        .region(Region::new("us-east-1"))
-        .credentials_provider(Credentials::new("testing", "testing", None, None, "tests"))
-        .load()
-        .await;
+    let Some((config, endpoint)) = debrief_tests::moto().await else { return };
     let suffix = format!("{:08x}", fastrand::u32(..));
     let table = format!("debrief-e2e-{suffix}");
     let store = DynamoStore::from_config(&config, &table);

@@ -173,6 +173,30 @@ impl DynamoStore {
     }
 }
 
+impl DynamoStore {
+    /// Runs one page of a query from `cursor`; the next page's cursor is DynamoDB's
+    /// `LastEvaluatedKey`, encoded.
+    async fn page(
+        &self,
+        q: aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder,
+        limit: usize,
+        cursor: Option<&str>,
+    ) -> Result<Page, StoreError> {
+        let start = cursor.map(decode_cursor).transpose()?;
+        let out = q
+            .table_name(&self.table)
+            .limit(limit.max(1) as i32)
+            .set_exclusive_start_key(start)
+            .send()
+            .await
+            .map_err(unavailable)?;
+        Ok(Page {
+            items: out.items().iter().filter_map(from_attrs).collect(),
+            cursor: out.last_evaluated_key().map(encode_cursor),
+        })
+    }
+}
+
 impl Store for DynamoStore {
     async fn get(&self, key: &Key) -> Result<Option<Item>, StoreError> {
         let out = self
@@ -373,44 +397,24 @@ impl Store for DynamoStore {
     }
 
     async fn query(&self, pk: &str, prefix: &str, limit: usize, cursor: Option<&str>) -> Result<Page, StoreError> {
-        let start = cursor.map(decode_cursor).transpose()?;
-        let out = self
+        let q = self
             .client
             .query()
-            .table_name(&self.table)
             .consistent_read(true)
             .key_condition_expression("pk = :pk AND begins_with(sk, :prefix)")
             .expression_attribute_values(":pk", s(pk))
-            .expression_attribute_values(":prefix", s(prefix))
-            .limit(limit.max(1) as i32)
-            .set_exclusive_start_key(start)
-            .send()
-            .await
-            .map_err(unavailable)?;
-        Ok(Page {
-            items: out.items().iter().filter_map(from_attrs).collect(),
-            cursor: out.last_evaluated_key().map(encode_cursor),
-        })
+            .expression_attribute_values(":prefix", s(prefix));
+        self.page(q, limit, cursor).await
     }
 
     async fn query_index_desc(&self, index_pk: &str, limit: usize, cursor: Option<&str>) -> Result<Page, StoreError> {
-        let start = cursor.map(decode_cursor).transpose()?;
-        let out = self
+        let q = self
             .client
             .query()
-            .table_name(&self.table)
             .index_name(INDEX_NAME)
             .key_condition_expression("gsi1pk = :p")
             .expression_attribute_values(":p", s(index_pk))
-            .scan_index_forward(false)
-            .limit(limit.max(1) as i32)
-            .set_exclusive_start_key(start)
-            .send()
-            .await
-            .map_err(unavailable)?;
-        Ok(Page {
-            items: out.items().iter().filter_map(from_attrs).collect(),
-            cursor: out.last_evaluated_key().map(encode_cursor),
-        })
+            .scan_index_forward(false);
+        self.page(q, limit, cursor).await
     }
 }
