@@ -12,6 +12,7 @@ pub mod pipeline;
 pub mod ports;
 pub mod repo;
 pub mod report;
+pub mod review;
 pub mod runtime;
 pub mod transcript;
 

@@ -93,6 +93,7 @@ pub fn prepare(
         chat_gpt_session_url: coach.chat_gpt_url.clone(),
         email_notification_sent: false,
         failure_reason: None,
+        review_completed_at: None,
     };
     let n = attendance.attendees.len();
     let contexts = attendance

@@ -29,6 +29,8 @@ enum Command {
     Keys(admin::KeysArgs),
     /// Coach profiles: add or replace one from a CoachProfile JSON file.
     Coaches(admin::CoachesArgs),
+    /// Prints the coach review API's routes (METHOD PATH), as the spec must list them.
+    Routes,
 }
 
 #[tokio::main]
@@ -41,6 +43,12 @@ async fn main() -> ExitCode {
         Command::Demo(args) => demo::run(args).await,
         Command::Keys(args) => admin::keys(args).await,
         Command::Coaches(args) => admin::coaches(args).await,
+        Command::Routes => {
+            for (method, path) in debrief::http::ACTION_ROUTES {
+                println!("{method} {path}");
+            }
+            Ok(())
+        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -63,7 +63,7 @@ where
     M: Mailer,
     A: Analyser + 'static,
 {
-    let app = debrief::http::workshop_routes(pipeline.clone());
+    let app = debrief::http::all_routes(pipeline.clone());
     let (tx, rx) = tokio::sync::watch::channel(false);
     let mut worker_rx = rx.clone();
     let worker = tokio::spawn(run_worker(pipeline, concurrency, lease, async move {

@@ -23,6 +23,9 @@ pub struct WorkshopSession {
     pub priority_client_ids: Vec<String>,
     pub chat_gpt_session_url: Option<String>,
     pub email_notification_sent: bool,
+    /// When the coach marked the review done (`workshopComplete` in a bulk update).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub review_completed_at: Option<String>,
     /// Why processing failed, when `processingStatus` is `failed`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub failure_reason: Option<String>,

@@ -1,6 +1,7 @@
 //! The HTTP API as one axum router: hosted by `lambda_http::run` in Lambda and by
 //! `axum::serve` in `debrief serve`, with no second routing layer.
 
+mod actions;
 mod auth;
 mod error;
 mod workshops;
@@ -14,8 +15,57 @@ use crate::analysis::Analyser;
 use crate::pipeline::Pipeline;
 use crate::ports::{Mailer, Queue, Store};
 
+pub use actions::ROUTES as ACTION_ROUTES;
 pub use auth::{ApiKey, api_key_from_headers};
 pub use error::ApiError;
+
+/// The coach's review API for ChatGPT Actions (see [`ACTION_ROUTES`]).
+pub fn action_routes<S, Q, M, A>(pipeline: Arc<Pipeline<S, Q, M, A>>) -> Router
+where
+    S: Store,
+    Q: Queue,
+    M: Mailer,
+    A: Analyser + 'static,
+{
+    actions_only(pipeline).fallback(not_found)
+}
+
+fn actions_only<S, Q, M, A>(pipeline: Arc<Pipeline<S, Q, M, A>>) -> Router
+where
+    S: Store,
+    Q: Queue,
+    M: Mailer,
+    A: Analyser + 'static,
+{
+    use axum::routing::put;
+    let mut router = Router::new();
+    for (method, path) in actions::ROUTES {
+        let axum_path = path.replace("{sessionId}", "{session_id}");
+        router = match (*method, *path) {
+            ("GET", "/workshop-data/{sessionId}") => router.route(&axum_path, get(actions::workshop_data::<S, Q, M, A>)),
+            ("GET", "/workshops") => router.route(&axum_path, get(actions::list_workshops::<S, Q, M, A>)),
+            ("PUT", "/participant-summary") => router.route(&axum_path, put(actions::update_participant::<S, Q, M, A>)),
+            ("POST", "/bulk-update") => router.route(&axum_path, post(actions::bulk_update::<S, Q, M, A>)),
+            other => unreachable!("route {other:?} has no handler"),
+        };
+    }
+    router.with_state(pipeline)
+}
+
+/// Every route: Make.com's and the coach's (what `debrief serve` hosts).
+pub fn all_routes<S, Q, M, A>(pipeline: Arc<Pipeline<S, Q, M, A>>) -> Router
+where
+    S: Store,
+    Q: Queue,
+    M: Mailer,
+    A: Analyser + 'static,
+{
+    workshops_only(pipeline.clone()).merge(actions_only(pipeline)).fallback(not_found)
+}
+
+async fn not_found() -> ApiError {
+    ApiError::NotFound("no such route".into())
+}
 
 /// The Make.com-facing routes: `POST /v1/workshops` and `GET /v1/workshops/{sessionId}`.
 pub fn workshop_routes<S, Q, M, A>(pipeline: Arc<Pipeline<S, Q, M, A>>) -> Router
@@ -25,9 +75,18 @@ where
     M: Mailer,
     A: Analyser + 'static,
 {
+    workshops_only(pipeline).fallback(not_found)
+}
+
+fn workshops_only<S, Q, M, A>(pipeline: Arc<Pipeline<S, Q, M, A>>) -> Router
+where
+    S: Store,
+    Q: Queue,
+    M: Mailer,
+    A: Analyser + 'static,
+{
     Router::new()
         .route("/v1/workshops", post(workshops::ingest::<S, Q, M, A>))
         .route("/v1/workshops/{session_id}", get(workshops::status::<S, Q, M, A>))
-        .fallback(|| async { ApiError::NotFound("no such route".into()) })
         .with_state(pipeline)
 }

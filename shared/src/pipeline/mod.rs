@@ -18,7 +18,7 @@ use crate::ports::{Mailer, Queue, Store};
 use crate::repo::{Repo, RepoError};
 
 pub use ingest::{IngestAccepted, IngestRequest, SessionStatus};
-pub use notify::{coach_email, failure_email};
+pub use notify::{coach_email, failure_email, html_escape};
 
 /// Settings read once at start-up.
 #[derive(Debug, Clone)]

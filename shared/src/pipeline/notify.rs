@@ -164,6 +164,7 @@ pub fn failure_email(session: &WorkshopSession, coach: &CoachProfile, sender: &s
     }
 }
 
-fn html_escape(s: &str) -> String {
+/// Escapes text for HTML element content and attribute values.
+pub fn html_escape(s: &str) -> String {
     s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;").replace('\'', "&#x27;")
 }

@@ -1,0 +1,487 @@
+//! The coach's review, behind the ChatGPT Actions: read a session, edit one participant,
+//! approve and send in bulk. Every call is scoped to the calling coach: another coach's
+//! session or participant is "not found".
+//!
+//! Sending is exactly once per participant: a claim (an idempotency record) is taken before
+//! the email goes out and `emailSentAt` is recorded when the provider accepted it; a repeated
+//! or concurrent call finds one or the other and sends nothing. A failed send releases the
+//! claim, so the coach can retry it.
+
+use serde::{Deserialize, Serialize};
+
+use crate::analysis::Analyser;
+use crate::domain::{CoachReviewStatus, ParticipantSummary, ProcessingStatus, WorkshopSession};
+use crate::error::InputError;
+use crate::pipeline::{Pipeline, PipelineError, html_escape};
+use crate::ports::store::{Key, StoreError};
+use crate::ports::{Email, Mailer, Queue, Store};
+use crate::repo::{Claim, RepoError, Versioned};
+
+/// ChatGPT reads at most about 100,000 characters of a response; pages stay under this.
+pub const MAX_RESPONSE_CHARS: usize = 90_000;
+const SEND_CLAIM_TTL: std::time::Duration = std::time::Duration::from_secs(15 * 60);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum View {
+    #[default]
+    Compact,
+    Full,
+}
+
+/// One participant in the compact view: what a coach needs to decide.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CompactParticipant {
+    pub participant_id: String,
+    pub participant_name: String,
+    pub engagement_level: crate::domain::EngagementLevel,
+    pub speaking_time_percentage: f64,
+    pub priority_rank: Option<u32>,
+    pub priority_reason: Option<String>,
+    pub summary: String,
+    pub email_subject: String,
+    pub email_draft: String,
+    pub coach_review_status: CoachReviewStatus,
+    pub email_sent_at: Option<String>,
+    pub version: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct VersionedSummary {
+    #[serde(flatten)]
+    pub summary: ParticipantSummary,
+    pub version: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum ParticipantView {
+    Compact(CompactParticipant),
+    Full(Box<VersionedSummary>),
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WorkshopData {
+    pub session: WorkshopSession,
+    pub view: View,
+    /// Priority clients first (by rank), then everyone else by name.
+    pub participants: Vec<ParticipantView>,
+    pub page: usize,
+    pub page_size: usize,
+    pub total_participants: usize,
+    /// The next page's number, when there is one.
+    pub next_page: Option<usize>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WorkshopListItem {
+    pub session_id: String,
+    pub workshop_date: String,
+    pub cohort_name: String,
+    pub participant_count: u32,
+    pub processing_status: ProcessingStatus,
+    pub priority_client_count: usize,
+    pub completed_at: Option<String>,
+    pub review_completed_at: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WorkshopList {
+    pub workshops: Vec<WorkshopListItem>,
+    pub next_cursor: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ReviewStatus {
+    Reviewed,
+    Approved,
+    Customized,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UpdateParticipant {
+    pub participant_id: Option<String>,
+    pub session_id: Option<String>,
+    pub updated_summary: Option<String>,
+    pub updated_email: Option<String>,
+    pub review_status: Option<ReviewStatus>,
+    /// The `version` read with the participant; a newer stored version is a conflict.
+    pub expected_version: Option<u64>,
+    pub coach_id: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ApprovalStatus {
+    Approved,
+    SendImmediately,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ParticipantUpdate {
+    pub participant_id: String,
+    pub final_summary: Option<String>,
+    pub final_email: Option<String>,
+    pub approval_status: ApprovalStatus,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BulkUpdate {
+    pub session_id: Option<String>,
+    #[serde(default)]
+    pub participant_updates: Vec<ParticipantUpdate>,
+    #[serde(default)]
+    pub workshop_complete: bool,
+    pub coach_id: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ItemOutcome {
+    Approved,
+    Sent,
+    AlreadySent,
+    SendInProgress,
+    SendFailed,
+    NotFound,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ItemResult {
+    pub participant_id: String,
+    pub outcome: ItemOutcome,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub email_sent_at: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BulkResult {
+    pub processed_count: usize,
+    pub emails_queued: usize,
+    pub results: Vec<ItemResult>,
+    pub next_steps: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ReviewError {
+    #[error(transparent)]
+    Pipeline(#[from] PipelineError),
+    #[error("the participant changed since you read it (now version {0}); read it again with getWorkshopData and reapply your edit")]
+    Conflict(u64),
+}
+
+impl From<RepoError> for ReviewError {
+    fn from(e: RepoError) -> Self {
+        Self::Pipeline(e.into())
+    }
+}
+
+fn compact(p: &ParticipantSummary, version: u64) -> CompactParticipant {
+    let summary: String = p.generated_summary.chars().take(600).collect();
+    CompactParticipant {
+        participant_id: p.participant_id.clone(),
+        participant_name: p.participant_name.clone(),
+        engagement_level: p.engagement_level,
+        speaking_time_percentage: p.speaking_time_percentage,
+        priority_rank: p.priority.as_ref().map(|f| f.rank),
+        priority_reason: p.priority.as_ref().map(|f| f.explanation.clone()),
+        summary,
+        email_subject: p.generated_email_subject.clone(),
+        email_draft: p.final_email_content.clone().unwrap_or_else(|| p.generated_email.clone()),
+        coach_review_status: p.coach_review_status,
+        email_sent_at: p.email_sent_at.clone(),
+        version,
+    }
+}
+
+fn check_coach(given: Option<&str>, coach_id: &str) -> Result<(), PipelineError> {
+    match given {
+        Some(c) if c != coach_id => Err(PipelineError::NotFound),
+        _ => Ok(()),
+    }
+}
+
+fn required<'a>(v: &'a Option<String>, field: &str) -> Result<&'a str, PipelineError> {
+    v.as_deref().map(str::trim).filter(|s| !s.is_empty()).ok_or_else(|| InputError::field(field, "is required").into())
+}
+
+impl<S: Store, Q: Queue, M: Mailer, A: Analyser> Pipeline<S, Q, M, A> {
+    async fn own_session(&self, coach_id: &str, session_id: &str) -> Result<Versioned<WorkshopSession>, PipelineError> {
+        match self.repo.get_session(session_id).await? {
+            Some(s) if s.value.coach_id == coach_id => Ok(s),
+            _ => Err(PipelineError::NotFound),
+        }
+    }
+
+    pub async fn workshop_data(
+        &self,
+        coach_id: &str,
+        session_id: &str,
+        view: View,
+        participant_id: Option<&str>,
+        page: usize,
+        page_size: Option<usize>,
+    ) -> Result<WorkshopData, PipelineError> {
+        let session = self.own_session(coach_id, session_id).await?.value;
+        let mut all = self.repo.list_participants(session_id).await?;
+        if let Some(pid) = participant_id {
+            all.retain(|p| p.value.participant_id == pid);
+            if all.is_empty() {
+                return Err(PipelineError::NotFound);
+            }
+        }
+        all.sort_by(|a, b| {
+            let rank = |p: &ParticipantSummary| p.priority.as_ref().map_or(u32::MAX, |f| f.rank);
+            rank(&a.value).cmp(&rank(&b.value)).then_with(|| a.value.participant_name.cmp(&b.value.participant_name))
+        });
+        let default_size = if view == View::Compact { 50 } else { 10 };
+        let size = page_size.unwrap_or(default_size).clamp(1, 100);
+        let page = page.max(1);
+        let total = all.len();
+        let start = ((page - 1) * size).min(total);
+        let mut items: Vec<ParticipantView> = all[start..(start + size).min(total)]
+            .iter()
+            .map(|v| match view {
+                View::Compact => ParticipantView::Compact(compact(&v.value, v.version)),
+                View::Full => ParticipantView::Full(Box::new(VersionedSummary { summary: v.value.clone(), version: v.version })),
+            })
+            .collect();
+        // Keep the answer inside ChatGPT's limit: trim the page, and point to the rest.
+        let session_chars = serde_json::to_string(&session).map(|s| s.len()).unwrap_or(0) + 400;
+        let mut used = session_chars;
+        let mut fit = 0;
+        for it in &items {
+            let n = serde_json::to_string(it).map(|s| s.chars().count()).unwrap_or(0);
+            if used + n > MAX_RESPONSE_CHARS && fit > 0 {
+                break;
+            }
+            used += n;
+            fit += 1;
+        }
+        items.truncate(fit);
+        let shown_until = start + items.len();
+        let next_page = (shown_until < total).then(|| {
+            // With a trimmed page, the next page starts where this one stopped.
+            if items.len() < size { shown_until / items.len().max(1) + 1 } else { page + 1 }
+        });
+        let page_size = if items.len() < size && next_page.is_some() { items.len().max(1) } else { size };
+        Ok(WorkshopData { session, view, participants: items, page, page_size, total_participants: total, next_page })
+    }
+
+    pub async fn list_workshops(
+        &self,
+        coach_id: &str,
+        status: Option<ProcessingStatus>,
+        limit: usize,
+        cursor: Option<&str>,
+    ) -> Result<WorkshopList, PipelineError> {
+        let limit = limit.clamp(1, 50);
+        let mut workshops = Vec::new();
+        let mut cursor = cursor.map(str::to_owned);
+        // Filtering by status may need more than one page of the index.
+        loop {
+            let (sessions, next) = self.repo.list_sessions(coach_id, limit, cursor.as_deref()).await?;
+            for s in sessions {
+                if status.is_some_and(|st| st != s.processing_status) {
+                    continue;
+                }
+                workshops.push(WorkshopListItem {
+                    session_id: s.session_id,
+                    workshop_date: s.workshop_date,
+                    cohort_name: s.cohort_name,
+                    participant_count: s.participant_count,
+                    processing_status: s.processing_status,
+                    priority_client_count: s.priority_client_ids.len(),
+                    completed_at: s.completed_at,
+                    review_completed_at: s.review_completed_at,
+                });
+            }
+            cursor = next;
+            if workshops.len() >= limit || cursor.is_none() {
+                break;
+            }
+        }
+        Ok(WorkshopList { workshops, next_cursor: cursor })
+    }
+
+    pub async fn update_participant_summary(
+        &self,
+        coach_id: &str,
+        req: UpdateParticipant,
+        if_match: Option<u64>,
+    ) -> Result<VersionedSummary, ReviewError> {
+        check_coach(req.coach_id.as_deref(), coach_id)?;
+        let session_id = required(&req.session_id, "sessionId")?;
+        let participant_id = required(&req.participant_id, "participantId")?;
+        let status = req.review_status.ok_or_else(|| PipelineError::from(InputError::field("reviewStatus", "is required: reviewed, approved or customized")))?;
+        let expected = req.expected_version.or(if_match).ok_or_else(|| {
+            PipelineError::from(InputError::field("expectedVersion", "is required: pass the version read with getWorkshopData"))
+        })?;
+        for (field, v) in [("updatedSummary", &req.updated_summary), ("updatedEmail", &req.updated_email)] {
+            if v.as_ref().is_some_and(|s| s.len() > 20_000) {
+                return Err(PipelineError::from(InputError::field(field, "is longer than 20,000 characters")).into());
+            }
+        }
+        self.own_session(coach_id, session_id).await?;
+        let current = self.repo.get_participant(session_id, participant_id).await?.ok_or(PipelineError::NotFound)?;
+        if current.version != expected {
+            return Err(ReviewError::Conflict(current.version));
+        }
+        let mut p = current.value;
+        if let Some(s) = req.updated_summary {
+            p.generated_summary = s;
+        }
+        if let Some(e) = req.updated_email {
+            p.final_email_content = Some(e);
+        }
+        p.coach_review_status = match status {
+            ReviewStatus::Reviewed => CoachReviewStatus::Reviewed,
+            ReviewStatus::Approved => CoachReviewStatus::Approved,
+            ReviewStatus::Customized => CoachReviewStatus::Customized,
+        };
+        match self.repo.update_participant(&p, expected).await {
+            Ok(version) => Ok(VersionedSummary { summary: p, version }),
+            Err(RepoError::Store(StoreError::Conflict)) => {
+                let now = self.repo.get_participant(session_id, participant_id).await?.map_or(expected + 1, |v| v.version);
+                Err(ReviewError::Conflict(now))
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Applies an edit with retries on conflict (bulk approval has no version to check).
+    async fn apply(
+        &self,
+        session_id: &str,
+        participant_id: &str,
+        f: impl Fn(&mut ParticipantSummary),
+    ) -> Result<Option<ParticipantSummary>, PipelineError> {
+        for _ in 0..10 {
+            let Some(current) = self.repo.get_participant(session_id, participant_id).await? else { return Ok(None) };
+            let mut p = current.value;
+            f(&mut p);
+            match self.repo.update_participant(&p, current.version).await {
+                Ok(_) => return Ok(Some(p)),
+                Err(RepoError::Store(StoreError::Conflict)) => continue,
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(PipelineError::Message("too many concurrent edits; try again".into()))
+    }
+
+    pub async fn bulk_update(&self, coach_id: &str, req: BulkUpdate) -> Result<BulkResult, PipelineError> {
+        check_coach(req.coach_id.as_deref(), coach_id)?;
+        let session_id = required(&req.session_id, "sessionId")?.to_string();
+        if req.participant_updates.len() > 500 {
+            return Err(InputError::field("participantUpdates", "at most 500 at a time").into());
+        }
+        let session = self.own_session(coach_id, &session_id).await?;
+        let coach = self.repo.get_coach(coach_id).await?.ok_or_else(|| PipelineError::UnknownCoach(coach_id.into()))?;
+        let mut results = Vec::new();
+        let mut sent = 0;
+        for u in &req.participant_updates {
+            let edited = self
+                .apply(&session_id, &u.participant_id, |p| {
+                    if let Some(s) = &u.final_summary {
+                        p.generated_summary = s.clone();
+                    }
+                    if let Some(e) = &u.final_email {
+                        p.final_email_content = Some(e.clone());
+                    }
+                    p.coach_review_status = CoachReviewStatus::Approved;
+                })
+                .await?;
+            let Some(p) = edited else {
+                results.push(ItemResult { participant_id: u.participant_id.clone(), outcome: ItemOutcome::NotFound, email_sent_at: None, error: None });
+                continue;
+            };
+            let mut item = ItemResult { participant_id: p.participant_id.clone(), outcome: ItemOutcome::Approved, email_sent_at: p.email_sent_at.clone(), error: None };
+            if u.approval_status == ApprovalStatus::SendImmediately {
+                item = self.send_once(&session_id, &coach, p).await?;
+                if item.outcome == ItemOutcome::Sent {
+                    sent += 1;
+                }
+            }
+            results.push(item);
+        }
+        if req.workshop_complete {
+            let mut s = session.value.clone();
+            if s.review_completed_at.is_none() {
+                s.review_completed_at = Some(crate::clock::now_rfc3339());
+                // A concurrent completion wins just as well.
+                let _ = self.repo.update_session(&s, session.version).await;
+            }
+        }
+        let failed = results.iter().filter(|r| r.outcome == ItemOutcome::SendFailed).count();
+        let next_steps = if failed > 0 {
+            format!("{failed} email(s) could not be sent; call bulkUpdateWorkshop again for those participants to retry.")
+        } else if req.workshop_complete {
+            "The review is complete. Follow-ups that were sent are recorded with emailSentAt.".into()
+        } else {
+            "Review the remaining participants, then approve or send their emails.".into()
+        };
+        Ok(BulkResult { processed_count: results.iter().filter(|r| r.outcome != ItemOutcome::NotFound).count(), emails_queued: sent, results, next_steps })
+    }
+
+    async fn send_once(
+        &self,
+        session_id: &str,
+        coach: &crate::domain::CoachProfile,
+        p: ParticipantSummary,
+    ) -> Result<ItemResult, PipelineError> {
+        let mut item = ItemResult { participant_id: p.participant_id.clone(), outcome: ItemOutcome::AlreadySent, email_sent_at: p.email_sent_at.clone(), error: None };
+        if p.email_sent_at.is_some() {
+            return Ok(item);
+        }
+        let Some(to) = p.email.clone().filter(|e| e.contains('@')) else {
+            item.outcome = ItemOutcome::SendFailed;
+            item.error = Some("the roster has no email address for this participant".into());
+            return Ok(item);
+        };
+        let claim_key = format!("participant-email#{session_id}#{}", p.participant_id);
+        if let Claim::Existing(_) = self.repo.claim_idempotency("mail", &claim_key, "sending", SEND_CLAIM_TTL).await? {
+            item.outcome = ItemOutcome::SendInProgress;
+            return Ok(item);
+        }
+        let body = p.final_email_content.clone().unwrap_or_else(|| p.generated_email.clone());
+        let subject = if p.generated_email_subject.is_empty() { "Following up on our session".to_string() } else { p.generated_email_subject.clone() };
+        let email = Email {
+            from: coach.email_address.clone(),
+            to: vec![to],
+            reply_to: Some(coach.email_address.clone()),
+            subject,
+            html: format!("<div style=\"white-space: pre-wrap; font-family: inherit;\">{}</div>", html_escape(&body)),
+            text: body,
+            tags: vec![("kind".into(), "participant-follow-up".into()), ("session".into(), session_id.into())],
+        };
+        match self.mailer.send(&email).await {
+            Ok(_) => {
+                let at = crate::clock::now_rfc3339();
+                let stamp = at.clone();
+                self.apply(session_id, &p.participant_id, move |q| q.email_sent_at = Some(stamp.clone())).await?;
+                item.outcome = ItemOutcome::Sent;
+                item.email_sent_at = Some(at);
+            }
+            Err(e) => {
+                let _ = self.repo.store().delete(&Key::new(format!("IDEMPOTENCY#mail#{claim_key}"), "RECORD")).await;
+                item.outcome = ItemOutcome::SendFailed;
+                item.error = Some(e.to_string());
+            }
+        }
+        Ok(item)
+    }
+}
+
