@@ -251,7 +251,7 @@ impl<S: Store, Q: Queue, M: Mailer, A: Analyser> Pipeline<S, Q, M, A> {
         let size = page_size.unwrap_or(default_size).clamp(1, 100);
         let page = page.max(1);
         let total = all.len();
-        let start = ((page - 1) * size).min(total);
+        let start = (page - 1).saturating_mul(size).min(total);
         let mut items: Vec<ParticipantView> = all[start..(start + size).min(total)]
             .iter()
             .map(|v| match view {

@@ -232,6 +232,9 @@ async fn bad_bodies_name_the_field() {
     }
     let (s, v) = call(&app, key, "GET", &format!("/workshop-data/{sid}?view=huge"), None).await;
     assert_eq!((s, v["error"]["field"].as_str()), (400, Some("view")));
+    let (s, v) = call(&app, key, "GET", &format!("/workshop-data/{sid}?page=368934881474191034"), None).await;
+    assert_eq!(s, 200, "a page far past the end is an empty page: {v}");
+    assert!(v["data"]["participants"].as_array().unwrap().is_empty());
     let (s, v) = call(&app, key, "GET", "/workshops?limit=0", None).await;
     assert_eq!((s, v["error"]["field"].as_str()), (400, Some("limit")));
 }
