@@ -1,0 +1,73 @@
+//! getWorkshopData under load from a second process (this one) on loopback: a 30-participant
+//! session on a release `debrief serve` (embedded store), requests sent at a fixed 200 per
+//! second for 10 s (open loop: a slow answer does not slow the sender), p50/p99 latency.
+//! `scripts/bench-actions`.
+
+use std::time::{Duration, Instant};
+
+use debrief_tests::app::spawn_app_env;
+use serde_json::{Value, json};
+
+#[tokio::main]
+async fn main() {
+    let app = spawn_app_env(vec![("LEASE_SECS".into(), "120".into())]).await;
+    let mut vtt = String::from("WEBVTT\n\n");
+    let mut roster = Vec::new();
+    for i in 0..30 {
+        let name = format!("Person{i:02} Bench");
+        for turn in 0..6 {
+            let t = (i * 6 + turn) as f64 * 4.0;
+            vtt.push_str(&format!(
+                "{:02}:{:02}:{:06.3} --> {:02}:{:02}:{:06.3}\n{name}: I finally signed a client and my next step is to call ten more by Friday.\n\n",
+                (t / 3600.0) as u32, ((t / 60.0) as u32) % 60, t % 60.0, ((t + 3.0) / 3600.0) as u32, (((t + 3.0) / 60.0) as u32) % 60, (t + 3.0) % 60.0
+            ));
+        }
+        roster.push(json!({"name": name, "email": format!("p{i}@example.com"), "hubspotContactId": format!("{}", 8000 + i)}));
+    }
+    let http = reqwest::Client::new();
+    let body = json!({"transcript": vtt, "workshopDate": "2026-11-20", "cohortName": "Bench", "coachId": app.coach.coach_id, "roster": roster});
+    let r = http.post(format!("{}/v1/workshops", app.base)).bearer_auth(&app.ingest_key).json(&body).send().await.unwrap();
+    let sid = r.json::<Value>().await.unwrap()["sessionId"].as_str().unwrap().to_string();
+    loop {
+        let s: Value = http.get(format!("{}/v1/workshops/{sid}", app.base)).bearer_auth(&app.ingest_key).send().await.unwrap().json().await.unwrap();
+        if s["status"] == "completed" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let url = format!("{}/workshop-data/{sid}", app.base);
+    let size = http.get(&url).bearer_auth(&app.coach_key).send().await.unwrap().bytes().await.unwrap().len();
+    // Warm up, then the measured run.
+    for _ in 0..50 {
+        http.get(&url).bearer_auth(&app.coach_key).send().await.unwrap().bytes().await.unwrap();
+    }
+    let rate = 200u32;
+    let secs = 10u32;
+    let mut ticker = tokio::time::interval(Duration::from_secs(1) / rate);
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
+    let mut tasks = tokio::task::JoinSet::new();
+    let started = Instant::now();
+    for _ in 0..rate * secs {
+        ticker.tick().await;
+        let (http, url, key) = (http.clone(), url.clone(), app.coach_key.clone());
+        tasks.spawn(async move {
+            let t0 = Instant::now();
+            let resp = http.get(&url).bearer_auth(&key).send().await.unwrap();
+            assert_eq!(resp.status().as_u16(), 200);
+            resp.bytes().await.unwrap();
+            t0.elapsed()
+        });
+    }
+    let mut lat = tasks.join_all().await;
+    let elapsed = started.elapsed().as_secs_f64();
+    lat.sort();
+    let pct = |p: f64| lat[((lat.len() as f64 - 1.0) * p).round() as usize].as_secs_f64() * 1e3;
+    println!(
+        "getWorkshopData, 30 participants ({} KB compact), {} requests at {rate}/s over {elapsed:.1} s: p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
+        size / 1024,
+        lat.len(),
+        pct(0.5),
+        pct(0.99),
+        lat[lat.len() - 1].as_secs_f64() * 1e3
+    );
+}
