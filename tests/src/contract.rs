@@ -18,6 +18,15 @@ fn uniq(prefix: &str) -> String {
     format!("{prefix}-{:016x}", fastrand::u64(..))
 }
 
+/// The whole store contract, in order.
+pub async fn store_suite<S: Store + Clone>(store: S) {
+    store_basics(&store).await;
+    store_expiry(&store).await;
+    store_queries(&store).await;
+    repo_rules(store.clone()).await;
+    store_races(Arc::new(store)).await;
+}
+
 pub async fn store_basics<S: Store>(store: &S) {
     let key = Key::new(uniq("T"), "META");
     assert!(store.get(&key).await.unwrap().is_none());

@@ -2,8 +2,6 @@
 //! `DEBRIEF_TEST_AWS_ENDPOINT` (`.ci/run` starts moto and sets it). Without it the tests say
 //! so and pass, except in CI, where a missing endpoint is a failure.
 
-use std::sync::Arc;
-
 use debrief::adapters::aws::{DynamoStore, SesMailer, SqsQueue};
 use debrief_tests::contract::{self, SentMail};
 
@@ -16,11 +14,7 @@ async fn store() {
     let Some((config, _)) = debrief_tests::moto().await else { return };
     let store = DynamoStore::from_config(&config, name("debrief-contract"));
     store.ensure_table().await.unwrap();
-    contract::store_basics(&store).await;
-    contract::store_expiry(&store).await;
-    contract::store_queries(&store).await;
-    contract::repo_rules(store.clone()).await;
-    contract::store_races(Arc::new(store)).await;
+    contract::store_suite(store).await;
 }
 
 #[tokio::test]

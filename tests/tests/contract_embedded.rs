@@ -1,7 +1,5 @@
 //! The ports' contract on the embedded adapters: SQLite store and queue, `.eml` outbox.
 
-use std::sync::Arc;
-
 use debrief::adapters::embedded::{EmbeddedDb, EmbeddedQueue, EmbeddedStore, OutboxMailer};
 use debrief_tests::contract;
 
@@ -14,12 +12,7 @@ fn db() -> (EmbeddedDb, std::path::PathBuf) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn store() {
     let (db, _) = db();
-    let store = EmbeddedStore::new(db);
-    contract::store_basics(&store).await;
-    contract::store_expiry(&store).await;
-    contract::store_queries(&store).await;
-    contract::repo_rules(store.clone()).await;
-    contract::store_races(Arc::new(store)).await;
+    contract::store_suite(EmbeddedStore::new(db)).await;
 }
 
 #[tokio::test]
