@@ -81,13 +81,20 @@ pub struct Pipeline<S, Q, M, A> {
     pub mailer: M,
     pub analyser: A,
     pub config: PipelineConfig,
-    pub http: reqwest::Client,
+    /// For callbacks only; built on first use, since loading TLS roots costs every other cold
+    /// start (ingest, status, actions never call back).
+    http: std::sync::OnceLock<reqwest::Client>,
 }
 
 impl<S: Store, Q: Queue, M: Mailer, A: crate::analysis::Analyser> Pipeline<S, Q, M, A> {
     pub fn new(store: S, queue: Q, mailer: M, analyser: A, config: PipelineConfig) -> Self {
-        let http = reqwest::Client::builder().timeout(Duration::from_secs(10)).build().expect("TLS backend initialises");
-        Self { repo: Repo::new(store), queue, mailer, analyser, config, http }
+        Self { repo: Repo::new(store), queue, mailer, analyser, config, http: std::sync::OnceLock::new() }
+    }
+
+    pub(crate) fn http(&self) -> &reqwest::Client {
+        self.http.get_or_init(|| {
+            reqwest::Client::builder().timeout(Duration::from_secs(10)).build().expect("TLS backend initialises")
+        })
     }
 }
 

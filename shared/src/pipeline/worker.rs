@@ -195,7 +195,7 @@ impl<S: Store, Q: Queue, M: Mailer, A: Analyser> Pipeline<S, Q, M, A> {
         let sig: String = mac.finalize().into_bytes().iter().map(|b| format!("{b:02x}")).collect();
         for attempt in 1..=self.config.callback_attempts.max(1) {
             let r = self
-                .http
+                .http()
                 .post(&url)
                 .header("content-type", "application/json")
                 .header("x-debrief-timestamp", &ts)
