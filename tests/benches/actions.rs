@@ -11,19 +11,7 @@ use serde_json::{Value, json};
 #[tokio::main]
 async fn main() {
     let app = spawn_app_env(vec![("LEASE_SECS".into(), "120".into())]).await;
-    let mut vtt = String::from("WEBVTT\n\n");
-    let mut roster = Vec::new();
-    for i in 0..30 {
-        let name = format!("Person{i:02} Bench");
-        for turn in 0..6 {
-            let t = (i * 6 + turn) as f64 * 4.0;
-            vtt.push_str(&format!(
-                "{:02}:{:02}:{:06.3} --> {:02}:{:02}:{:06.3}\n{name}: I finally signed a client and my next step is to call ten more by Friday.\n\n",
-                (t / 3600.0) as u32, ((t / 60.0) as u32) % 60, t % 60.0, ((t + 3.0) / 3600.0) as u32, (((t + 3.0) / 60.0) as u32) % 60, (t + 3.0) % 60.0
-            ));
-        }
-        roster.push(json!({"name": name, "email": format!("p{i}@example.com"), "hubspotContactId": format!("{}", 8000 + i)}));
-    }
+    let (vtt, roster) = debrief_tests::synthetic_workshop(30, 6, 8000);
     let http = reqwest::Client::new();
     let body = json!({"transcript": vtt, "workshopDate": "2026-11-20", "cohortName": "Bench", "coachId": app.coach.coach_id, "roster": roster});
     let r = http.post(format!("{}/v1/workshops", app.base)).bearer_auth(&app.ingest_key).json(&body).send().await.unwrap();

@@ -48,3 +48,24 @@ pub async fn moto() -> Option<(aws_config::SdkConfig, String)> {
         .await;
     Some((config, endpoint))
 }
+
+/// A Zoom-style WebVTT of `n` participants speaking `turns` times each (every line a win and a
+/// commitment), and its roster (`PersonNN Tester`, contact ids from `first_id`).
+pub fn synthetic_workshop(n: usize, turns: usize, first_id: usize) -> (String, Vec<serde_json::Value>) {
+    let ts = |s: f64| format!("{:02}:{:02}:{:06.3}", (s / 3600.0) as u32, ((s / 60.0) as u32) % 60, s % 60.0);
+    let mut vtt = String::from("WEBVTT\n\n");
+    let mut roster = Vec::new();
+    for i in 0..n {
+        let name = format!("Person{i:02} Tester");
+        for turn in 0..turns {
+            let t = (i * turns + turn) as f64 * 4.0;
+            vtt.push_str(&format!(
+                "{} --> {}\n{name}: I finally signed a client, and my next step is to call ten more by Friday, turn {turn}.\n\n",
+                ts(t),
+                ts(t + 3.0)
+            ));
+        }
+        roster.push(serde_json::json!({"name": name, "email": format!("p{i}@example.com"), "hubspotContactId": format!("{}", first_id + i)}));
+    }
+    (vtt, roster)
+}

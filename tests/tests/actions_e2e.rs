@@ -182,19 +182,7 @@ async fn concurrent_sends_make_one_email_each() {
 #[tokio::test]
 async fn a_40_participant_session_fits_chatgpt() {
     let app = spawn_app().await;
-    let mut vtt = String::from("WEBVTT\n\n");
-    let mut roster = Vec::new();
-    for i in 0..40 {
-        let name = format!("Person{i:02} Tester");
-        for turn in 0..4 {
-            let t = (i * 4 + turn) as f64 * 4.0;
-            vtt.push_str(&format!(
-                "00:{:02}:{:06.3} --> 00:{:02}:{:06.3}\n{name}: I finally signed a client, and my next step is to call ten more by Friday, turn {turn}.\n\n",
-                (t / 60.0) as u32, t % 60.0, ((t + 3.0) / 60.0) as u32, (t + 3.0) % 60.0
-            ));
-        }
-        roster.push(json!({"name": name, "email": format!("p{i}@example.com"), "hubspotContactId": format!("{}", 9000 + i)}));
-    }
+    let (vtt, roster) = debrief_tests::synthetic_workshop(40, 4, 9000);
     let body = json!({"transcript": vtt, "workshopDate": "2026-11-20", "cohortName": "Big Group", "coachId": app.coach.coach_id, "roster": roster});
     let sid = completed_session(&app, body).await;
     let resp = reqwest::Client::new().get(format!("{}/workshop-data/{sid}", app.base)).bearer_auth(&app.coach_key).send().await.unwrap();
