@@ -36,13 +36,15 @@ pub fn repo(dir: &Path) -> Repo<EmbeddedStore> {
     Repo::new(EmbeddedStore::new(EmbeddedDb::open(paths.db).unwrap()))
 }
 
-/// `env` is passed to the server; a `LEASE_SECS` entry sets `--lease-secs` (default 3).
+/// `env` is passed to the server; `LEASE_SECS` and `CONCURRENCY` entries set `--lease-secs`
+/// (default 3) and `--concurrency` (default 16).
 fn start(dir: &Path, env: &[(String, String)]) -> (Child, String) {
     let lease = env.iter().find(|(k, _)| k == "LEASE_SECS").map_or("3", |(_, v)| v.as_str());
+    let concurrency = env.iter().find(|(k, _)| k == "CONCURRENCY").map_or("16", |(_, v)| v.as_str());
     let aws = env.iter().any(|(k, _)| k == "AWS_ENDPOINT_URL");
-    let env: Vec<&(String, String)> = env.iter().filter(|(k, _)| k != "LEASE_SECS").collect();
+    let env: Vec<&(String, String)> = env.iter().filter(|(k, _)| k != "LEASE_SECS" && k != "CONCURRENCY").collect();
     let mut child = Command::new(debrief_bin())
-        .args(["serve", "--addr", "127.0.0.1:0", "--lease-secs", lease])
+        .args(["serve", "--addr", "127.0.0.1:0", "--lease-secs", lease, "--concurrency", concurrency])
         .args(if aws { vec!["--aws"] } else { vec![] })
         .arg("--data-dir")
         .arg(dir)

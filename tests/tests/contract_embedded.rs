@@ -12,7 +12,7 @@ fn db() -> (EmbeddedDb, std::path::PathBuf) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn store() {
     let (db, _) = db();
-    contract::store_suite(EmbeddedStore::new(db)).await;
+    contract::store_suite(EmbeddedStore::new(db), true).await;
 }
 
 #[tokio::test]

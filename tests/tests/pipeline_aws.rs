@@ -31,6 +31,9 @@ async fn the_sample_on_aws_adapters() {
         ("DEBRIEF_ANALYSIS_QUEUE", &format!("debrief-e2e-{suffix}")),
         ("DEBRIEF_SENDER_EMAIL", sender.as_str()),
         ("LEASE_SECS", "30"),
+        // One participant at a time: moto does not isolate concurrent transactions on the
+        // session's counter (see contract::store_races); DynamoDB does.
+        ("CONCURRENCY", "1"),
     ]
     .iter()
     .map(|(k, v)| (k.to_string(), v.to_string()))
