@@ -16,6 +16,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use hmac::{Hmac, Mac};
+use tracing::Instrument;
 use sha2::Sha256;
 
 use super::ingest::{SessionInput, context_key, input_key};
@@ -42,7 +43,10 @@ impl<S: Store, Q: Queue, M: Mailer, A: Analyser> Pipeline<S, Q, M, A> {
         let envelope = Envelope::parse(body).map_err(PipelineError::Message)?;
         match envelope.message {
             Message::AnalyzeParticipant { session_id, participant_id } => {
-                let result = self.analyze_participant(&session_id, &participant_id).await;
+                // Every line logged while handling this message (the model client's retries
+                // included) carries the session and participant ids.
+                let span = tracing::info_span!("analyze", session_id = %session_id, participant_id = %participant_id);
+                let result = self.analyze_participant(&session_id, &participant_id).instrument(span).await;
                 if let Err(e) = &result {
                     tracing::warn!(session_id = %session_id, participant_id = %participant_id, receive_count, error = %e, "analysis step failed");
                     if receive_count >= self.config.max_receives {
