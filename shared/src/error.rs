@@ -37,6 +37,11 @@ impl InputError {
         Self::Field { field: field.into(), message: message.to_string() }
     }
 
+    /// The trimmed value of a field that must be present and not blank.
+    pub fn required<'a>(v: &'a Option<String>, field: &str) -> Result<&'a str, InputError> {
+        v.as_deref().map(str::trim).filter(|s| !s.is_empty()).ok_or_else(|| Self::field(field, "is required"))
+    }
+
     /// The request field the problem belongs to, for a JSON error body.
     pub fn field_name(&self) -> &str {
         match self {

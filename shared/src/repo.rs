@@ -85,6 +85,10 @@ fn participant_key(session_id: &str, participant_id: &str) -> Key {
     Key::new(format!("SESSION#{session_id}"), format!("PARTICIPANT#{participant_id}"))
 }
 
+fn idempotency_key(scope: &str, key: &str) -> Key {
+    Key::new(format!("IDEMPOTENCY#{scope}#{key}"), "RECORD")
+}
+
 fn decode<T: DeserializeOwned>(item: &Item) -> Result<T, RepoError> {
     serde_json::from_str(&item.body).map_err(|e| RepoError::Corrupt(format!("{}/{}", item.key.pk, item.key.sk), e.to_string()))
 }
@@ -268,9 +272,30 @@ impl<S: Store> Repo<S> {
         }
     }
 
+    /// The value an unexpired claim of `key` in `scope` holds.
+    pub async fn find_claim(&self, scope: &str, key: &str) -> Result<Option<String>, RepoError> {
+        Ok(self.store.get(&idempotency_key(scope, key)).await?.map(|i| i.body))
+    }
+
+    /// Gives a claim up, so that the next claim of `key` succeeds (after a failed send).
+    pub async fn release_claim(&self, scope: &str, key: &str) -> Result<(), RepoError> {
+        Ok(self.store.delete(&idempotency_key(scope, key)).await?)
+    }
+
+    /// Stores a participant's analysis and counts the participant done, both or neither.
+    /// Returns false when the participant was already recorded (a redelivery): nothing changes.
+    pub async fn record_participant_done(&self, p: &ParticipantSummary) -> Result<bool, RepoError> {
+        let item = Item::new(participant_key(&p.session_id, &p.participant_id), encode(p));
+        match self.store.put_new_with_counter(&item, &session_key(&p.session_id), -1).await {
+            Ok(()) => Ok(true),
+            Err(StoreError::AlreadyExists) => Ok(false),
+            Err(e) => Err(e.into()),
+        }
+    }
+
     /// Claims `key` in `scope` for `value` until `ttl` passes; a second claim gets the first value.
     pub async fn claim_idempotency(&self, scope: &str, key: &str, value: &str, ttl: Duration) -> Result<Claim, RepoError> {
-        let k = Key::new(format!("IDEMPOTENCY#{scope}#{key}"), "RECORD");
+        let k = idempotency_key(scope, key);
         let mut item = Item::new(k.clone(), value);
         item.expires_at = Some(time::OffsetDateTime::now_utc().unix_timestamp() + ttl.as_secs().max(1) as i64);
         match self.store.put_new(&item).await {

@@ -13,7 +13,7 @@ use crate::analysis::Analyser;
 use crate::domain::{CoachReviewStatus, ParticipantSummary, ProcessingStatus, WorkshopSession};
 use crate::error::InputError;
 use crate::pipeline::{Pipeline, PipelineError, html_escape};
-use crate::ports::store::{Key, StoreError};
+use crate::ports::store::StoreError;
 use crate::ports::{Email, Mailer, Queue, Store};
 use crate::repo::{Claim, RepoError, Versioned};
 
@@ -215,7 +215,7 @@ fn check_coach(given: Option<&str>, coach_id: &str) -> Result<(), PipelineError>
 }
 
 fn required<'a>(v: &'a Option<String>, field: &str) -> Result<&'a str, PipelineError> {
-    v.as_deref().map(str::trim).filter(|s| !s.is_empty()).ok_or_else(|| InputError::field(field, "is required").into())
+    Ok(InputError::required(v, field)?)
 }
 
 impl<S: Store, Q: Queue, M: Mailer, A: Analyser> Pipeline<S, Q, M, A> {
@@ -476,7 +476,7 @@ impl<S: Store, Q: Queue, M: Mailer, A: Analyser> Pipeline<S, Q, M, A> {
                 item.email_sent_at = Some(at);
             }
             Err(e) => {
-                let _ = self.repo.store().delete(&Key::new(format!("IDEMPOTENCY#mail#{claim_key}"), "RECORD")).await;
+                let _ = self.repo.release_claim("mail", &claim_key).await;
                 item.outcome = ItemOutcome::SendFailed;
                 item.error = Some(e.to_string());
             }

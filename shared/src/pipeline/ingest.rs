@@ -76,10 +76,7 @@ pub(crate) fn context_key(session_id: &str, participant_id: &str) -> Key {
 }
 
 fn required(v: &Option<String>, field: &str) -> Result<String, InputError> {
-    match v.as_deref().map(str::trim) {
-        Some(s) if !s.is_empty() => Ok(s.to_string()),
-        _ => Err(InputError::field(field, "is required")),
-    }
+    InputError::required(v, field).map(str::to_owned)
 }
 
 fn parse_roster(v: &serde_json::Value) -> Result<Roster, InputError> {
@@ -159,8 +156,8 @@ impl<S: Store, Q: Queue, M: Mailer, A: Analyser> Pipeline<S, Q, M, A> {
         keys.push(format!("content#{coach_id}#{}", sha256_hex(&transcript)));
         let store = self.repo.store();
         for k in &keys {
-            if let Some(item) = store.get(&Key::new(format!("IDEMPOTENCY#ingest#{k}"), "RECORD")).await.map_err(RepoError::from)? {
-                return Ok(self.accepted(item.body, false));
+            if let Some(existing) = self.repo.find_claim("ingest", k).await? {
+                return Ok(self.accepted(existing, false));
             }
         }
         // The session id follows from the strongest key, so concurrent twins compute the same one.

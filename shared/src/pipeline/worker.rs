@@ -25,16 +25,12 @@ use super::notify::{coach_email, failure_email};
 use super::{Pipeline, PipelineError};
 use crate::analysis::{Analyser, ParticipantContext, rank_priorities};
 use crate::domain::{ParticipantSummary, ProcessingStatus};
-use crate::ports::store::{Item, Key, StoreError};
+use crate::ports::store::StoreError;
 use crate::ports::{Mailer, Queue, Store};
 use crate::repo::{Claim, RepoError};
 use crate::report::summarise;
 
 const CLAIM_TTL: Duration = Duration::from_secs(15 * 60);
-
-fn session_key(id: &str) -> Key {
-    Key::new(format!("SESSION#{id}"), "META")
-}
 
 impl<S: Store, Q: Queue, M: Mailer, A: Analyser> Pipeline<S, Q, M, A> {
     /// Handles one queue message. An error leaves the message to be delivered again; on its
@@ -74,14 +70,9 @@ impl<S: Store, Q: Queue, M: Mailer, A: Analyser> Pipeline<S, Q, M, A> {
                 serde_json::from_str(&item.body).map_err(|e| PipelineError::Message(format!("stored context unreadable: {e}")))?;
             let analysis = self.analyser.analyse(&ctx).await;
             let summary = summarise(&ctx, analysis);
-            let result = Item::new(
-                Key::new(format!("SESSION#{session_id}"), format!("PARTICIPANT#{participant_id}")),
-                serde_json::to_string(&summary).expect("summaries serialise"),
-            );
-            match store.put_new_with_counter(&result, &session_key(session_id), -1).await {
-                Ok(()) => tracing::info!(session_id = %session_id, participant_id = %participant_id, analyser = ?summary.analyser.kind, "participant analysed"),
-                Err(StoreError::AlreadyExists) => tracing::info!(session_id = %session_id, participant_id = %participant_id, "participant was analysed by another delivery"),
-                Err(e) => return Err(RepoError::from(e).into()),
+            match self.repo.record_participant_done(&summary).await? {
+                true => tracing::info!(session_id = %session_id, participant_id = %participant_id, analyser = ?summary.analyser.kind, "participant analysed"),
+                false => tracing::info!(session_id = %session_id, participant_id = %participant_id, "participant was analysed by another delivery"),
             }
         }
         if self.repo.remaining(session_id).await?.unwrap_or(1) <= 0 {
@@ -170,7 +161,7 @@ impl<S: Store, Q: Queue, M: Mailer, A: Analyser> Pipeline<S, Q, M, A> {
         let email = coach_email(&session, &coach, &participants, &unknown, &self.config.sender_email);
         if let Err(e) = self.mailer.send(&email).await {
             // Release the claim so that the retry sends.
-            let _ = self.repo.store().delete(&Key::new(format!("IDEMPOTENCY#mail#{claim_key}"), "RECORD")).await;
+            let _ = self.repo.release_claim("mail", &claim_key).await;
             return Err(e.into());
         }
         tracing::info!(session_id = %session_id, "coach notified");
