@@ -2,11 +2,14 @@
 //! pipeline on either adapter set. Everything here runs once per process (cold start).
 
 use crate::adapters::aws::{DynamoStore, SesMailer, SqsQueue};
-use crate::adapters::embedded::{EmbeddedDb, EmbeddedPaths, EmbeddedQueue, EmbeddedStore, OutboxMailer};
+use crate::adapters::embedded::{
+    EmbeddedDb, EmbeddedPaths, EmbeddedQueue, EmbeddedStore, OutboxMailer,
+};
 use crate::analysis::ConfiguredAnalyser;
 use crate::pipeline::{Pipeline, PipelineConfig};
 
-pub type EmbeddedPipeline = Pipeline<EmbeddedStore, EmbeddedQueue, OutboxMailer, ConfiguredAnalyser>;
+pub type EmbeddedPipeline =
+    Pipeline<EmbeddedStore, EmbeddedQueue, OutboxMailer, ConfiguredAnalyser>;
 pub type AwsPipeline = Pipeline<DynamoStore, SqsQueue, SesMailer, ConfiguredAnalyser>;
 
 /// JSON logs on stderr, filtered by `DEBRIEF_LOG` / `RUST_LOG` (default `info`).
@@ -24,10 +27,29 @@ pub fn init_tracing() {
 }
 
 /// The pipeline on one SQLite file and an outbox folder.
-pub fn embedded_pipeline(paths: &EmbeddedPaths, config: PipelineConfig) -> Result<EmbeddedPipeline, String> {
+pub fn embedded_pipeline(
+    paths: &EmbeddedPaths,
+    config: PipelineConfig,
+) -> Result<EmbeddedPipeline, String> {
     let db = EmbeddedDb::open(&paths.db).map_err(|e| format!("{}: {e}", paths.db.display()))?;
     let queue = EmbeddedQueue::new(db.clone(), "analysis", config.max_receives);
-    Ok(Pipeline::new(EmbeddedStore::new(db), queue, OutboxMailer::new(&paths.outbox), ConfiguredAnalyser::from_env(), config))
+    Ok(Pipeline::new(
+        EmbeddedStore::new(db),
+        queue,
+        OutboxMailer::new(&paths.outbox),
+        ConfiguredAnalyser::from_env(),
+        config,
+    ))
+}
+
+/// The DynamoDB table named by `DEBRIEF_TABLE` (default `debrief-local`), for functions that
+/// need only the store.
+pub async fn aws_store() -> DynamoStore {
+    let sdk = crate::adapters::aws::load_config().await;
+    DynamoStore::from_config(
+        &sdk,
+        env("DEBRIEF_TABLE").unwrap_or_else(|| "debrief-local".into()),
+    )
 }
 
 fn env(k: &str) -> Option<String> {
@@ -45,11 +67,20 @@ pub async fn aws_pipeline(config: PipelineConfig, ensure: bool) -> Result<AwsPip
     let queue = if ensure {
         store.ensure_table().await.map_err(|e| e.to_string())?;
         let name = env("DEBRIEF_ANALYSIS_QUEUE").unwrap_or_else(|| "debrief-local-analysis".into());
-        SqsQueue::ensure(aws_sdk_sqs::Client::new(&sdk), &name, config.max_receives).await.map_err(|e| e.to_string())?
+        SqsQueue::ensure(aws_sdk_sqs::Client::new(&sdk), &name, config.max_receives)
+            .await
+            .map_err(|e| e.to_string())?
     } else {
-        let url = env("DEBRIEF_ANALYSIS_QUEUE_URL").ok_or("DEBRIEF_ANALYSIS_QUEUE_URL is not set")?;
+        let url =
+            env("DEBRIEF_ANALYSIS_QUEUE_URL").ok_or("DEBRIEF_ANALYSIS_QUEUE_URL is not set")?;
         SqsQueue::from_config(&sdk, url, env("DEBRIEF_ANALYSIS_DLQ_URL"))
     };
     let mailer = SesMailer::from_config(&sdk, env("DEBRIEF_SES_CONFIGURATION_SET"));
-    Ok(Pipeline::new(store, queue, mailer, ConfiguredAnalyser::from_env(), config))
+    Ok(Pipeline::new(
+        store,
+        queue,
+        mailer,
+        ConfiguredAnalyser::from_env(),
+        config,
+    ))
 }

@@ -2,6 +2,7 @@
 
 pub mod app;
 pub mod contract;
+pub mod graph_stand_in;
 pub mod llm_stand_in;
 pub mod outbox;
 
@@ -9,7 +10,10 @@ use std::path::PathBuf;
 
 /// The workspace root.
 pub fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).parent().expect("tests/ has a parent").to_path_buf()
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("tests/ has a parent")
+        .to_path_buf()
 }
 
 /// `../shared` beside the project root: sample data for developers and CI.
@@ -36,14 +40,19 @@ pub fn bundled_sample() -> PathBuf {
 /// endpoint. `None` (the test skips) outside CI without it; in CI a missing endpoint fails.
 pub async fn moto() -> Option<(aws_config::SdkConfig, String)> {
     let Ok(endpoint) = std::env::var("DEBRIEF_TEST_AWS_ENDPOINT") else {
-        assert!(std::env::var_os("CI").is_none(), "DEBRIEF_TEST_AWS_ENDPOINT must be set in CI");
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "DEBRIEF_TEST_AWS_ENDPOINT must be set in CI"
+        );
         eprintln!("skipped: set DEBRIEF_TEST_AWS_ENDPOINT to a moto server (scripts/test does)");
         return None;
     };
     let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
         .endpoint_url(&endpoint)
         .region(aws_sdk_dynamodb::config::Region::new("us-east-1"))
-        .credentials_provider(aws_sdk_dynamodb::config::Credentials::new("testing", "testing", None, None, "tests"))
+        .credentials_provider(aws_sdk_dynamodb::config::Credentials::new(
+            "testing", "testing", None, None, "tests",
+        ))
         .load()
         .await;
     Some((config, endpoint))
@@ -51,8 +60,19 @@ pub async fn moto() -> Option<(aws_config::SdkConfig, String)> {
 
 /// A Zoom-style WebVTT of `n` participants speaking `turns` times each (every line a win and a
 /// commitment), and its roster (`PersonNN Tester`, contact ids from `first_id`).
-pub fn synthetic_workshop(n: usize, turns: usize, first_id: usize) -> (String, Vec<serde_json::Value>) {
-    let ts = |s: f64| format!("{:02}:{:02}:{:06.3}", (s / 3600.0) as u32, ((s / 60.0) as u32) % 60, s % 60.0);
+pub fn synthetic_workshop(
+    n: usize,
+    turns: usize,
+    first_id: usize,
+) -> (String, Vec<serde_json::Value>) {
+    let ts = |s: f64| {
+        format!(
+            "{:02}:{:02}:{:06.3}",
+            (s / 3600.0) as u32,
+            ((s / 60.0) as u32) % 60,
+            s % 60.0
+        )
+    };
     let mut vtt = String::from("WEBVTT\n\n");
     let mut roster = Vec::new();
     for i in 0..n {

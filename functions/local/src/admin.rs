@@ -57,7 +57,7 @@ enum CoachesCommand {
     Add { file: PathBuf },
 }
 
-async fn with_repo<F, Fut>(target: &Target, f: F) -> Result<(), String>
+pub async fn with_repo<F, Fut>(target: &Target, f: F) -> Result<(), String>
 where
     F: FnOnce(RepoAny) -> Fut,
     Fut: std::future::Future<Output = Result<(), String>>,
@@ -70,8 +70,12 @@ where
         f(RepoAny::Aws(Repo::new(store))).await
     } else {
         let paths = crate::serve::paths(target.data_dir.as_ref());
-        let db = debrief::adapters::embedded::EmbeddedDb::open(&paths.db).map_err(|e| format!("{}: {e}", paths.db.display()))?;
-        f(RepoAny::Embedded(Repo::new(debrief::adapters::embedded::EmbeddedStore::new(db)))).await
+        let db = debrief::adapters::embedded::EmbeddedDb::open(&paths.db)
+            .map_err(|e| format!("{}: {e}", paths.db.display()))?;
+        f(RepoAny::Embedded(Repo::new(
+            debrief::adapters::embedded::EmbeddedStore::new(db),
+        )))
+        .await
     }
 }
 
@@ -80,15 +84,26 @@ pub enum RepoAny {
     Aws(Repo<debrief::adapters::aws::DynamoStore>),
 }
 
-pub async fn create_key<S: Store>(repo: &Repo<S>, scope: KeyScope, coach: Option<&str>, label: Option<&str>) -> Result<String, String> {
+pub async fn create_key<S: Store>(
+    repo: &Repo<S>,
+    scope: KeyScope,
+    coach: Option<&str>,
+    label: Option<&str>,
+) -> Result<String, String> {
     let key = generate_api_key(scope);
-    repo.add_api_key(&key, scope, coach, label).await.map_err(|e| e.to_string())?;
+    repo.add_api_key(&key, scope, coach, label)
+        .await
+        .map_err(|e| e.to_string())?;
     Ok(key)
 }
 
 async fn keys_on<S: Store>(repo: Repo<S>, command: &KeysCommand) -> Result<(), String> {
     match command {
-        KeysCommand::Create { scope, coach, label } => {
+        KeysCommand::Create {
+            scope,
+            coach,
+            label,
+        } => {
             let scope = match scope.as_str() {
                 "ingest" => KeyScope::Ingest,
                 "coach" => KeyScope::Coach,
@@ -113,9 +128,17 @@ async fn keys_on<S: Store>(repo: Repo<S>, command: &KeysCommand) -> Result<(), S
                 );
             }
         }
-        KeysCommand::Revoke { hash_prefix } => match repo.revoke_api_key(hash_prefix).await.map_err(|e| e.to_string())? {
+        KeysCommand::Revoke { hash_prefix } => match repo
+            .revoke_api_key(hash_prefix)
+            .await
+            .map_err(|e| e.to_string())?
+        {
             Some(r) => println!("revoked {}", &r.key_hash[..12]),
-            None => return Err(format!("no single key matches `{hash_prefix}` (give 8 or more characters of its hash)")),
+            None => {
+                return Err(format!(
+                    "no single key matches `{hash_prefix}` (give 8 or more characters of its hash)"
+                ));
+            }
         },
     }
     Ok(())

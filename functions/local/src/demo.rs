@@ -21,21 +21,45 @@ pub struct Args {
 
 pub async fn run(args: Args) -> Result<(), String> {
     let dir = args.data_dir.unwrap_or_else(|| {
-        let stamp = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
+        let stamp = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or(0);
         PathBuf::from("data").join(format!("demo-{stamp}"))
     });
     let paths = EmbeddedPaths::under(&dir);
-    let pipeline = Arc::new(debrief::runtime::embedded_pipeline(&paths, PipelineConfig::from_env())?);
-    let coach: CoachProfile = serde_json::from_str(sample::COACH).expect("the bundled coach parses");
-    pipeline.repo.put_coach(&coach).await.map_err(|e| e.to_string())?;
-    let key = crate::admin::create_key(&pipeline.repo, KeyScope::Ingest, None, Some("demo")).await?;
+    let pipeline = Arc::new(debrief::runtime::embedded_pipeline(
+        &paths,
+        PipelineConfig::from_env(),
+    )?);
+    let coach: CoachProfile =
+        serde_json::from_str(sample::COACH).expect("the bundled coach parses");
+    pipeline
+        .repo
+        .put_coach(&coach)
+        .await
+        .map_err(|e| e.to_string())?;
+    let key =
+        crate::admin::create_key(&pipeline.repo, KeyScope::Ingest, None, Some("demo")).await?;
 
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.map_err(|e| e.to_string())?;
-    let base = format!("http://{}", listener.local_addr().map_err(|e| e.to_string())?);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .map_err(|e| e.to_string())?;
+    let base = format!(
+        "http://{}",
+        listener.local_addr().map_err(|e| e.to_string())?
+    );
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(crate::serve::host(pipeline.clone(), listener, 16, Duration::from_secs(60), async move {
-        let _ = stop_rx.await;
-    }));
+    let server = tokio::spawn(crate::serve::host(
+        pipeline.clone(),
+        crate::serve::CapiHost::from_env(0)?,
+        listener,
+        16,
+        Duration::from_secs(60),
+        async move {
+            let _ = stop_rx.await;
+        },
+    ));
 
     let roster = Roster::parse(sample::ROSTER).expect("the bundled roster parses");
     let body = json!({
@@ -48,13 +72,22 @@ pub async fn run(args: Args) -> Result<(), String> {
     });
     let http = reqwest::Client::new();
     let started = Instant::now();
-    let resp = http.post(format!("{base}/v1/workshops")).bearer_auth(&key).json(&body).send().await.map_err(|e| e.to_string())?;
+    let resp = http
+        .post(format!("{base}/v1/workshops"))
+        .bearer_auth(&key)
+        .json(&body)
+        .send()
+        .await
+        .map_err(|e| e.to_string())?;
     let status = resp.status();
     let accepted: serde_json::Value = resp.json().await.map_err(|e| e.to_string())?;
     if status.as_u16() != 202 {
         return Err(format!("ingest answered {status}: {accepted}"));
     }
-    let session_id = accepted["sessionId"].as_str().unwrap_or_default().to_string();
+    let session_id = accepted["sessionId"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
     println!("POST {base}/v1/workshops → 202, session {session_id}");
     let done = loop {
         let s: serde_json::Value = http
@@ -74,7 +107,11 @@ pub async fn run(args: Args) -> Result<(), String> {
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     };
-    println!("completed in {:.2} s; priority clients: {}", started.elapsed().as_secs_f64(), done["priorityClientIds"]);
+    println!(
+        "completed in {:.2} s; priority clients: {}",
+        started.elapsed().as_secs_f64(),
+        done["priorityClientIds"]
+    );
     let mut emails: Vec<PathBuf> = std::fs::read_dir(&paths.outbox)
         .map_err(|e| e.to_string())?
         .flatten()

@@ -2,6 +2,7 @@
 
 mod admin;
 mod analyze;
+mod capi;
 mod demo;
 mod sample;
 mod serve;
@@ -11,7 +12,11 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
-#[command(name = "debrief", version, about = "Turns coaching workshops into CRM-ready follow-up.")]
+#[command(
+    name = "debrief",
+    version,
+    about = "Turns coaching workshops into CRM-ready follow-up."
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -29,6 +34,8 @@ enum Command {
     Keys(admin::KeysArgs),
     /// Coach profiles: add or replace one from a CoachProfile JSON file.
     Coaches(admin::CoachesArgs),
+    /// Meta Conversions API: preview, send, status, dry-run requests.
+    Capi(capi::CapiArgs),
     /// Prints the coach review API's routes (METHOD PATH), as the spec must list them.
     Routes,
 }
@@ -43,6 +50,7 @@ async fn main() -> ExitCode {
         Command::Demo(args) => demo::run(args).await,
         Command::Keys(args) => admin::keys(args).await,
         Command::Coaches(args) => admin::coaches(args).await,
+        Command::Capi(args) => capi::run(args).await,
         Command::Routes => {
             for (method, path) in debrief::http::ACTION_ROUTES {
                 println!("{method} {path}");

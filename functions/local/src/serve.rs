@@ -5,8 +5,11 @@ use std::time::Duration;
 
 use debrief::adapters::embedded::EmbeddedPaths;
 use debrief::analysis::Analyser;
+use debrief::capi::{CapiConfig, Mode, conversions_from_env, send_all};
+use debrief::http::CapiIntake;
 use debrief::pipeline::{Pipeline, PipelineConfig, worker::run_worker};
-use debrief::ports::{Mailer, Queue, Store};
+use debrief::ports::{ConversionsApi, Mailer, Queue, Store};
+use debrief::repo::Repo;
 
 #[derive(clap::Args, Clone)]
 pub struct Args {
@@ -26,6 +29,10 @@ pub struct Args {
     /// missing tables and queues are created.
     #[arg(long)]
     pub aws: bool,
+    /// Seconds between conversion sends to Meta (the EventBridge schedule's local stand-in);
+    /// 0 turns them off.
+    #[arg(long, default_value_t = 60)]
+    pub capi_every: u64,
 }
 
 pub fn paths(data_dir: Option<&PathBuf>) -> EmbeddedPaths {
@@ -39,7 +46,8 @@ async fn shutdown_signal() {
     let ctrl_c = tokio::signal::ctrl_c();
     #[cfg(unix)]
     {
-        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).expect("SIGTERM handler");
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+            .expect("SIGTERM handler");
         tokio::select! {
             _ = ctrl_c => {}
             _ = term.recv() => {}
@@ -49,26 +57,80 @@ async fn shutdown_signal() {
     let _ = ctrl_c.await;
 }
 
-/// Serves the API and runs the worker until `shutdown` resolves.
+/// How the local process stands in for the conversion functions.
+pub struct CapiHost {
+    pub config: CapiConfig,
+    /// Between scheduled sends; `None`: no sends.
+    pub every: Option<Duration>,
+}
+
+impl CapiHost {
+    pub fn from_env(every_secs: u64) -> Result<Self, String> {
+        Ok(Self {
+            config: CapiConfig::from_env()?,
+            every: (every_secs > 0).then(|| Duration::from_secs(every_secs)),
+        })
+    }
+}
+
+/// Sends pending conversions (live, then test) every `every` until `stop` turns true.
+async fn capi_schedule<S: Store, C: ConversionsApi>(
+    store: S,
+    api: C,
+    config: CapiConfig,
+    every: Duration,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+) {
+    let mut tick = tokio::time::interval(every);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = tick.tick() => {}
+            _ = stop.wait_for(|s| *s) => return,
+        }
+        for mode in [Mode::Live, Mode::Test] {
+            match send_all(&store, &api, &config, mode).await {
+                Ok(reports) => {
+                    for r in reports.iter().filter(|r| r.requests > 0 || r.expired > 0) {
+                        tracing::info!(pixel = %r.pixel_id, mode = mode.as_str(), sent = r.sent, failed = r.failed, expired = r.expired, requests = r.requests, "conversions sent");
+                    }
+                }
+                Err(e) => tracing::error!(error = %e, "conversion send failed"),
+            }
+        }
+    }
+}
+
+/// Serves the API and runs the workers until `shutdown` resolves.
 pub async fn host<S, Q, M, A>(
     pipeline: Arc<Pipeline<S, Q, M, A>>,
+    capi: CapiHost,
     listener: tokio::net::TcpListener,
     concurrency: usize,
     lease: Duration,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> Result<(), String>
 where
-    S: Store,
+    S: Store + Clone,
     Q: Queue,
     M: Mailer,
     A: Analyser + 'static,
 {
-    let app = debrief::http::all_routes(pipeline.clone());
+    let store = pipeline.repo.store().clone();
+    let intake = Arc::new(CapiIntake {
+        repo: Repo::new(store.clone()),
+        config: capi.config.clone(),
+    });
+    let app = debrief::http::all_routes(pipeline.clone(), intake);
     let (tx, rx) = tokio::sync::watch::channel(false);
     let mut worker_rx = rx.clone();
     let worker = tokio::spawn(run_worker(pipeline, concurrency, lease, async move {
         let _ = worker_rx.wait_for(|stop| *stop).await;
     }));
+    let sender = capi.every.map(|every| {
+        let api = conversions_from_env(store.clone(), &capi.config);
+        tokio::spawn(capi_schedule(store, api, capi.config, every, rx.clone()))
+    });
     tokio::spawn(async move {
         shutdown.await;
         let _ = tx.send(true);
@@ -81,22 +143,47 @@ where
         .await
         .map_err(|e| e.to_string())?;
     let _ = worker.await;
+    if let Some(sender) = sender {
+        let _ = sender.await;
+    }
     Ok(())
 }
 
 pub async fn run(args: Args) -> Result<(), String> {
     let config = PipelineConfig::from_env();
-    let listener = tokio::net::TcpListener::bind(args.addr).await.map_err(|e| format!("{}: {e}", args.addr))?;
+    let listener = tokio::net::TcpListener::bind(args.addr)
+        .await
+        .map_err(|e| format!("{}: {e}", args.addr))?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
     let lease = Duration::from_secs(args.lease_secs.max(1));
     if args.aws {
         let pipeline = Arc::new(debrief::runtime::aws_pipeline(config, true).await?);
         println!("listening on http://{addr} (AWS adapters)");
-        host(pipeline, listener, args.concurrency, lease, shutdown_signal()).await
+        host(
+            pipeline,
+            CapiHost::from_env(args.capi_every)?,
+            listener,
+            args.concurrency,
+            lease,
+            shutdown_signal(),
+        )
+        .await
     } else {
         let paths = paths(args.data_dir.as_ref());
         let pipeline = Arc::new(debrief::runtime::embedded_pipeline(&paths, config)?);
-        println!("listening on http://{addr} (data in {}, outbox {})", paths.db.display(), paths.outbox.display());
-        host(pipeline, listener, args.concurrency, lease, shutdown_signal()).await
+        println!(
+            "listening on http://{addr} (data in {}, outbox {})",
+            paths.db.display(),
+            paths.outbox.display()
+        );
+        host(
+            pipeline,
+            CapiHost::from_env(args.capi_every)?,
+            listener,
+            args.concurrency,
+            lease,
+            shutdown_signal(),
+        )
+        .await
     }
 }

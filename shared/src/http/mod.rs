@@ -3,6 +3,7 @@
 
 mod actions;
 mod auth;
+mod capi;
 mod error;
 mod workshops;
 
@@ -17,6 +18,7 @@ use crate::ports::{Mailer, Queue, Store};
 
 pub use actions::ROUTES as ACTION_ROUTES;
 pub use auth::{ApiKey, api_key_from_headers};
+pub use capi::CapiIntake;
 pub use error::ApiError;
 
 /// The coach's review API for ChatGPT Actions (see [`ACTION_ROUTES`]).
@@ -42,25 +44,50 @@ where
     for (method, path) in actions::ROUTES {
         let axum_path = path.replace("{sessionId}", "{session_id}");
         router = match (*method, *path) {
-            ("GET", "/workshop-data/{sessionId}") => router.route(&axum_path, get(actions::workshop_data::<S, Q, M, A>)),
-            ("GET", "/workshops") => router.route(&axum_path, get(actions::list_workshops::<S, Q, M, A>)),
-            ("PUT", "/participant-summary") => router.route(&axum_path, put(actions::update_participant::<S, Q, M, A>)),
-            ("POST", "/bulk-update") => router.route(&axum_path, post(actions::bulk_update::<S, Q, M, A>)),
+            ("GET", "/workshop-data/{sessionId}") => {
+                router.route(&axum_path, get(actions::workshop_data::<S, Q, M, A>))
+            }
+            ("GET", "/workshops") => {
+                router.route(&axum_path, get(actions::list_workshops::<S, Q, M, A>))
+            }
+            ("PUT", "/participant-summary") => {
+                router.route(&axum_path, put(actions::update_participant::<S, Q, M, A>))
+            }
+            ("POST", "/bulk-update") => {
+                router.route(&axum_path, post(actions::bulk_update::<S, Q, M, A>))
+            }
             other => unreachable!("route {other:?} has no handler"),
         };
     }
     router.with_state(pipeline)
 }
 
-/// Every route: Make.com's and the coach's (what `debrief serve` hosts).
-pub fn all_routes<S, Q, M, A>(pipeline: Arc<Pipeline<S, Q, M, A>>) -> Router
+/// Every route: Make.com's, the coach's and the conversion intake (what `debrief serve` hosts).
+pub fn all_routes<S, Q, M, A>(
+    pipeline: Arc<Pipeline<S, Q, M, A>>,
+    capi: Arc<CapiIntake<S>>,
+) -> Router
 where
     S: Store,
     Q: Queue,
     M: Mailer,
     A: Analyser + 'static,
 {
-    workshops_only(pipeline.clone()).merge(actions_only(pipeline)).fallback(not_found)
+    workshops_only(pipeline.clone())
+        .merge(actions_only(pipeline))
+        .merge(capi_only(capi))
+        .fallback(not_found)
+}
+
+/// `POST /v1/capi/events` alone (the `capi-ingest` function).
+pub fn capi_routes<S: Store>(capi: Arc<CapiIntake<S>>) -> Router {
+    capi_only(capi).fallback(not_found)
+}
+
+fn capi_only<S: Store>(capi: Arc<CapiIntake<S>>) -> Router {
+    Router::new()
+        .route("/v1/capi/events", post(capi::events::<S>))
+        .with_state(capi)
 }
 
 async fn not_found() -> ApiError {
@@ -87,6 +114,9 @@ where
 {
     Router::new()
         .route("/v1/workshops", post(workshops::ingest::<S, Q, M, A>))
-        .route("/v1/workshops/{session_id}", get(workshops::status::<S, Q, M, A>))
+        .route(
+            "/v1/workshops/{session_id}",
+            get(workshops::status::<S, Q, M, A>),
+        )
         .with_state(pipeline)
 }

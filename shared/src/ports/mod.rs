@@ -2,10 +2,12 @@
 //! a production adapter (AWS) and an embedded one (one machine, no cloud account), and both
 //! pass the same contract suite (`tests/src/contract.rs`).
 
+pub mod ads;
 pub mod mail;
 pub mod queue;
 pub mod store;
 
+pub use ads::{AdsError, ConversionsApi, EventsReceipt, EventsRequest};
 pub use mail::{Email, MailError, Mailer};
 pub use queue::{Queue, QueueError, Received};
 pub use store::{Item, Key, Page, Store, StoreError};

@@ -1,0 +1,74 @@
+//! The default with no Meta token: every request that would be sent is recorded in the store
+//! (method, path, body without the token) and answered as Meta would.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::ports::{AdsError, ConversionsApi, EventsReceipt, EventsRequest, Item, Key, Store};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DryRunRequest {
+    pub method: String,
+    pub path: String,
+    pub body: Value,
+    pub recorded_at: i64,
+}
+
+pub struct DryRunConversions<S> {
+    store: S,
+    version: String,
+    seq: AtomicU64,
+}
+
+/// Where dry-run requests are kept: one partition per pixel, oldest first.
+pub fn dry_run_partition(pixel_id: &str) -> String {
+    format!("CAPIDRYRUN#{pixel_id}")
+}
+
+impl<S: Store> DryRunConversions<S> {
+    pub fn new(store: S, version: impl Into<String>) -> Self {
+        Self {
+            store,
+            version: version.into(),
+            seq: AtomicU64::new(0),
+        }
+    }
+
+    pub fn store(&self) -> &S {
+        &self.store
+    }
+}
+
+impl<S: Store> ConversionsApi for DryRunConversions<S> {
+    async fn send(&self, request: EventsRequest<'_>) -> Result<EventsReceipt, AdsError> {
+        let mut body = serde_json::json!({ "data": request.data });
+        if let Some(code) = request.test_event_code {
+            body["test_event_code"] = Value::String(code.to_string());
+        }
+        let now = time::OffsetDateTime::now_utc();
+        let record = DryRunRequest {
+            method: "POST".into(),
+            path: format!("/{}/{}/events", self.version, request.pixel_id),
+            body,
+            recorded_at: now.unix_timestamp(),
+        };
+        let n = self.seq.fetch_add(1, Ordering::Relaxed);
+        let sk = format!("{:020}#{n:06}", now.unix_timestamp_nanos());
+        let mut item = Item::new(
+            Key::new(dry_run_partition(request.pixel_id), sk),
+            serde_json::to_string(&record).expect("JSON"),
+        );
+        item.expires_at = Some(now.unix_timestamp() + 30 * 86400);
+        self.store
+            .put_new(&item)
+            .await
+            .map_err(|e| AdsError::Transient(e.to_string()))?;
+        Ok(EventsReceipt {
+            events_received: request.data.len() as u64,
+            fbtrace_id: Some(format!("dry-run-{n}")),
+            messages: vec!["dry run: not sent".into()],
+        })
+    }
+}

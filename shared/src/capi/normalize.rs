@@ -1,0 +1,766 @@
+//! Meta's normalisation and SHA-256 hashing of customer information parameters, field by
+//! field, as the Conversions API documents them (customer-information-parameters):
+//!
+//! | field | normalised before hashing | example |
+//! | --- | --- | --- |
+//! | `em` | trimmed, lowercase; must look like an address | `John_Smith@gmail.com` → `john_smith@gmail.com` |
+//! | `ph` | digits only, with the country code: `+` or `00` marks an international number; a national number (leading `0`) gets the country's calling code (from `country`, else the configured default) | `+1 (616) 954-78 88` → `16169547888` |
+//! | `fn`, `ln` | trimmed, lowercase (UTF-8 kept), punctuation removed | `Mary` → `mary` |
+//! | `ct` | lowercase letters only: no spaces, digits or punctuation | `Menlo Park` → `menlopark` |
+//! | `st` | US states as the 2-letter ANSI code, others lowercase letters only | `California` → `ca` |
+//! | `zp` | lowercase, no spaces or dashes; US: the first 5 digits | `94035-1234` → `94035`, `M1 1AE` → `m11ae` |
+//! | `country` | ISO 3166-1 alpha-2, lowercase | `US` → `us` |
+//! | `ge` | `f` or `m` | `Female` → `f` |
+//! | `db` | `YYYYMMDD` (from `YYYY-MM-DD`, `YYYYMMDD` or US `M/D/YYYY`) | `2/16/1997` → `19970216` |
+//! | `external_id` | trimmed, lowercase (as Meta's SDKs do) | `CRM-42` → `crm-42` |
+//!
+//! `client_ip_address`, `client_user_agent`, `fbc` and `fbp` are never hashed. A value that is
+//! already a SHA-256 hex digest is passed through, so an upstream that hashes stays compatible.
+//!
+//! Speed: each field is normalised into one reused scratch buffer and hashed into an inline
+//! 64-byte hex value — no allocation per field.
+
+use std::fmt;
+
+use serde::de::{self, Deserializer, SeqAccess, Visitor};
+use serde::{Deserialize, Serialize, Serializer};
+use sha2::{Digest, Sha256};
+
+/// A SHA-256 digest as lowercase hex, held inline.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct HashHex([u8; 64]);
+
+const HEX: &[u8; 16] = b"0123456789abcdef";
+
+impl HashHex {
+    pub fn of(bytes: &[u8]) -> Self {
+        let digest = Sha256::digest(bytes);
+        let mut out = [0u8; 64];
+        for (i, b) in digest.iter().enumerate() {
+            out[2 * i] = HEX[(b >> 4) as usize];
+            out[2 * i + 1] = HEX[(b & 15) as usize];
+        }
+        Self(out)
+    }
+
+    /// `s` if it already is a lowercase SHA-256 hex digest.
+    pub fn parse(s: &str) -> Option<Self> {
+        let b = s.as_bytes();
+        if b.len() == 64
+            && b.iter()
+                .all(|c| c.is_ascii_digit() || (b'a'..=b'f').contains(c))
+        {
+            let mut out = [0u8; 64];
+            out.copy_from_slice(b);
+            Some(Self(out))
+        } else {
+            None
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        std::str::from_utf8(&self.0).expect("hex digits are ASCII")
+    }
+}
+
+impl fmt::Debug for HashHex {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for HashHex {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for HashHex {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+        Self::parse(&s).ok_or_else(|| de::Error::custom("not a lowercase SHA-256 hex digest"))
+    }
+}
+
+/// A field that could not be normalised; `field` is the input's name for it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{field}: {message}")]
+pub struct FieldError {
+    pub field: String,
+    pub message: String,
+}
+
+impl FieldError {
+    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+}
+
+/// One value or several: Meta accepts a list for every hashed field; numbers are accepted
+/// where ids often arrive as numbers.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct OneOrMany(pub Vec<String>);
+
+impl<'de> Deserialize<'de> for OneOrMany {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = OneOrMany;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a string, a number, or a list of them")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<OneOrMany, E> {
+                Ok(OneOrMany(vec![v.to_string()]))
+            }
+            fn visit_string<E: de::Error>(self, v: String) -> Result<OneOrMany, E> {
+                Ok(OneOrMany(vec![v]))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<OneOrMany, E> {
+                Ok(OneOrMany(vec![v.to_string()]))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<OneOrMany, E> {
+                Ok(OneOrMany(vec![v.to_string()]))
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<OneOrMany, E> {
+                Ok(OneOrMany(Vec::new()))
+            }
+            fn visit_none<E: de::Error>(self) -> Result<OneOrMany, E> {
+                Ok(OneOrMany(Vec::new()))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<OneOrMany, A::Error> {
+                let mut out = Vec::new();
+                while let Some(v) = seq.next_element::<Scalar>()? {
+                    out.push(v.0);
+                }
+                Ok(OneOrMany(out))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+struct Scalar(String);
+
+impl<'de> Deserialize<'de> for Scalar {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        match serde_json::Value::deserialize(d)? {
+            serde_json::Value::String(s) => Ok(Scalar(s)),
+            serde_json::Value::Number(n) => Ok(Scalar(n.to_string())),
+            _ => Err(de::Error::custom("expected a string or a number")),
+        }
+    }
+}
+
+/// Customer information as it arrives (raw personal data: never stored, never logged).
+/// Meta's short keys (`em`, `ph`, `fn`…) are accepted as aliases.
+#[derive(Default, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawUserData {
+    #[serde(default, alias = "em")]
+    pub email: OneOrMany,
+    #[serde(default, alias = "ph")]
+    pub phone: OneOrMany,
+    #[serde(default, alias = "fn")]
+    pub first_name: OneOrMany,
+    #[serde(default, alias = "ln")]
+    pub last_name: OneOrMany,
+    #[serde(default, alias = "ct")]
+    pub city: OneOrMany,
+    #[serde(default, alias = "st")]
+    pub state: OneOrMany,
+    #[serde(default, alias = "zp", alias = "zip_code", alias = "postal_code")]
+    pub zip: OneOrMany,
+    #[serde(default)]
+    pub country: OneOrMany,
+    #[serde(default, alias = "ge")]
+    pub gender: OneOrMany,
+    #[serde(default, alias = "db", alias = "dob")]
+    pub date_of_birth: OneOrMany,
+    #[serde(default)]
+    pub external_id: OneOrMany,
+    pub client_ip_address: Option<String>,
+    pub client_user_agent: Option<String>,
+    pub fbp: Option<String>,
+    pub fbc: Option<String>,
+}
+
+impl fmt::Debug for RawUserData {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("RawUserData { <personal data withheld> }")
+    }
+}
+
+/// `user_data` as Meta receives it: hashed identifiers (lists), and the four fields Meta wants
+/// in clear.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct UserData {
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub em: Vec<HashHex>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ph: Vec<HashHex>,
+    #[serde(default, rename = "fn", skip_serializing_if = "Vec::is_empty")]
+    pub first_name: Vec<HashHex>,
+    #[serde(default, rename = "ln", skip_serializing_if = "Vec::is_empty")]
+    pub last_name: Vec<HashHex>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ge: Vec<HashHex>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub db: Vec<HashHex>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ct: Vec<HashHex>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub st: Vec<HashHex>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub zp: Vec<HashHex>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub country: Vec<HashHex>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub external_id: Vec<HashHex>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_ip_address: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_user_agent: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fbc: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fbp: Option<String>,
+}
+
+impl UserData {
+    /// Meta's baseline for a matchable event (Graph API v13+): one strong identifier, or the
+    /// browser pair, or name plus location details.
+    pub fn is_matchable(&self) -> bool {
+        !self.em.is_empty()
+            || !self.ph.is_empty()
+            || !self.external_id.is_empty()
+            || self.fbp.is_some()
+            || self.fbc.is_some()
+            || (self.client_ip_address.is_some() && self.client_user_agent.is_some())
+            || (!self.first_name.is_empty()
+                && !self.last_name.is_empty()
+                && (!self.zp.is_empty() || !self.ct.is_empty() || !self.db.is_empty()))
+    }
+}
+
+/// What normalisation needs beyond the value itself.
+#[derive(Debug, Clone, Default)]
+pub struct NormalizeContext {
+    /// Calling code for national phone numbers when the record has no (known) country, e.g.
+    /// `971` (`DEBRIEF_CAPI_DEFAULT_CALLING_CODE`).
+    pub default_calling_code: Option<String>,
+}
+
+/// Normalises and hashes one record. `scratch` is reused between fields and records.
+pub fn hash_user_data(
+    raw: &RawUserData,
+    ctx: &NormalizeContext,
+    scratch: &mut String,
+) -> Result<UserData, FieldError> {
+    let mut out = UserData::default();
+    // The country first: phone and zip rules depend on it.
+    for v in &raw.country.0 {
+        if let Some(h) = prehashed(v) {
+            out.country.push(h);
+            continue;
+        }
+        let code = country_code(v).ok_or_else(|| {
+            FieldError::new(
+                "user_data.country",
+                "use an ISO 3166-1 alpha-2 code, e.g. AE or US",
+            )
+        })?;
+        out.country.push(HashHex::of(&code));
+    }
+    let country = raw.country.0.first().and_then(|c| country_code(c));
+    hash_each(&raw.email.0, &mut out.em, scratch, |v, s| {
+        email(v, s).map_err(|m| FieldError::new("user_data.email", m))
+    })?;
+    let calling = country
+        .and_then(calling_code)
+        .or(ctx.default_calling_code.as_deref());
+    hash_each(&raw.phone.0, &mut out.ph, scratch, |v, s| {
+        phone(v, calling, s).map_err(|m| FieldError::new("user_data.phone", m))
+    })?;
+    hash_each(&raw.first_name.0, &mut out.first_name, scratch, |v, s| {
+        name(v, s).map_err(|m| FieldError::new("user_data.first_name", m))
+    })?;
+    hash_each(&raw.last_name.0, &mut out.last_name, scratch, |v, s| {
+        name(v, s).map_err(|m| FieldError::new("user_data.last_name", m))
+    })?;
+    hash_each(&raw.city.0, &mut out.ct, scratch, |v, s| {
+        letters_only(v, s).map_err(|m| FieldError::new("user_data.city", m))
+    })?;
+    hash_each(&raw.state.0, &mut out.st, scratch, |v, s| {
+        state(v, country, s).map_err(|m| FieldError::new("user_data.state", m))
+    })?;
+    hash_each(&raw.zip.0, &mut out.zp, scratch, |v, s| {
+        zip(v, country, s).map_err(|m| FieldError::new("user_data.zip", m))
+    })?;
+    hash_each(&raw.gender.0, &mut out.ge, scratch, |v, s| {
+        gender(v, s).map_err(|m| FieldError::new("user_data.gender", m))
+    })?;
+    hash_each(&raw.date_of_birth.0, &mut out.db, scratch, |v, s| {
+        date_of_birth(v, s).map_err(|m| FieldError::new("user_data.date_of_birth", m))
+    })?;
+    hash_each(&raw.external_id.0, &mut out.external_id, scratch, |v, s| {
+        external_id(v, s).map_err(|m| FieldError::new("user_data.external_id", m))
+    })?;
+    if let Some(ip) = raw
+        .client_ip_address
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
+        let parsed: std::net::IpAddr = ip.parse().map_err(|_| {
+            FieldError::new("user_data.client_ip_address", "not an IPv4 or IPv6 address")
+        })?;
+        out.client_ip_address = Some(parsed.to_string());
+    }
+    out.client_user_agent = clear_text(raw.client_user_agent.as_deref());
+    out.fbc = clear_text(raw.fbc.as_deref());
+    out.fbp = clear_text(raw.fbp.as_deref());
+    Ok(out)
+}
+
+fn clear_text(v: Option<&str>) -> Option<String> {
+    v.map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+}
+
+fn prehashed(v: &str) -> Option<HashHex> {
+    let t = v.trim();
+    if t.len() == 64 {
+        HashHex::parse(&t.to_ascii_lowercase())
+    } else {
+        None
+    }
+}
+
+/// Normalises each value with `f` into `scratch` and hashes it; empty values are skipped.
+fn hash_each(
+    values: &[String],
+    out: &mut Vec<HashHex>,
+    scratch: &mut String,
+    mut f: impl FnMut(&str, &mut String) -> Result<(), FieldError>,
+) -> Result<(), FieldError> {
+    for v in values {
+        if v.trim().is_empty() {
+            continue;
+        }
+        if let Some(h) = prehashed(v) {
+            out.push(h);
+            continue;
+        }
+        scratch.clear();
+        f(v, scratch)?;
+        if !scratch.is_empty() {
+            out.push(HashHex::of(scratch.as_bytes()));
+        }
+    }
+    Ok(())
+}
+
+/// Lowercase into `out`: ASCII byte by byte, anything else through Unicode lowercasing.
+fn push_lower(s: &str, out: &mut String) {
+    if s.is_ascii() {
+        out.reserve(s.len());
+        for b in s.bytes() {
+            out.push(b.to_ascii_lowercase() as char);
+        }
+    } else {
+        for c in s.chars() {
+            out.extend(c.to_lowercase());
+        }
+    }
+}
+
+pub fn email(v: &str, out: &mut String) -> Result<(), String> {
+    push_lower(v.trim(), out);
+    let b = out.as_bytes();
+    let at = memchr::memchr(b'@', b).ok_or("an email address needs an @")?;
+    let (local, domain) = (&b[..at], &b[at + 1..]);
+    let ok = !local.is_empty()
+        && domain.len() >= 3
+        && memchr::memchr(b'@', domain).is_none()
+        && memchr::memchr(b'.', domain).is_some_and(|i| i > 0 && i + 1 < domain.len())
+        && !b.iter().any(|c| c.is_ascii_whitespace());
+    if ok {
+        Ok(())
+    } else {
+        Err("not an email address".into())
+    }
+}
+
+pub fn phone(v: &str, calling_code: Option<&str>, out: &mut String) -> Result<(), String> {
+    let t = v.trim();
+    let international = t.starts_with('+') || t.starts_with("00");
+    for b in t.bytes() {
+        if b.is_ascii_digit() {
+            out.push(b as char);
+        }
+    }
+    if international {
+        // `00` is the international prefix, not part of the number.
+        let skip = if t.starts_with("00") { 2 } else { 0 };
+        out.drain(..skip.min(out.len()));
+    } else if out.starts_with('0') {
+        let digits = out.trim_start_matches('0').to_string();
+        let code = calling_code.ok_or(
+            "a national number (leading 0) needs a country or a configured default calling code",
+        )?;
+        out.clear();
+        out.push_str(code);
+        out.push_str(&digits);
+    }
+    let trimmed = out.trim_start_matches('0').len();
+    if trimmed != out.len() {
+        let s = out.trim_start_matches('0').to_string();
+        *out = s;
+    }
+    if !(7..=15).contains(&out.len()) {
+        return Err("a phone number has 7 to 15 digits with its country code".into());
+    }
+    Ok(())
+}
+
+pub fn name(v: &str, out: &mut String) -> Result<(), String> {
+    let t = v.trim();
+    if t.is_ascii() {
+        for b in t.bytes() {
+            if b.is_ascii_alphanumeric() || b == b' ' {
+                out.push(b.to_ascii_lowercase() as char);
+            }
+        }
+    } else {
+        for c in t.chars() {
+            if c.is_alphanumeric() || c == ' ' {
+                out.extend(c.to_lowercase());
+            }
+        }
+    }
+    let trimmed = out.trim().to_string();
+    *out = trimmed;
+    if out.is_empty() {
+        Err("no letters in the name".into())
+    } else {
+        Ok(())
+    }
+}
+
+pub fn letters_only(v: &str, out: &mut String) -> Result<(), String> {
+    for c in v.chars() {
+        if c.is_alphabetic() {
+            out.extend(c.to_lowercase());
+        }
+    }
+    if out.is_empty() {
+        Err("no letters".into())
+    } else {
+        Ok(())
+    }
+}
+
+pub fn state(v: &str, country: Option<[u8; 2]>, out: &mut String) -> Result<(), String> {
+    letters_only(v, out)?;
+    if country.is_none_or(|c| &c == b"us")
+        && let Some(code) = us_state_code(out)
+    {
+        out.clear();
+        out.push_str(code);
+    }
+    Ok(())
+}
+
+pub fn zip(v: &str, country: Option<[u8; 2]>, out: &mut String) -> Result<(), String> {
+    for c in v.trim().chars() {
+        if c.is_alphanumeric() {
+            out.extend(c.to_lowercase());
+        } else if c == '-' && country.is_none_or(|c| &c == b"us") {
+            // A US ZIP+4: only the first five digits count.
+            break;
+        }
+    }
+    if country.is_none_or(|c| &c == b"us")
+        && out.len() > 5
+        && out.bytes().all(|b| b.is_ascii_digit())
+    {
+        out.truncate(5);
+    }
+    if out.is_empty() {
+        Err("no letters or digits in the postal code".into())
+    } else {
+        Ok(())
+    }
+}
+
+pub fn gender(v: &str, out: &mut String) -> Result<(), String> {
+    let g = match v.trim().to_ascii_lowercase().as_str() {
+        "f" | "female" | "woman" => "f",
+        "m" | "male" | "man" => "m",
+        _ => return Err("use f or m (female or male)".into()),
+    };
+    out.push_str(g);
+    Ok(())
+}
+
+pub fn date_of_birth(v: &str, out: &mut String) -> Result<(), String> {
+    let t = v.trim();
+    let num = |s: &str| s.parse::<u32>().ok();
+    let (y, m, d) = if let Some((y, rest)) = t.split_once('-') {
+        let (m, d) = rest.split_once('-').ok_or("use YYYY-MM-DD")?;
+        (num(y), num(m), num(d))
+    } else if let Some((m, rest)) = t.split_once('/') {
+        let (d, y) = rest.split_once('/').ok_or("use M/D/YYYY")?;
+        (num(y), num(m), num(d))
+    } else if t.len() == 8 {
+        (num(&t[..4]), num(&t[4..6]), num(&t[6..]))
+    } else {
+        return Err("use YYYY-MM-DD, YYYYMMDD or M/D/YYYY".into());
+    };
+    let (Some(y), Some(m), Some(d)) = (y, m, d) else {
+        return Err("use YYYY-MM-DD, YYYYMMDD or M/D/YYYY".into());
+    };
+    let month = u8::try_from(m)
+        .ok()
+        .and_then(|m| time::Month::try_from(m).ok())
+        .ok_or("no such month")?;
+    if !(1900..=2100).contains(&y)
+        || time::Date::from_calendar_date(y as i32, month, d as u8).is_err()
+        || d > 31
+    {
+        return Err("no such date".into());
+    }
+    use std::fmt::Write;
+    let _ = write!(out, "{y:04}{m:02}{d:02}");
+    Ok(())
+}
+
+pub fn external_id(v: &str, out: &mut String) -> Result<(), String> {
+    push_lower(v.trim(), out);
+    Ok(())
+}
+
+/// ISO 3166-1 alpha-2 code (lowercase) from a code in any case or a few common names.
+pub fn country_code(v: &str) -> Option<[u8; 2]> {
+    let t = v.trim();
+    let code: [u8; 2] = if t.len() == 2 {
+        let b = t.as_bytes();
+        [b[0].to_ascii_lowercase(), b[1].to_ascii_lowercase()]
+    } else {
+        let lower = t.to_ascii_lowercase();
+        let c = match lower.as_str() {
+            "united arab emirates" | "uae" => "ae",
+            "united states" | "united states of america" | "usa" => "us",
+            "united kingdom" | "great britain" | "uk" => "gb",
+            "saudi arabia" | "ksa" => "sa",
+            "india" => "in",
+            "germany" => "de",
+            "france" => "fr",
+            "canada" => "ca",
+            "australia" => "au",
+            "egypt" => "eg",
+            "qatar" => "qa",
+            "kuwait" => "kw",
+            "oman" => "om",
+            "bahrain" => "bh",
+            "jordan" => "jo",
+            "lebanon" => "lb",
+            "pakistan" => "pk",
+            _ => return None,
+        };
+        let b = c.as_bytes();
+        [b[0], b[1]]
+    };
+    let s = std::str::from_utf8(&code).ok()?;
+    ISO_ALPHA2.split(' ').any(|c| c == s).then_some(code)
+}
+
+/// Every ISO 3166-1 alpha-2 code.
+const ISO_ALPHA2: &str = "ad ae af ag ai al am ao aq ar as at au aw ax az ba bb bd be bf bg bh bi bj bl bm bn bo bq br bs bt bv bw by bz ca cc cd cf cg ch ci ck cl cm cn co cr cu cv cw cx cy cz de dj dk dm do dz ec ee eg eh er es et fi fj fk fm fo fr ga gb gd ge gf gg gh gi gl gm gn gp gq gr gs gt gu gw gy hk hm hn hr ht hu id ie il im in io iq ir is it je jm jo jp ke kg kh ki km kn kp kr kw ky kz la lb lc li lk lr ls lt lu lv ly ma mc md me mf mg mh mk ml mm mn mo mp mq mr ms mt mu mv mw mx my mz na nc ne nf ng ni nl no np nr nu nz om pa pe pf pg ph pk pl pm pn pr ps pt pw py qa re ro rs ru rw sa sb sc sd se sg sh si sj sk sl sm sn so sr ss st sv sx sy sz tc td tf tg th tj tk tl tm tn to tr tt tv tw tz ua ug um us uy uz va vc ve vg vi vn vu wf ws ye yt za zm zw";
+
+/// International calling codes for the countries Debrief's customers mostly sell in; a
+/// country not listed falls back to the configured default.
+fn calling_code(country: [u8; 2]) -> Option<&'static str> {
+    Some(match &country {
+        b"ae" => "971",
+        b"sa" => "966",
+        b"qa" => "974",
+        b"kw" => "965",
+        b"om" => "968",
+        b"bh" => "973",
+        b"eg" => "20",
+        b"jo" => "962",
+        b"lb" => "961",
+        b"in" => "91",
+        b"pk" => "92",
+        b"us" | b"ca" => "1",
+        b"gb" => "44",
+        b"de" => "49",
+        b"fr" => "33",
+        b"es" => "34",
+        b"it" => "39",
+        b"nl" => "31",
+        b"au" => "61",
+        b"nz" => "64",
+        b"za" => "27",
+        b"ng" => "234",
+        b"ke" => "254",
+        b"sg" => "65",
+        b"ph" => "63",
+        b"ie" => "353",
+        _ => return None,
+    })
+}
+
+fn us_state_code(letters: &str) -> Option<&'static str> {
+    const STATES: &[(&str, &str)] = &[
+        ("alabama", "al"),
+        ("alaska", "ak"),
+        ("arizona", "az"),
+        ("arkansas", "ar"),
+        ("california", "ca"),
+        ("colorado", "co"),
+        ("connecticut", "ct"),
+        ("delaware", "de"),
+        ("districtofcolumbia", "dc"),
+        ("florida", "fl"),
+        ("georgia", "ga"),
+        ("hawaii", "hi"),
+        ("idaho", "id"),
+        ("illinois", "il"),
+        ("indiana", "in"),
+        ("iowa", "ia"),
+        ("kansas", "ks"),
+        ("kentucky", "ky"),
+        ("louisiana", "la"),
+        ("maine", "me"),
+        ("maryland", "md"),
+        ("massachusetts", "ma"),
+        ("michigan", "mi"),
+        ("minnesota", "mn"),
+        ("mississippi", "ms"),
+        ("missouri", "mo"),
+        ("montana", "mt"),
+        ("nebraska", "ne"),
+        ("nevada", "nv"),
+        ("newhampshire", "nh"),
+        ("newjersey", "nj"),
+        ("newmexico", "nm"),
+        ("newyork", "ny"),
+        ("northcarolina", "nc"),
+        ("northdakota", "nd"),
+        ("ohio", "oh"),
+        ("oklahoma", "ok"),
+        ("oregon", "or"),
+        ("pennsylvania", "pa"),
+        ("rhodeisland", "ri"),
+        ("southcarolina", "sc"),
+        ("southdakota", "sd"),
+        ("tennessee", "tn"),
+        ("texas", "tx"),
+        ("utah", "ut"),
+        ("vermont", "vt"),
+        ("virginia", "va"),
+        ("washington", "wa"),
+        ("westvirginia", "wv"),
+        ("wisconsin", "wi"),
+        ("wyoming", "wy"),
+        ("puertorico", "pr"),
+    ];
+    STATES.iter().find(|(n, _)| *n == letters).map(|(_, c)| *c)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn norm(f: impl Fn(&str, &mut String) -> Result<(), String>, v: &str) -> String {
+        let mut s = String::new();
+        f(v, &mut s).unwrap();
+        s
+    }
+
+    #[test]
+    fn meta_published_email_example_hashes_exactly() {
+        // From Meta's customer information parameters page.
+        let mut s = String::new();
+        email("  John_Smith@gmail.com ", &mut s).unwrap();
+        assert_eq!(s, "john_smith@gmail.com");
+        assert_eq!(
+            HashHex::of(s.as_bytes()).as_str(),
+            "62a14e44f765419d10fea99367361a727c12365e2520f32218d505ed9aa0f62f"
+        );
+    }
+
+    #[test]
+    fn normalised_forms_follow_metas_rules() {
+        assert_eq!(
+            norm(|v, s| phone(v, None, s), "+1 (616) 954-78 88"),
+            "16169547888"
+        );
+        assert_eq!(
+            norm(|v, s| phone(v, None, s), "00971 50 123 4567"),
+            "971501234567"
+        );
+        assert_eq!(
+            norm(|v, s| phone(v, Some("971"), s), "050-123-4567"),
+            "971501234567"
+        );
+        assert_eq!(norm(name, " Mary "), "mary");
+        assert_eq!(norm(name, "O'Brien"), "obrien");
+        assert_eq!(norm(name, "Zoë"), "zoë");
+        assert_eq!(norm(letters_only, "Menlo Park"), "menlopark");
+        assert_eq!(norm(|v, s| state(v, Some(*b"us"), s), "California"), "ca");
+        assert_eq!(
+            norm(|v, s| state(v, Some(*b"ae"), s), "Abu Dhabi"),
+            "abudhabi"
+        );
+        assert_eq!(norm(|v, s| zip(v, Some(*b"us"), s), "94035-1234"), "94035");
+        assert_eq!(norm(|v, s| zip(v, Some(*b"gb"), s), "M1 1AE"), "m11ae");
+        assert_eq!(norm(gender, "Female"), "f");
+        assert_eq!(norm(date_of_birth, "2/16/1997"), "19970216");
+        assert_eq!(norm(date_of_birth, "1997-02-16"), "19970216");
+        assert_eq!(country_code("US"), Some(*b"us"));
+        assert_eq!(country_code("United Arab Emirates"), Some(*b"ae"));
+    }
+
+    #[test]
+    fn bad_values_are_errors_not_garbage() {
+        let mut s = String::new();
+        assert!(email("not-an-address", &mut s).is_err());
+        s.clear();
+        assert!(
+            phone("0501234567", None, &mut s).is_err(),
+            "a national number needs a country"
+        );
+        s.clear();
+        assert!(phone("12", None, &mut s).is_err());
+        s.clear();
+        assert!(date_of_birth("1997-02-30", &mut s).is_err());
+        s.clear();
+        assert!(gender("x", &mut s).is_err());
+        assert!(country_code("Atlantis").is_none());
+        assert!(country_code("zz").is_none());
+    }
+
+    #[test]
+    fn clear_fields_are_never_hashed_and_prehashed_pass_through() {
+        let raw: RawUserData = serde_json::from_value(serde_json::json!({
+            "em": "62A14E44F765419D10FEA99367361A727C12365E2520F32218D505ED9AA0F62F",
+            "client_ip_address": "203.0.113.9", "client_user_agent": "Mozilla/5.0", "fbp": "fb.1.1596403881668.1116446470", "fbc": "fb.1.1554763741205.AbCdEfGhIjKlMnOpQrStUvWxYz1234567890"
+        }))
+        .unwrap();
+        let u = hash_user_data(&raw, &NormalizeContext::default(), &mut String::new()).unwrap();
+        assert_eq!(
+            u.em[0].as_str(),
+            "62a14e44f765419d10fea99367361a727c12365e2520f32218d505ed9aa0f62f"
+        );
+        assert_eq!(u.client_ip_address.as_deref(), Some("203.0.113.9"));
+        assert_eq!(u.fbp.as_deref(), Some("fb.1.1596403881668.1116446470"));
+        assert_eq!(u.client_user_agent.as_deref(), Some("Mozilla/5.0"));
+    }
+}
