@@ -12,8 +12,18 @@ use serde_json::json;
 use sha2::{Digest, Sha256};
 
 const RECORDS: usize = 100_000;
-const FIRST: &[&str] = &["Mary", "John", "Aisha", "Omar", "Zoë", "Priya", "Liam", "Fatima"];
-const LAST: &[&str] = &["Smith", "Haddad", "O'Brien", "Khan", "García", "Nguyen", "Al Mansoori"];
+const FIRST: &[&str] = &[
+    "Mary", "John", "Aisha", "Omar", "Zoë", "Priya", "Liam", "Fatima",
+];
+const LAST: &[&str] = &[
+    "Smith",
+    "Haddad",
+    "O'Brien",
+    "Khan",
+    "García",
+    "Nguyen",
+    "Al Mansoori",
+];
 const CITIES: &[(&str, &str, &str, &str)] = &[
     ("Dubai", "Dubai", "00000", "AE"),
     ("Menlo Park", "CA", "94025-1234", "US"),
@@ -50,14 +60,20 @@ fn best_of<T>(runs: usize, mut f: impl FnMut() -> T) -> f64 {
 
 fn main() {
     let values: Vec<serde_json::Value> = (0..RECORDS).map(record).collect();
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/capi-bench-records.jsonl");
+    let path =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/capi-bench-records.jsonl");
     let mut out = std::io::BufWriter::new(std::fs::File::create(&path).unwrap());
     for v in &values {
         writeln!(out, "{v}").unwrap();
     }
     drop(out);
-    let raws: Vec<RawUserData> = values.iter().map(|v| serde_json::from_value(v.clone()).unwrap()).collect();
-    let ctx = NormalizeContext { default_calling_code: Some("971".into()) };
+    let raws: Vec<RawUserData> = values
+        .iter()
+        .map(|v| serde_json::from_value(v.clone()).unwrap())
+        .collect();
+    let ctx = NormalizeContext {
+        default_calling_code: Some("971".into()),
+    };
 
     // The exact strings that get hashed, for the raw SHA-256 baseline.
     let mut normalised: Vec<String> = Vec::new();
@@ -103,9 +119,23 @@ fn main() {
         }
         acc
     });
-    println!("records: {RECORDS} ({hashes} hashed fields, {:.1} per record)", hashes as f64 / RECORDS as f64);
-    println!("debrief normalise + hash: {:.0} records/s ({:.0} ns per record)", RECORDS as f64 / ours, ours * 1e9 / RECORDS as f64);
-    println!("raw SHA-256 of the normalised values: {:.0} hashes/s ({:.0} ns per record)", hashes as f64 / raw, raw * 1e9 / RECORDS as f64);
-    println!("normalise + hash runs at {:.0}% of raw SHA-256 throughput", raw / ours * 100.0);
+    println!(
+        "records: {RECORDS} ({hashes} hashed fields, {:.1} per record)",
+        hashes as f64 / RECORDS as f64
+    );
+    println!(
+        "debrief normalise + hash: {:.0} records/s ({:.0} ns per record)",
+        RECORDS as f64 / ours,
+        ours * 1e9 / RECORDS as f64
+    );
+    println!(
+        "raw SHA-256 of the normalised values: {:.0} hashes/s ({:.0} ns per record)",
+        hashes as f64 / raw,
+        raw * 1e9 / RECORDS as f64
+    );
+    println!(
+        "normalise + hash runs at {:.0}% of raw SHA-256 throughput",
+        raw / ours * 100.0
+    );
     println!("records written to {}", path.display());
 }

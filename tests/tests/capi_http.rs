@@ -8,11 +8,23 @@ use debrief_tests::app::{debrief_bin, spawn_app_with};
 use serde_json::{Value, json};
 
 fn now() -> i64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64
 }
 
-async fn post(app: &debrief_tests::app::TestApp, query: &str, key: Option<&str>, body: &str, ct: &str) -> (u16, Value) {
-    let mut req = reqwest::Client::new().post(format!("{}/v1/capi/events{query}", app.base)).header("content-type", ct).body(body.to_string());
+async fn post(
+    app: &debrief_tests::app::TestApp,
+    query: &str,
+    key: Option<&str>,
+    body: &str,
+    ct: &str,
+) -> (u16, Value) {
+    let mut req = reqwest::Client::new()
+        .post(format!("{}/v1/capi/events{query}", app.base))
+        .header("content-type", ct)
+        .body(body.to_string());
     if let Some(k) = key {
         req = req.bearer_auth(k);
     }
@@ -39,11 +51,30 @@ async fn intake_reports_every_index_and_names_bad_fields() {
     let d = &v["data"];
     assert_eq!(d["accepted"], 2);
     assert_eq!(d["duplicates"][0]["index"], 1);
-    let rejected: Vec<(u64, String)> =
-        d["rejected"].as_array().unwrap().iter().map(|r| (r["index"].as_u64().unwrap(), r["field"].as_str().unwrap().to_string())).collect();
-    assert_eq!(rejected, vec![(2, "user_data.email".into()), (3, "pixel_id".into()), (4, "surprise".into())]);
+    let rejected: Vec<(u64, String)> = d["rejected"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["index"].as_u64().unwrap(),
+                r["field"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        rejected,
+        vec![
+            (2, "user_data.email".into()),
+            (3, "pixel_id".into()),
+            (4, "surprise".into())
+        ]
+    );
     assert_eq!(d["skipped"][0]["index"], 6);
-    assert!(!v.to_string().contains("not-an-email"), "raw personal data is not echoed: {v}");
+    assert!(
+        !v.to_string().contains("not-an-email"),
+        "raw personal data is not echoed: {v}"
+    );
 
     // Nothing usable: 400 with the field, and the per-index report beside it.
     let old = json!({"event_name": "Lead", "event_id": "x", "event_time": now() - 9 * 86400, "user_data": {"email": "a@b.co"}});
@@ -53,7 +84,12 @@ async fn intake_reports_every_index_and_names_bad_fields() {
     assert_eq!(v["data"]["rejected"][0]["index"], 0);
 
     assert_eq!(post(&app, "", None, "{}", "application/json").await.0, 401);
-    assert_eq!(post(&app, "", Some(&app.coach_key), "{}", "application/json").await.0, 403);
+    assert_eq!(
+        post(&app, "", Some(&app.coach_key), "{}", "application/json")
+            .await
+            .0,
+        403
+    );
     assert_eq!(post(&app, "", key, "{}", "text/plain").await.0, 415);
     let (status, v) = post(&app, "", key, "{not json", "application/json").await;
     assert_eq!((status, v["error"]["field"].as_str()), (400, Some("body")));
@@ -72,7 +108,14 @@ async fn preview_prints_what_the_send_puts_on_the_wire() {
         json!({"event_name": "Schedule", "event_id": "s-1", "event_time": t, "action_source": "website", "event_source_url": "https://coach.example/book",
                "user_data": {"external_id": "crm-9", "client_user_agent": "Mozilla/5.0", "client_ip_address": "203.0.113.7", "fbp": "fb.1.1.1"}}),
     ];
-    let (status, v) = post(&app, "?mode=test", Some(&app.ingest_key), &Value::Array(events.to_vec()).to_string(), "application/json").await;
+    let (status, v) = post(
+        &app,
+        "?mode=test",
+        Some(&app.ingest_key),
+        &Value::Array(events.to_vec()).to_string(),
+        "application/json",
+    )
+    .await;
     assert_eq!(status, 202, "{v}");
 
     let mut preview = Command::new(debrief_bin())
@@ -90,20 +133,39 @@ async fn preview_prints_what_the_send_puts_on_the_wire() {
     }
     let out = preview.wait_with_output().unwrap();
     assert!(out.status.success());
-    let previewed: Vec<Value> = String::from_utf8(out.stdout).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let previewed: Vec<Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
     assert_eq!(previewed.len(), 2);
 
     let dir = app.dir.to_str().unwrap();
-    let env = [("DEBRIEF_META_PIXEL_IDS", "111"), ("DEBRIEF_META_TEST_EVENT_CODE", "TEST77")];
+    let env = [
+        ("DEBRIEF_META_PIXEL_IDS", "111"),
+        ("DEBRIEF_META_TEST_EVENT_CODE", "TEST77"),
+    ];
     let send = Command::new(debrief_bin())
         .args(["capi", "send", "--mode", "test", "--data-dir", dir])
         .envs(env)
         .env_remove("DEBRIEF_META_ACCESS_TOKEN")
         .output()
         .unwrap();
-    assert!(send.status.success(), "{}", String::from_utf8_lossy(&send.stderr));
-    let requests = Command::new(debrief_bin()).args(["capi", "requests", "--data-dir", dir]).envs(env).output().unwrap();
-    let recorded: Vec<Value> = String::from_utf8(requests.stdout).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert!(
+        send.status.success(),
+        "{}",
+        String::from_utf8_lossy(&send.stderr)
+    );
+    let requests = Command::new(debrief_bin())
+        .args(["capi", "requests", "--data-dir", dir])
+        .envs(env)
+        .output()
+        .unwrap();
+    let recorded: Vec<Value> = String::from_utf8(requests.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
     assert_eq!(recorded.len(), 1, "one request for both events");
     assert_eq!(recorded[0]["body"]["test_event_code"], "TEST77");
     let mut sent = recorded[0]["body"]["data"].as_array().unwrap().clone();
@@ -114,7 +176,11 @@ async fn preview_prints_what_the_send_puts_on_the_wire() {
     assert_eq!(sent, previewed);
     assert_eq!(sent[1]["user_data"]["client_ip_address"], "203.0.113.7");
 
-    let st = Command::new(debrief_bin()).args(["capi", "status", "--mode", "test", "--data-dir", dir]).envs(env).output().unwrap();
+    let st = Command::new(debrief_bin())
+        .args(["capi", "status", "--mode", "test", "--data-dir", dir])
+        .envs(env)
+        .output()
+        .unwrap();
     let text = String::from_utf8(st.stdout).unwrap();
     assert!(text.contains("pending 0, sent 2, failed 0"), "{text}");
 }

@@ -12,8 +12,10 @@ async fn main() -> Result<(), Error> {
     let store = debrief::runtime::aws_store().await;
     let api = conversions_from_env(store.clone(), &config);
     let (store, api, config) = (&store, &api, &config);
-    lambda_runtime::run(service_fn(
-        move |event: LambdaEvent<Value>| async move { scheduled_send(store, api, config, &event.payload).await.map_err(Error::from) },
-    ))
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
+        scheduled_send(store, api, config, &event.payload)
+            .await
+            .map_err(Error::from)
+    }))
     .await
 }

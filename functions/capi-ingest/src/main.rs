@@ -11,5 +11,9 @@ async fn main() -> Result<(), lambda_http::Error> {
     debrief::runtime::init_tracing();
     let config = CapiConfig::from_env()?;
     let store = debrief::runtime::aws_store().await;
-    lambda_http::run(debrief::http::capi_routes(Arc::new(CapiIntake { repo: Repo::new(store), config }))).await
+    lambda_http::run(debrief::http::capi_routes(Arc::new(CapiIntake {
+        repo: Repo::new(store),
+        config,
+    })))
+    .await
 }

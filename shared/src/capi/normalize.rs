@@ -30,15 +30,24 @@ use sha2::{Digest, Sha256};
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub struct HashHex([u8; 64]);
 
-const HEX: &[u8; 16] = b"0123456789abcdef";
+/// Each byte's two lowercase hex digits: one lookup a byte instead of two.
+const HEX_PAIRS: [[u8; 2]; 256] = {
+    let digits = b"0123456789abcdef";
+    let mut t = [[0u8; 2]; 256];
+    let mut i = 0;
+    while i < 256 {
+        t[i] = [digits[i >> 4], digits[i & 15]];
+        i += 1;
+    }
+    t
+};
 
 impl HashHex {
     pub fn of(bytes: &[u8]) -> Self {
         let digest = Sha256::digest(bytes);
         let mut out = [0u8; 64];
-        for (i, b) in digest.iter().enumerate() {
-            out[2 * i] = HEX[(b >> 4) as usize];
-            out[2 * i + 1] = HEX[(b & 15) as usize];
+        for (pair, b) in out.chunks_exact_mut(2).zip(digest.iter()) {
+            pair.copy_from_slice(&HEX_PAIRS[*b as usize]);
         }
         Self(out)
     }
@@ -79,6 +88,73 @@ impl<'de> Deserialize<'de> for HashHex {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let s = <std::borrow::Cow<'de, str>>::deserialize(d)?;
         Self::parse(&s).ok_or_else(|| de::Error::custom("not a lowercase SHA-256 hex digest"))
+    }
+}
+
+/// A field's hashes: Meta takes a list, and nearly always there is one value, kept inline (no
+/// allocation for it).
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct HashList {
+    first: Option<HashHex>,
+    rest: Vec<HashHex>,
+}
+
+impl HashList {
+    pub fn push(&mut self, h: HashHex) {
+        if self.first.is_none() {
+            self.first = Some(h)
+        } else {
+            self.rest.push(h)
+        }
+    }
+
+    pub fn first(&self) -> Option<&HashHex> {
+        self.first.as_ref()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.first.is_none()
+    }
+
+    pub fn len(&self) -> usize {
+        self.first.map_or(0, |_| 1 + self.rest.len())
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &HashHex> {
+        self.first.iter().chain(self.rest.iter())
+    }
+}
+
+impl std::ops::Index<usize> for HashList {
+    type Output = HashHex;
+    fn index(&self, i: usize) -> &HashHex {
+        if i == 0 {
+            self.first.as_ref().expect("index 0 of an empty list")
+        } else {
+            &self.rest[i - 1]
+        }
+    }
+}
+
+impl fmt::Debug for HashList {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
+}
+
+impl Serialize for HashList {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.iter())
+    }
+}
+
+impl<'de> Deserialize<'de> for HashList {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut out = Self::default();
+        for h in Vec::<HashHex>::deserialize(d)? {
+            out.push(h);
+        }
+        Ok(out)
     }
 }
 
@@ -197,28 +273,28 @@ impl fmt::Debug for RawUserData {
 /// in clear.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct UserData {
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub em: Vec<HashHex>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub ph: Vec<HashHex>,
-    #[serde(default, rename = "fn", skip_serializing_if = "Vec::is_empty")]
-    pub first_name: Vec<HashHex>,
-    #[serde(default, rename = "ln", skip_serializing_if = "Vec::is_empty")]
-    pub last_name: Vec<HashHex>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub ge: Vec<HashHex>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub db: Vec<HashHex>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub ct: Vec<HashHex>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub st: Vec<HashHex>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub zp: Vec<HashHex>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub country: Vec<HashHex>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub external_id: Vec<HashHex>,
+    #[serde(default, skip_serializing_if = "HashList::is_empty")]
+    pub em: HashList,
+    #[serde(default, skip_serializing_if = "HashList::is_empty")]
+    pub ph: HashList,
+    #[serde(default, rename = "fn", skip_serializing_if = "HashList::is_empty")]
+    pub first_name: HashList,
+    #[serde(default, rename = "ln", skip_serializing_if = "HashList::is_empty")]
+    pub last_name: HashList,
+    #[serde(default, skip_serializing_if = "HashList::is_empty")]
+    pub ge: HashList,
+    #[serde(default, skip_serializing_if = "HashList::is_empty")]
+    pub db: HashList,
+    #[serde(default, skip_serializing_if = "HashList::is_empty")]
+    pub ct: HashList,
+    #[serde(default, skip_serializing_if = "HashList::is_empty")]
+    pub st: HashList,
+    #[serde(default, skip_serializing_if = "HashList::is_empty")]
+    pub zp: HashList,
+    #[serde(default, skip_serializing_if = "HashList::is_empty")]
+    pub country: HashList,
+    #[serde(default, skip_serializing_if = "HashList::is_empty")]
+    pub external_id: HashList,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub client_ip_address: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -332,7 +408,7 @@ fn clear_text(v: Option<&str>) -> Option<String> {
 }
 
 fn prehashed(v: &str) -> Option<HashHex> {
-    let t = v.trim();
+    let t = v.trim_ascii();
     if t.len() == 64 {
         HashHex::parse(&t.to_ascii_lowercase())
     } else {
@@ -343,12 +419,12 @@ fn prehashed(v: &str) -> Option<HashHex> {
 /// Normalises each value with `f` into `scratch` and hashes it; empty values are skipped.
 fn hash_each(
     values: &[String],
-    out: &mut Vec<HashHex>,
+    out: &mut HashList,
     scratch: &mut String,
     mut f: impl FnMut(&str, &mut String) -> Result<(), FieldError>,
 ) -> Result<(), FieldError> {
     for v in values {
-        if v.trim().is_empty() {
+        if v.bytes().all(|b| b.is_ascii_whitespace()) {
             continue;
         }
         if let Some(h) = prehashed(v) {
@@ -364,13 +440,13 @@ fn hash_each(
     Ok(())
 }
 
-/// Lowercase into `out`: ASCII byte by byte, anything else through Unicode lowercasing.
+/// Lowercase into `out`: ASCII in one pass, anything else through Unicode lowercasing.
 fn push_lower(s: &str, out: &mut String) {
     if s.is_ascii() {
-        out.reserve(s.len());
-        for b in s.bytes() {
-            out.push(b.to_ascii_lowercase() as char);
-        }
+        let start = out.len();
+        out.push_str(s);
+        // SAFETY-free: ASCII lowercasing keeps the string valid UTF-8.
+        out[start..].make_ascii_lowercase();
     } else {
         for c in s.chars() {
             out.extend(c.to_lowercase());
@@ -379,7 +455,7 @@ fn push_lower(s: &str, out: &mut String) {
 }
 
 pub fn email(v: &str, out: &mut String) -> Result<(), String> {
-    push_lower(v.trim(), out);
+    push_lower(v.trim_ascii(), out);
     let b = out.as_bytes();
     let at = memchr::memchr(b'@', b).ok_or("an email address needs an @")?;
     let (local, domain) = (&b[..at], &b[at + 1..]);
@@ -396,31 +472,21 @@ pub fn email(v: &str, out: &mut String) -> Result<(), String> {
 }
 
 pub fn phone(v: &str, calling_code: Option<&str>, out: &mut String) -> Result<(), String> {
-    let t = v.trim();
-    let international = t.starts_with('+') || t.starts_with("00");
-    for b in t.bytes() {
-        if b.is_ascii_digit() {
-            out.push(b as char);
-        }
+    let t = v.trim_ascii();
+    let plus = t.starts_with('+');
+    let mut digits = t.bytes().filter(u8::is_ascii_digit).peekable();
+    let mut leading_zeros = 0;
+    while digits.next_if_eq(&b'0').is_some() {
+        leading_zeros += 1;
     }
-    if international {
-        // `00` is the international prefix, not part of the number.
-        let skip = if t.starts_with("00") { 2 } else { 0 };
-        out.drain(..skip.min(out.len()));
-    } else if out.starts_with('0') {
-        let digits = out.trim_start_matches('0').to_string();
-        let code = calling_code.ok_or(
+    // `+` or `00` mark an international number; a single leading `0` a national one.
+    let national = !plus && leading_zeros == 1;
+    if national {
+        out.push_str(calling_code.ok_or(
             "a national number (leading 0) needs a country or a configured default calling code",
-        )?;
-        out.clear();
-        out.push_str(code);
-        out.push_str(&digits);
+        )?);
     }
-    let trimmed = out.trim_start_matches('0').len();
-    if trimmed != out.len() {
-        let s = out.trim_start_matches('0').to_string();
-        *out = s;
-    }
+    out.extend(digits.map(char::from));
     if !(7..=15).contains(&out.len()) {
         return Err("a phone number has 7 to 15 digits with its country code".into());
     }
@@ -428,22 +494,25 @@ pub fn phone(v: &str, calling_code: Option<&str>, out: &mut String) -> Result<()
 }
 
 pub fn name(v: &str, out: &mut String) -> Result<(), String> {
-    let t = v.trim();
+    let t = v.trim_ascii();
     if t.is_ascii() {
-        for b in t.bytes() {
-            if b.is_ascii_alphanumeric() || b == b' ' {
-                out.push(b.to_ascii_lowercase() as char);
-            }
-        }
+        out.extend(
+            t.bytes()
+                .filter(|b| b.is_ascii_alphanumeric() || *b == b' ')
+                .map(|b| char::from(b.to_ascii_lowercase())),
+        );
     } else {
-        for c in t.chars() {
-            if c.is_alphanumeric() || c == ' ' {
-                out.extend(c.to_lowercase());
-            }
+        for c in t.chars().filter(|c| c.is_alphanumeric() || *c == ' ') {
+            out.extend(c.to_lowercase());
         }
     }
-    let trimmed = out.trim().to_string();
-    *out = trimmed;
+    // Punctuation removed at either end can leave a space there.
+    while out.ends_with(' ') {
+        out.pop();
+    }
+    while out.starts_with(' ') {
+        out.remove(0);
+    }
     if out.is_empty() {
         Err("no letters in the name".into())
     } else {
@@ -452,8 +521,14 @@ pub fn name(v: &str, out: &mut String) -> Result<(), String> {
 }
 
 pub fn letters_only(v: &str, out: &mut String) -> Result<(), String> {
-    for c in v.chars() {
-        if c.is_alphabetic() {
+    if v.is_ascii() {
+        out.extend(
+            v.bytes()
+                .filter(u8::is_ascii_alphabetic)
+                .map(|b| char::from(b.to_ascii_lowercase())),
+        );
+    } else {
+        for c in v.chars().filter(|c| c.is_alphabetic()) {
             out.extend(c.to_lowercase());
         }
     }
@@ -466,7 +541,8 @@ pub fn letters_only(v: &str, out: &mut String) -> Result<(), String> {
 
 pub fn state(v: &str, country: Option<[u8; 2]>, out: &mut String) -> Result<(), String> {
     letters_only(v, out)?;
-    if country.is_none_or(|c| &c == b"us")
+    if out.len() > 2
+        && country.is_none_or(|c| &c == b"us")
         && let Some(code) = us_state_code(out)
     {
         out.clear();
@@ -476,18 +552,23 @@ pub fn state(v: &str, country: Option<[u8; 2]>, out: &mut String) -> Result<(), 
 }
 
 pub fn zip(v: &str, country: Option<[u8; 2]>, out: &mut String) -> Result<(), String> {
-    for c in v.trim().chars() {
-        if c.is_alphanumeric() {
+    let us = country.is_none_or(|c| &c == b"us");
+    let t = v.trim_ascii();
+    if t.is_ascii() {
+        for b in t.bytes() {
+            if b.is_ascii_alphanumeric() {
+                out.push(char::from(b.to_ascii_lowercase()));
+            } else if b == b'-' && us {
+                // A US ZIP+4: only the first five digits count.
+                break;
+            }
+        }
+    } else {
+        for c in t.chars().filter(|c| c.is_alphanumeric()) {
             out.extend(c.to_lowercase());
-        } else if c == '-' && country.is_none_or(|c| &c == b"us") {
-            // A US ZIP+4: only the first five digits count.
-            break;
         }
     }
-    if country.is_none_or(|c| &c == b"us")
-        && out.len() > 5
-        && out.bytes().all(|b| b.is_ascii_digit())
-    {
+    if us && out.len() > 5 && out.bytes().all(|b| b.is_ascii_digit()) {
         out.truncate(5);
     }
     if out.is_empty() {
@@ -498,17 +579,20 @@ pub fn zip(v: &str, country: Option<[u8; 2]>, out: &mut String) -> Result<(), St
 }
 
 pub fn gender(v: &str, out: &mut String) -> Result<(), String> {
-    let g = match v.trim().to_ascii_lowercase().as_str() {
-        "f" | "female" | "woman" => "f",
-        "m" | "male" | "man" => "m",
-        _ => return Err("use f or m (female or male)".into()),
-    };
-    out.push_str(g);
+    let v = v.trim_ascii();
+    let is = |words: [&str; 3]| words.iter().any(|w| v.eq_ignore_ascii_case(w));
+    out.push_str(if is(["f", "female", "woman"]) {
+        "f"
+    } else if is(["m", "male", "man"]) {
+        "m"
+    } else {
+        return Err("use f or m (female or male)".into());
+    });
     Ok(())
 }
 
 pub fn date_of_birth(v: &str, out: &mut String) -> Result<(), String> {
-    let t = v.trim();
+    let t = v.trim_ascii();
     let num = |s: &str| s.parse::<u32>().ok();
     let (y, m, d) = if let Some((y, rest)) = t.split_once('-') {
         let (m, d) = rest.split_once('-').ok_or("use YYYY-MM-DD")?;
@@ -534,19 +618,28 @@ pub fn date_of_birth(v: &str, out: &mut String) -> Result<(), String> {
     {
         return Err("no such date".into());
     }
-    use std::fmt::Write;
-    let _ = write!(out, "{y:04}{m:02}{d:02}");
+    let digits = [
+        y / 1000,
+        y / 100 % 10,
+        y / 10 % 10,
+        y % 10,
+        m / 10,
+        m % 10,
+        d / 10,
+        d % 10,
+    ];
+    out.extend(digits.iter().map(|n| char::from(b'0' + *n as u8)));
     Ok(())
 }
 
 pub fn external_id(v: &str, out: &mut String) -> Result<(), String> {
-    push_lower(v.trim(), out);
+    push_lower(v.trim_ascii(), out);
     Ok(())
 }
 
 /// ISO 3166-1 alpha-2 code (lowercase) from a code in any case or a few common names.
 pub fn country_code(v: &str) -> Option<[u8; 2]> {
-    let t = v.trim();
+    let t = v.trim_ascii();
     let code: [u8; 2] = if t.len() == 2 {
         let b = t.as_bytes();
         [b[0].to_ascii_lowercase(), b[1].to_ascii_lowercase()]
@@ -575,12 +668,33 @@ pub fn country_code(v: &str) -> Option<[u8; 2]> {
         let b = c.as_bytes();
         [b[0], b[1]]
     };
-    let s = std::str::from_utf8(&code).ok()?;
-    ISO_ALPHA2.split(' ').any(|c| c == s).then_some(code)
+    ISO_ALPHA2.binary_search(&code).is_ok().then_some(code)
 }
 
-/// Every ISO 3166-1 alpha-2 code.
-const ISO_ALPHA2: &str = "ad ae af ag ai al am ao aq ar as at au aw ax az ba bb bd be bf bg bh bi bj bl bm bn bo bq br bs bt bv bw by bz ca cc cd cf cg ch ci ck cl cm cn co cr cu cv cw cx cy cz de dj dk dm do dz ec ee eg eh er es et fi fj fk fm fo fr ga gb gd ge gf gg gh gi gl gm gn gp gq gr gs gt gu gw gy hk hm hn hr ht hu id ie il im in io iq ir is it je jm jo jp ke kg kh ki km kn kp kr kw ky kz la lb lc li lk lr ls lt lu lv ly ma mc md me mf mg mh mk ml mm mn mo mp mq mr ms mt mu mv mw mx my mz na nc ne nf ng ni nl no np nr nu nz om pa pe pf pg ph pk pl pm pn pr ps pt pw py qa re ro rs ru rw sa sb sc sd se sg sh si sj sk sl sm sn so sr ss st sv sx sy sz tc td tf tg th tj tk tl tm tn to tr tt tv tw tz ua ug um us uy uz va vc ve vg vi vn vu wf ws ye yt za zm zw";
+/// Every ISO 3166-1 alpha-2 code, sorted (binary search).
+const ISO_ALPHA2: &[[u8; 2]] = &[
+    *b"ad", *b"ae", *b"af", *b"ag", *b"ai", *b"al", *b"am", *b"ao", *b"aq", *b"ar", *b"as", *b"at",
+    *b"au", *b"aw", *b"ax", *b"az", *b"ba", *b"bb", *b"bd", *b"be", *b"bf", *b"bg", *b"bh", *b"bi",
+    *b"bj", *b"bl", *b"bm", *b"bn", *b"bo", *b"bq", *b"br", *b"bs", *b"bt", *b"bv", *b"bw", *b"by",
+    *b"bz", *b"ca", *b"cc", *b"cd", *b"cf", *b"cg", *b"ch", *b"ci", *b"ck", *b"cl", *b"cm", *b"cn",
+    *b"co", *b"cr", *b"cu", *b"cv", *b"cw", *b"cx", *b"cy", *b"cz", *b"de", *b"dj", *b"dk", *b"dm",
+    *b"do", *b"dz", *b"ec", *b"ee", *b"eg", *b"eh", *b"er", *b"es", *b"et", *b"fi", *b"fj", *b"fk",
+    *b"fm", *b"fo", *b"fr", *b"ga", *b"gb", *b"gd", *b"ge", *b"gf", *b"gg", *b"gh", *b"gi", *b"gl",
+    *b"gm", *b"gn", *b"gp", *b"gq", *b"gr", *b"gs", *b"gt", *b"gu", *b"gw", *b"gy", *b"hk", *b"hm",
+    *b"hn", *b"hr", *b"ht", *b"hu", *b"id", *b"ie", *b"il", *b"im", *b"in", *b"io", *b"iq", *b"ir",
+    *b"is", *b"it", *b"je", *b"jm", *b"jo", *b"jp", *b"ke", *b"kg", *b"kh", *b"ki", *b"km", *b"kn",
+    *b"kp", *b"kr", *b"kw", *b"ky", *b"kz", *b"la", *b"lb", *b"lc", *b"li", *b"lk", *b"lr", *b"ls",
+    *b"lt", *b"lu", *b"lv", *b"ly", *b"ma", *b"mc", *b"md", *b"me", *b"mf", *b"mg", *b"mh", *b"mk",
+    *b"ml", *b"mm", *b"mn", *b"mo", *b"mp", *b"mq", *b"mr", *b"ms", *b"mt", *b"mu", *b"mv", *b"mw",
+    *b"mx", *b"my", *b"mz", *b"na", *b"nc", *b"ne", *b"nf", *b"ng", *b"ni", *b"nl", *b"no", *b"np",
+    *b"nr", *b"nu", *b"nz", *b"om", *b"pa", *b"pe", *b"pf", *b"pg", *b"ph", *b"pk", *b"pl", *b"pm",
+    *b"pn", *b"pr", *b"ps", *b"pt", *b"pw", *b"py", *b"qa", *b"re", *b"ro", *b"rs", *b"ru", *b"rw",
+    *b"sa", *b"sb", *b"sc", *b"sd", *b"se", *b"sg", *b"sh", *b"si", *b"sj", *b"sk", *b"sl", *b"sm",
+    *b"sn", *b"so", *b"sr", *b"ss", *b"st", *b"sv", *b"sx", *b"sy", *b"sz", *b"tc", *b"td", *b"tf",
+    *b"tg", *b"th", *b"tj", *b"tk", *b"tl", *b"tm", *b"tn", *b"to", *b"tr", *b"tt", *b"tv", *b"tw",
+    *b"tz", *b"ua", *b"ug", *b"um", *b"us", *b"uy", *b"uz", *b"va", *b"vc", *b"ve", *b"vg", *b"vi",
+    *b"vn", *b"vu", *b"wf", *b"ws", *b"ye", *b"yt", *b"za", *b"zm", *b"zw",
+];
 
 /// International calling codes for the countries Debrief's customers mostly sell in; a
 /// country not listed falls back to the configured default.
