@@ -9,6 +9,7 @@ pub mod clock;
 pub mod domain;
 pub mod error;
 pub mod http;
+pub mod hubspot;
 pub mod pipeline;
 pub mod ports;
 pub mod repo;

@@ -353,12 +353,24 @@ impl<S: Store, Q: Queue, M: Mailer, A: Analyser> Pipeline<S, Q, M, A> {
             ReviewStatus::Customized => CoachReviewStatus::Customized,
         };
         match self.repo.update_participant(&p, expected).await {
-            Ok(version) => Ok(VersionedSummary { summary: p, version }),
+            Ok(version) => {
+                self.crm_changed(session_id, participant_id).await;
+                Ok(VersionedSummary { summary: p, version })
+            }
             Err(RepoError::Store(StoreError::Conflict)) => {
                 let now = self.repo.get_participant(session_id, participant_id).await?.map_or(expected + 1, |v| v.version);
                 Err(ReviewError::Conflict(now))
             }
             Err(e) => Err(e.into()),
+        }
+    }
+
+    /// The edit is saved whatever happens here; a failed notice is logged and the CRM catches
+    /// up with the participant's next change.
+    async fn crm_changed(&self, session_id: &str, participant_id: &str) {
+        let m = crate::hubspot::sync::CrmMessage::ParticipantUpdated { session_id: session_id.into(), participant_id: participant_id.into() };
+        if let Err(e) = self.notify_crm(&m).await {
+            tracing::error!(session_id, error = %e, "CRM sync not queued");
         }
     }
 
@@ -374,7 +386,10 @@ impl<S: Store, Q: Queue, M: Mailer, A: Analyser> Pipeline<S, Q, M, A> {
             let mut p = current.value;
             f(&mut p);
             match self.repo.update_participant(&p, current.version).await {
-                Ok(_) => return Ok(Some(p)),
+                Ok(_) => {
+                    self.crm_changed(session_id, participant_id).await;
+                    return Ok(Some(p));
+                }
                 Err(RepoError::Store(StoreError::Conflict)) => continue,
                 Err(e) => return Err(e.into()),
             }

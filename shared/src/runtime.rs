@@ -33,23 +33,25 @@ pub fn embedded_pipeline(
 ) -> Result<EmbeddedPipeline, String> {
     let db = EmbeddedDb::open(&paths.db).map_err(|e| format!("{}: {e}", paths.db.display()))?;
     let queue = EmbeddedQueue::new(db.clone(), "analysis", config.max_receives);
+    let crm = EmbeddedQueue::new(db.clone(), "crm", config.max_receives);
     Ok(Pipeline::new(
         EmbeddedStore::new(db),
         queue,
         OutboxMailer::new(&paths.outbox),
         ConfiguredAnalyser::from_env(),
         config,
-    ))
+    )
+    .with_crm_queue(crm))
 }
 
 /// The DynamoDB table named by `DEBRIEF_TABLE` (default `debrief-local`), for functions that
 /// need only the store.
 pub async fn aws_store() -> DynamoStore {
-    let sdk = crate::adapters::aws::load_config().await;
-    DynamoStore::from_config(
-        &sdk,
-        env("DEBRIEF_TABLE").unwrap_or_else(|| "debrief-local".into()),
-    )
+    aws_store_from(&crate::adapters::aws::load_config().await)
+}
+
+pub fn aws_store_from(sdk: &aws_config::SdkConfig) -> DynamoStore {
+    DynamoStore::from_config(sdk, env("DEBRIEF_TABLE").unwrap_or_else(|| "debrief-local".into()))
 }
 
 fn env(k: &str) -> Option<String> {
@@ -75,12 +77,21 @@ pub async fn aws_pipeline(config: PipelineConfig, ensure: bool) -> Result<AwsPip
             env("DEBRIEF_ANALYSIS_QUEUE_URL").ok_or("DEBRIEF_ANALYSIS_QUEUE_URL is not set")?;
         SqsQueue::from_config(&sdk, url, env("DEBRIEF_ANALYSIS_DLQ_URL"))
     };
+    let crm = if ensure {
+        let name = env("DEBRIEF_CRM_QUEUE").unwrap_or_else(|| "debrief-local-crm".into());
+        Some(SqsQueue::ensure(aws_sdk_sqs::Client::new(&sdk), &name, config.max_receives).await.map_err(|e| e.to_string())?)
+    } else {
+        crm_queue(&sdk)
+    };
     let mailer = SesMailer::from_config(&sdk, env("DEBRIEF_SES_CONFIGURATION_SET"));
-    Ok(Pipeline::new(
-        store,
-        queue,
-        mailer,
-        ConfiguredAnalyser::from_env(),
-        config,
-    ))
+    let pipeline = Pipeline::new(store, queue, mailer, ConfiguredAnalyser::from_env(), config);
+    Ok(match crm {
+        Some(q) => pipeline.with_crm_queue(q),
+        None => pipeline,
+    })
+}
+
+/// The `crm-sync` queue (`DEBRIEF_CRM_QUEUE_URL`, its DLQ `DEBRIEF_CRM_DLQ_URL`), if deployed.
+pub fn crm_queue(sdk: &aws_config::SdkConfig) -> Option<SqsQueue> {
+    env("DEBRIEF_CRM_QUEUE_URL").map(|url| SqsQueue::from_config(sdk, url, env("DEBRIEF_CRM_DLQ_URL")))
 }

@@ -284,6 +284,19 @@ pub async fn queue_dead_letters<Q: Queue>(q: &Q) {
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     assert_eq!(dead, vec!["poison".to_string()]);
+    // Straight to the DLQ, with its reason, when retrying cannot help.
+    q.dead_letter("{\"reason\":\"rejected\"}").await.unwrap();
+    let mut dead = Vec::new();
+    for _ in 0..10 {
+        dead = q.dead_letters(10).await.unwrap();
+        if dead.len() == 2 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    dead.sort();
+    assert_eq!(dead, vec!["poison".to_string(), "{\"reason\":\"rejected\"}".to_string()]);
+    assert!(q.receive(10, Duration::from_secs(1), Duration::ZERO).await.unwrap().is_empty(), "a dead letter is not delivered");
 }
 
 /// What a mail backend says it sent.

@@ -3,6 +3,7 @@
 pub mod app;
 pub mod contract;
 pub mod graph_stand_in;
+pub mod hubspot_stand_in;
 pub mod llm_stand_in;
 pub mod outbox;
 

@@ -5,6 +5,7 @@ use std::time::{Duration, Instant};
 
 use debrief_tests::app::{TestApp, spawn_app};
 use debrief_tests::outbox::read_outbox;
+use debrief::ports::Store;
 use serde_json::{Value, json};
 
 fn sample_transcript() -> String {
@@ -95,6 +96,20 @@ async fn the_sample_becomes_a_coach_email() {
     assert!(m.body.contains("&lt;script&gt;alert(1)"), "the HTML part escapes names");
     let html = m.body.split("<!doctype html>").nth(1).expect("an HTML part");
     assert!(!html.contains("<script>"), "no raw script tag in the HTML");
+
+    // The completed session goes to HubSpot through the crm queue (the dry run without
+    // credentials records the requests).
+    let mut paths: Vec<String> = Vec::new();
+    for _ in 0..100 {
+        let page = app.repo().store().query(&debrief::adapters::hubspot::dry_run_partition("dry-run"), "", 50, None).await.unwrap();
+        paths = page.items.iter().map(|i| serde_json::from_str::<Value>(&i.body).unwrap()["path"].as_str().unwrap().to_string()).collect();
+        if paths.len() >= 6 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(paths[0], "/crm/v3/objects/workshop_sessions/batch/upsert", "{paths:?}");
+    assert!(paths.iter().any(|p| p == "/crm/v3/objects/contacts/batch/update"), "{paths:?}");
 }
 
 #[tokio::test]

@@ -4,6 +4,7 @@ mod admin;
 mod analyze;
 mod capi;
 mod demo;
+mod hubspot;
 mod sample;
 mod serve;
 
@@ -34,6 +35,8 @@ enum Command {
     Keys(admin::KeysArgs),
     /// Coach profiles: add or replace one from a CoachProfile JSON file.
     Coaches(admin::CoachesArgs),
+    /// HubSpot: schema bootstrap, the dry run's request log, a token key.
+    Hubspot(hubspot::HubSpotArgs),
     /// Meta Conversions API: preview, send, status, dry-run requests.
     Capi(capi::CapiArgs),
     /// Prints the coach review API's routes (METHOD PATH), as the spec must list them.
@@ -51,6 +54,7 @@ async fn main() -> ExitCode {
         Command::Keys(args) => admin::keys(args).await,
         Command::Coaches(args) => admin::coaches(args).await,
         Command::Capi(args) => capi::run(args).await,
+        Command::Hubspot(args) => hubspot::run(args).await,
         Command::Routes => {
             for (method, path) in debrief::http::ACTION_ROUTES {
                 println!("{method} {path}");

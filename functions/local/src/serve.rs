@@ -6,7 +6,9 @@ use std::time::Duration;
 use debrief::adapters::embedded::EmbeddedPaths;
 use debrief::analysis::Analyser;
 use debrief::capi::{CapiConfig, Mode, conversions_from_env, send_all};
-use debrief::http::CapiIntake;
+use debrief::http::{CapiIntake, HubSpotService};
+use debrief::hubspot::HubSpotConfig;
+use debrief::hubspot::worker::CrmConnector;
 use debrief::pipeline::{Pipeline, PipelineConfig, worker::run_worker};
 use debrief::ports::{ConversionsApi, Mailer, Queue, Store};
 use debrief::repo::Repo;
@@ -121,9 +123,20 @@ where
         repo: Repo::new(store.clone()),
         config: capi.config.clone(),
     });
-    let app = debrief::http::all_routes(pipeline.clone(), intake);
+    let connector = Arc::new(CrmConnector::new(HubSpotConfig::from_env())?);
+    let hubspot = Arc::new(HubSpotService { repo: Repo::new(store.clone()), connector: CrmConnector::new(HubSpotConfig::from_env())? });
+    let app = debrief::http::all_routes(pipeline.clone(), intake, hubspot);
     let (tx, rx) = tokio::sync::watch::channel(false);
     let mut worker_rx = rx.clone();
+    // The crm-sync function's stand-in: the pipeline's crm queue, drained into HubSpot.
+    let crm = {
+        let (p, store, connector, stop) = (pipeline.clone(), store.clone(), connector.clone(), rx.clone());
+        tokio::spawn(async move {
+            if let Some(q) = p.crm_queue.as_ref() {
+                debrief::hubspot::worker::run(store, q, &connector, lease, stop).await;
+            }
+        })
+    };
     let worker = tokio::spawn(run_worker(pipeline, concurrency, lease, async move {
         let _ = worker_rx.wait_for(|stop| *stop).await;
     }));
@@ -143,6 +156,7 @@ where
         .await
         .map_err(|e| e.to_string())?;
     let _ = worker.await;
+    let _ = crm.await;
     if let Some(sender) = sender {
         let _ = sender.await;
     }

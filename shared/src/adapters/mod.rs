@@ -4,4 +4,5 @@
 
 pub mod aws;
 pub mod embedded;
+pub mod hubspot;
 pub mod meta;

@@ -120,7 +120,7 @@ pub async fn send_all<S: Store, C: crate::ports::ConversionsApi>(
         Mode::Test => match config.test_event_code.as_deref() {
             Some(c) => Some(c),
             None => {
-                tracing::warn!("test mode without DEBRIEF_META_TEST_EVENT_CODE: nothing sent");
+                tracing::debug!("test mode without DEBRIEF_META_TEST_EVENT_CODE: nothing sent");
                 return Ok(Vec::new());
             }
         },

@@ -4,6 +4,7 @@
 mod actions;
 mod auth;
 mod capi;
+mod hubspot;
 mod error;
 mod workshops;
 
@@ -19,6 +20,7 @@ use crate::ports::{Mailer, Queue, Store};
 pub use actions::ROUTES as ACTION_ROUTES;
 pub use auth::{ApiKey, api_key_from_headers};
 pub use capi::CapiIntake;
+pub use hubspot::HubSpotService;
 pub use error::ApiError;
 
 /// The coach's review API for ChatGPT Actions (see [`ACTION_ROUTES`]).
@@ -62,21 +64,29 @@ where
     router.with_state(pipeline)
 }
 
-/// Every route: Make.com's, the coach's and the conversion intake (what `debrief serve` hosts).
-pub fn all_routes<S, Q, M, A>(
-    pipeline: Arc<Pipeline<S, Q, M, A>>,
-    capi: Arc<CapiIntake<S>>,
-) -> Router
+/// Every route: Make.com's, the coach's, the conversion intake and HubSpot's connection
+/// (what `debrief serve` hosts).
+pub fn all_routes<S, Q, M, A>(pipeline: Arc<Pipeline<S, Q, M, A>>, capi: Arc<CapiIntake<S>>, hubspot: Arc<HubSpotService<S>>) -> Router
 where
-    S: Store,
+    S: Store + Clone,
     Q: Queue,
     M: Mailer,
     A: Analyser + 'static,
 {
-    workshops_only(pipeline.clone())
-        .merge(actions_only(pipeline))
-        .merge(capi_only(capi))
-        .fallback(not_found)
+    workshops_only(pipeline.clone()).merge(actions_only(pipeline)).merge(capi_only(capi)).merge(hubspot_only(hubspot)).fallback(not_found)
+}
+
+/// Connecting HubSpot (the `hubspot-connect` function): OAuth start and callback, bootstrap.
+pub fn hubspot_routes<S: Store + Clone>(hubspot: Arc<HubSpotService<S>>) -> Router {
+    hubspot_only(hubspot).fallback(not_found)
+}
+
+fn hubspot_only<S: Store + Clone>(hubspot: Arc<HubSpotService<S>>) -> Router {
+    Router::new()
+        .route("/oauth/hubspot/start", get(hubspot::start::<S>))
+        .route("/oauth/hubspot/callback", get(hubspot::callback::<S>))
+        .route("/v1/hubspot/bootstrap", post(hubspot::bootstrap::<S>))
+        .with_state(hubspot)
 }
 
 /// `POST /v1/capi/events` alone (the `capi-ingest` function).

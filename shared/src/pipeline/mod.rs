@@ -78,6 +78,8 @@ impl PipelineConfig {
 pub struct Pipeline<S, Q, M, A> {
     pub repo: Repo<S>,
     pub queue: Q,
+    /// The `crm-sync` queue: completed sessions and coach edits go to HubSpot through it.
+    pub crm_queue: Option<Q>,
     pub mailer: M,
     pub analyser: A,
     pub config: PipelineConfig,
@@ -88,7 +90,20 @@ pub struct Pipeline<S, Q, M, A> {
 
 impl<S: Store, Q: Queue, M: Mailer, A: crate::analysis::Analyser> Pipeline<S, Q, M, A> {
     pub fn new(store: S, queue: Q, mailer: M, analyser: A, config: PipelineConfig) -> Self {
-        Self { repo: Repo::new(store), queue, mailer, analyser, config, http: std::sync::OnceLock::new() }
+        Self { repo: Repo::new(store), queue, crm_queue: None, mailer, analyser, config, http: std::sync::OnceLock::new() }
+    }
+
+    pub fn with_crm_queue(mut self, queue: Q) -> Self {
+        self.crm_queue = Some(queue);
+        self
+    }
+
+    /// Tells the CRM sync (when there is one) what changed.
+    pub async fn notify_crm(&self, message: &crate::hubspot::sync::CrmMessage) -> Result<(), crate::ports::QueueError> {
+        match &self.crm_queue {
+            Some(q) => q.send_batch(&[serde_json::to_string(message).expect("JSON")]).await.map(|_| ()),
+            None => Ok(()),
+        }
     }
 
     pub(crate) fn http(&self) -> &reqwest::Client {

@@ -112,6 +112,9 @@ impl<S: Store, Q: Queue, M: Mailer, A: Analyser> Pipeline<S, Q, M, A> {
                 Err(e) => return Err(e.into()),
             }
         }
+        // Before the coach's email: a failure here retries the message, and everything after
+        // the completion is safe to repeat.
+        self.notify_crm(&crate::hubspot::sync::CrmMessage::SessionCompleted { session_id: session_id.to_string() }).await?;
         self.notify_coach(session_id).await?;
         self.send_callback(session_id).await;
         Ok(())

@@ -3,11 +3,13 @@
 //! pass the same contract suite (`tests/src/contract.rs`).
 
 pub mod ads;
+pub mod crm;
 pub mod mail;
 pub mod queue;
 pub mod store;
 
 pub use ads::{AdsError, ConversionsApi, EventsReceipt, EventsRequest};
+pub use crm::{CrmApi, CrmError, CrmRequest, CrmResponse};
 pub use mail::{Email, MailError, Mailer};
 pub use queue::{Queue, QueueError, Received};
 pub use store::{Item, Key, Page, Store, StoreError};

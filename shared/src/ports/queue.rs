@@ -42,6 +42,10 @@ pub trait Queue: Send + Sync + 'static {
 
     fn ack(&self, receipt: &str) -> impl Future<Output = Result<(), QueueError>> + Send;
 
+    /// Puts `body` straight into the dead-letter queue (a message retrying cannot help, with
+    /// the reason inside), for the operator.
+    fn dead_letter(&self, body: &str) -> impl Future<Output = Result<(), QueueError>> + Send;
+
     /// Bodies waiting in the dead-letter queue (for operators and tests; does not remove them).
     fn dead_letters(&self, max: usize) -> impl Future<Output = Result<Vec<String>, QueueError>> + Send;
 }

@@ -134,6 +134,12 @@ impl Queue for SqsQueue {
         Ok(())
     }
 
+    async fn dead_letter(&self, body: &str) -> Result<(), QueueError> {
+        let dlq = self.dlq_url.as_deref().ok_or_else(|| QueueError::Unavailable("no dead-letter queue configured".into()))?;
+        self.client.send_message().queue_url(dlq).message_body(body).send().await.map_err(unavailable)?;
+        Ok(())
+    }
+
     async fn dead_letters(&self, max: usize) -> Result<Vec<String>, QueueError> {
         let Some(dlq) = &self.dlq_url else { return Ok(Vec::new()) };
         let out = self

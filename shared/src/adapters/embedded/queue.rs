@@ -110,6 +110,18 @@ impl Queue for EmbeddedQueue {
         self.run(move |c| c.execute("DELETE FROM queue_messages WHERE receipt = ?", params![receipt]).map(|_| ())).await
     }
 
+    async fn dead_letter(&self, body: &str) -> Result<(), QueueError> {
+        let (name, body) = (self.name.clone(), body.to_string());
+        self.run(move |c| {
+            c.execute(
+                "INSERT INTO dead_letters (id, queue, body, receive_count, dead_at) VALUES (?, ?, ?, 0, ?)",
+                params![random_id(), name, body, now_ms()],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
     async fn dead_letters(&self, max: usize) -> Result<Vec<String>, QueueError> {
         let name = self.name.clone();
         self.run(move |c| {

@@ -1,0 +1,82 @@
+//! `debrief hubspot`: the schema bootstrap, the dry run's request log, a token key.
+
+use debrief::adapters::hubspot::dry_run_partition;
+use debrief::hubspot::worker::CrmConnector;
+use debrief::hubspot::{HubSpotConfig, TokenCipher, schema};
+use debrief::ports::Store;
+use debrief::repo::Repo;
+
+use crate::admin::{RepoAny, Target, with_repo};
+
+#[derive(clap::Args)]
+pub struct HubSpotArgs {
+    #[command(subcommand)]
+    command: HubSpotCommand,
+    #[command(flatten)]
+    target: Target,
+}
+
+#[derive(clap::Subcommand)]
+enum HubSpotCommand {
+    /// Creates (idempotently) the contact properties and custom objects Debrief writes, and
+    /// prints what it created and what existed.
+    Bootstrap,
+    /// The requests the dry run recorded instead of sending (method, path, body), oldest first.
+    Log {
+        #[arg(long, default_value = "dry-run")]
+        portal: String,
+        #[arg(long, default_value_t = 50)]
+        last: usize,
+    },
+    /// Prints a new random key for DEBRIEF_TOKEN_KEY (AES-256, base64).
+    Key,
+}
+
+pub async fn run(args: HubSpotArgs) -> Result<(), String> {
+    if let HubSpotCommand::Key = args.command {
+        println!("{}", TokenCipher::generate_key());
+        return Ok(());
+    }
+    let connector = CrmConnector::new(HubSpotConfig::from_env())?;
+    with_repo(&args.target, |repo| async move {
+        match repo {
+            RepoAny::Embedded(r) => on_store(r, &args.command, &connector).await,
+            RepoAny::Aws(r) => on_store(r, &args.command, &connector).await,
+        }
+    })
+    .await
+}
+
+async fn on_store<S: Store + Clone>(repo: Repo<S>, command: &HubSpotCommand, connector: &CrmConnector) -> Result<(), String> {
+    let store = repo.store().clone();
+    match command {
+        HubSpotCommand::Key => unreachable!("handled without a store"),
+        HubSpotCommand::Bootstrap => {
+            let (portal, api) = connector.connect(&store).await.map_err(|e| e.to_string())?;
+            let report = schema::bootstrap(&store, &api, &portal).await.map_err(|e| e.to_string())?;
+            println!("portal {portal}");
+            for c in &report.created {
+                println!("created  {c}");
+            }
+            for e in &report.existed {
+                println!("existed  {e}");
+            }
+        }
+        HubSpotCommand::Log { portal, last } => {
+            let mut all = Vec::new();
+            let mut cursor = None;
+            loop {
+                let page = store.query(&dry_run_partition(portal), "", 500, cursor.as_deref()).await.map_err(|e| e.to_string())?;
+                all.extend(page.items);
+                match page.cursor {
+                    Some(c) => cursor = Some(c),
+                    None => break,
+                }
+            }
+            for item in all.iter().rev().take(*last).rev() {
+                println!("{}", item.body);
+            }
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,173 @@
+//! What Debrief writes in a portal, created idempotently by `debrief hubspot bootstrap`:
+//! the contact properties in the `debrief` group, and the custom objects `workshop_sessions`
+//! and `workshop_participants` with their properties and associations (session ↔ participant
+//! record ↔ contact). Running it again creates nothing and says what existed.
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+use crate::ports::{CrmApi, CrmError, CrmRequest, Item, Key, Store, StoreError};
+
+pub const GROUP: &str = "debrief";
+pub const SESSIONS: &str = "workshop_sessions";
+pub const PARTICIPANTS: &str = "workshop_participants";
+/// Unique id properties the sync upserts by.
+pub const SESSION_ID_PROPERTY: &str = "debrief_session_id";
+pub const PARTICIPANT_KEY_PROPERTY: &str = "debrief_participant_key";
+
+fn prop(name: &str, label: &str, kind: &str, field: &str) -> Value {
+    json!({"name": name, "label": label, "type": kind, "fieldType": field, "groupName": GROUP})
+}
+
+/// The contact properties, in the `debrief` group.
+pub fn contact_properties() -> Vec<Value> {
+    let levels = ["high", "medium", "low", "silent"].iter().enumerate().map(|(i, l)| json!({"label": l, "value": l, "displayOrder": i})).collect::<Vec<_>>();
+    let mut engagement = prop("last_engagement_level", "Last engagement level", "enumeration", "select");
+    engagement["options"] = json!(levels);
+    let mut priority = prop("priority_follow_up", "Priority follow-up", "bool", "booleancheckbox");
+    priority["options"] = json!([{"label": "Yes", "value": "true", "displayOrder": 0}, {"label": "No", "value": "false", "displayOrder": 1}]);
+    vec![
+        prop("workshop_summaries", "Workshop summaries (JSON)", "string", "textarea"),
+        prop("last_workshop_date", "Last workshop date", "date", "date"),
+        engagement,
+        prop("total_workshops_attended", "Workshops attended", "number", "number"),
+        priority,
+        prop("urgency_indicators", "Urgency indicators", "string", "textarea"),
+        prop("coach_notes", "Coach notes", "string", "textarea"),
+        prop("last_follow_up_sent", "Last follow-up sent", "datetime", "date"),
+        prop("follow_up_emails_count", "Follow-up emails sent", "number", "number"),
+    ]
+}
+
+fn object_prop(name: &str, label: &str, kind: &str, field: &str, unique: bool) -> Value {
+    json!({"name": name, "label": label, "type": kind, "fieldType": field, "hasUniqueValue": unique})
+}
+
+pub fn sessions_schema() -> Value {
+    json!({
+        "name": SESSIONS,
+        "labels": {"singular": "Workshop session", "plural": "Workshop sessions"},
+        "primaryDisplayProperty": "cohort_name",
+        "requiredProperties": [SESSION_ID_PROPERTY],
+        "searchableProperties": [SESSION_ID_PROPERTY, "cohort_name"],
+        "properties": [
+            object_prop(SESSION_ID_PROPERTY, "Debrief session id", "string", "text", true),
+            object_prop("cohort_name", "Cohort", "string", "text", false),
+            object_prop("workshop_date", "Workshop date", "date", "date", false),
+            object_prop("coach_id", "Coach", "string", "text", false),
+            object_prop("participant_count", "Participants", "number", "number", false),
+            object_prop("priority_client_count", "Priority clients", "number", "number", false),
+            object_prop("completed_at", "Analysis completed", "datetime", "date", false),
+        ],
+        "associatedObjects": ["CONTACT"],
+    })
+}
+
+pub fn participants_schema(sessions_type: &str) -> Value {
+    json!({
+        "name": PARTICIPANTS,
+        "labels": {"singular": "Workshop participant", "plural": "Workshop participants"},
+        "primaryDisplayProperty": "participant_name",
+        "requiredProperties": [PARTICIPANT_KEY_PROPERTY],
+        "searchableProperties": [PARTICIPANT_KEY_PROPERTY, "participant_name"],
+        "properties": [
+            object_prop(PARTICIPANT_KEY_PROPERTY, "Debrief participant key", "string", "text", true),
+            object_prop(SESSION_ID_PROPERTY, "Debrief session id", "string", "text", false),
+            object_prop("participant_name", "Name", "string", "text", false),
+            object_prop("engagement_level", "Engagement", "string", "text", false),
+            object_prop("speaking_time_percentage", "Speaking time %", "number", "number", false),
+            object_prop("summary", "Summary", "string", "textarea", false),
+            object_prop("wins", "Wins", "string", "textarea", false),
+            object_prop("challenges", "Challenges", "string", "textarea", false),
+            object_prop("action_items", "Action items", "string", "textarea", false),
+            object_prop("urgency_indicators", "Urgency indicators", "string", "textarea", false),
+            object_prop("coach_review_status", "Coach review", "string", "text", false),
+            object_prop("email_sent_at", "Follow-up sent", "datetime", "date", false),
+            object_prop("priority_rank", "Priority rank", "number", "number", false),
+        ],
+        "associatedObjects": ["CONTACT", sessions_type],
+    })
+}
+
+/// The object type ids the sync writes to, saved by the bootstrap.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ObjectTypes {
+    pub sessions: String,
+    pub participants: String,
+}
+
+pub fn object_types_key(portal: &str) -> Key {
+    Key::new(format!("HUBSPOT#{portal}"), "SCHEMA")
+}
+
+pub async fn object_types<S: Store>(store: &S, portal: &str) -> Result<Option<ObjectTypes>, StoreError> {
+    Ok(store.get(&object_types_key(portal)).await?.and_then(|i| serde_json::from_str(&i.body).ok()))
+}
+
+#[derive(Debug, Default, Clone, PartialEq, Serialize)]
+pub struct BootstrapReport {
+    pub created: Vec<String>,
+    pub existed: Vec<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum BootstrapError {
+    #[error(transparent)]
+    Crm(#[from] CrmError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("unexpected answer from HubSpot: {0}")]
+    Unexpected(String),
+}
+
+fn names(body: &Value) -> Vec<String> {
+    body["results"].as_array().map(|r| r.iter().filter_map(|p| p["name"].as_str().map(str::to_string)).collect()).unwrap_or_default()
+}
+
+pub async fn bootstrap<S: Store, C: CrmApi>(store: &S, api: &C, portal: &str) -> Result<BootstrapReport, BootstrapError> {
+    let mut report = BootstrapReport::default();
+    let group = api.call(&CrmRequest::get(format!("/crm/v3/properties/contacts/groups/{GROUP}"))).await?;
+    if group.status == 404 {
+        api.call(&CrmRequest::post("/crm/v3/properties/contacts/groups", json!({"name": GROUP, "label": "Debrief", "displayOrder": -1}))).await?;
+        report.created.push(format!("contact property group {GROUP}"));
+    } else {
+        report.existed.push(format!("contact property group {GROUP}"));
+    }
+    let existing = names(&api.call(&CrmRequest::get("/crm/v3/properties/contacts")).await?.body);
+    let (have, missing): (Vec<Value>, Vec<Value>) = contact_properties().into_iter().partition(|p| existing.iter().any(|n| p["name"] == n.as_str()));
+    report.existed.extend(have.iter().map(|p| format!("contact property {}", p["name"].as_str().unwrap_or_default())));
+    if !missing.is_empty() {
+        api.call(&CrmRequest::post("/crm/v3/properties/contacts/batch/create", json!({"inputs": missing}))).await?;
+        report.created.extend(missing.iter().map(|p| format!("contact property {}", p["name"].as_str().unwrap_or_default())));
+    }
+    let schemas = api.call(&CrmRequest::get("/crm/v3/schemas")).await?.body;
+    let find = |name: &str| {
+        schemas["results"].as_array().and_then(|r| r.iter().find(|s| s["name"] == name)).and_then(|s| s["objectTypeId"].as_str().map(str::to_string))
+    };
+    let sessions = match find(SESSIONS) {
+        Some(id) => {
+            report.existed.push(format!("custom object {SESSIONS}"));
+            id
+        }
+        None => {
+            let created = api.call(&CrmRequest::post("/crm/v3/schemas", sessions_schema())).await?.body;
+            report.created.push(format!("custom object {SESSIONS} (associated with contacts)"));
+            created["objectTypeId"].as_str().map(str::to_string).ok_or_else(|| BootstrapError::Unexpected("no objectTypeId for workshop_sessions".into()))?
+        }
+    };
+    let participants = match find(PARTICIPANTS) {
+        Some(id) => {
+            report.existed.push(format!("custom object {PARTICIPANTS}"));
+            id
+        }
+        None => {
+            let created = api.call(&CrmRequest::post("/crm/v3/schemas", participants_schema(&sessions))).await?.body;
+            report.created.push(format!("custom object {PARTICIPANTS} (associated with contacts and {SESSIONS})"));
+            created["objectTypeId"].as_str().map(str::to_string).ok_or_else(|| BootstrapError::Unexpected("no objectTypeId for workshop_participants".into()))?
+        }
+    };
+    let types = ObjectTypes { sessions, participants };
+    store.put_all(&[Item::new(object_types_key(portal), serde_json::to_string(&types).expect("JSON"))]).await?;
+    Ok(report)
+}

@@ -1,0 +1,134 @@
+//! The `crm-sync` consumer: which portal and adapter a message goes to, and what happens when
+//! HubSpot says no (retry later, or the dead-letter queue with HubSpot's message kept).
+
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use serde_json::json;
+
+use super::oauth::{connection_key, default_portal_key};
+use super::sync::{CrmMessage, CrmSync, SyncError};
+use super::{HubSpotConfig, TokenCipher};
+use crate::adapters::hubspot::{ConfiguredCrm, Credentials, DryRunCrm, HubSpotHttp};
+use crate::ports::{Queue, Store};
+use crate::repo::Repo;
+
+/// Builds the adapter for a portal: a private app's token, the stored OAuth connection, or
+/// (neither) the dry run.
+pub struct CrmConnector {
+    pub config: HubSpotConfig,
+    cipher: Option<TokenCipher>,
+    http: OnceLock<reqwest::Client>,
+}
+
+/// Where the dry run records when no portal is connected.
+pub const DRY_RUN_PORTAL: &str = "dry-run";
+
+impl CrmConnector {
+    pub fn new(config: HubSpotConfig) -> Result<Self, String> {
+        let cipher = config.token_key.as_deref().map(TokenCipher::from_base64).transpose().map_err(|e| format!("DEBRIEF_TOKEN_KEY: {e}"))?;
+        Ok(Self { config, cipher, http: OnceLock::new() })
+    }
+
+    pub fn cipher(&self) -> Option<&TokenCipher> {
+        self.cipher.as_ref()
+    }
+
+    pub fn http(&self) -> &reqwest::Client {
+        self.http.get_or_init(|| reqwest::Client::builder().timeout(self.config.timeout).build().expect("an HTTP client with rustls builds"))
+    }
+
+    /// The portal and the adapter that writes to it.
+    pub async fn connect<S: Store + Clone>(&self, store: &S) -> Result<(String, ConfiguredCrm<S>), crate::ports::StoreError> {
+        if let Some(token) = &self.config.private_app_token {
+            let portal = self.config.portal_id.clone().unwrap_or_else(|| "private-app".into());
+            return Ok((portal.clone(), ConfiguredCrm::Http(HubSpotHttp::new(self.http().clone(), self.config.clone(), store.clone(), Credentials::PrivateApp(token.clone()), portal))));
+        }
+        if let Some(cipher) = &self.cipher {
+            let portal = match &self.config.portal_id {
+                Some(p) => Some(p.clone()),
+                None => store.get(&default_portal_key()).await?.and_then(|i| serde_json::from_str::<serde_json::Value>(&i.body).ok()).and_then(|v| v["portalId"].as_str().map(str::to_string)),
+            };
+            if let Some(portal) = portal
+                && store.get(&connection_key(&portal)).await?.is_some()
+            {
+                return Ok((portal.clone(), ConfiguredCrm::Http(HubSpotHttp::new(self.http().clone(), self.config.clone(), store.clone(), Credentials::OAuth(cipher.clone()), portal))));
+            }
+        }
+        Ok((DRY_RUN_PORTAL.into(), ConfiguredCrm::DryRun(DryRunCrm::new(store.clone(), DRY_RUN_PORTAL))))
+    }
+}
+
+/// Handles one queue message. `Ok` means acknowledge it: done, or dead-lettered because no
+/// retry can help (HubSpot's message is in the dead letter). `Err` means try again later.
+pub async fn handle_message<S: Store + Clone, Q: Queue>(store: &S, queue: &Q, connector: &CrmConnector, body: &str) -> Result<(), SyncError> {
+    let message: CrmMessage = match serde_json::from_str(body) {
+        Ok(m) => m,
+        Err(e) => {
+            let _ = queue.dead_letter(&json!({"message": body, "error": format!("unreadable message: {e}")}).to_string()).await;
+            return Ok(());
+        }
+    };
+    let (portal, api) = connector.connect(store).await?;
+    let sync = CrmSync { repo: Repo::new(store.clone()), api, portal, create_missing_contacts: connector.config.create_missing_contacts };
+    match sync.handle(&message).await {
+        Ok(()) => Ok(()),
+        Err(e) if e.is_permanent() => {
+            tracing::error!(error = %e, "CRM write rejected; message dead-lettered");
+            queue
+                .dead_letter(&json!({"message": message, "error": e.to_string()}).to_string())
+                .await
+                .map_err(|q| SyncError::Crm(crate::ports::CrmError::Transient(q.to_string())))?;
+            Ok(())
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "CRM write will be retried");
+            Err(e)
+        }
+    }
+}
+
+/// Lambda's SQS batch for `crm-sync`: failed records reported in `batchItemFailures`.
+pub async fn sqs_batch<S: Store + Clone, Q: Queue>(
+    store: &S,
+    queue: &Q,
+    connector: &CrmConnector,
+    event: aws_lambda_events::event::sqs::SqsEvent,
+) -> aws_lambda_events::event::sqs::SqsBatchResponse {
+    use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse};
+    let mut response = SqsBatchResponse::default();
+    for r in event.records {
+        let body = r.body.unwrap_or_default();
+        if handle_message(store, queue, connector, &body).await.is_err() {
+            let mut f = BatchItemFailure::default();
+            f.item_identifier = r.message_id.unwrap_or_default();
+            response.batch_item_failures.push(f);
+        }
+    }
+    response
+}
+
+/// The local stand-in for the `crm-sync` function: leases messages until `stop`.
+pub async fn run<S: Store + Clone, Q: Queue>(store: S, queue: &Q, connector: &CrmConnector, lease: Duration, mut stop: tokio::sync::watch::Receiver<bool>) {
+    loop {
+        let got = tokio::select! {
+            _ = stop.wait_for(|s| *s) => return,
+            r = queue.receive(10, lease, Duration::from_millis(500)) => r,
+        };
+        match got {
+            Ok(messages) => {
+                for m in messages {
+                    if handle_message(&store, queue, connector, &m.body).await.is_ok()
+                        && let Err(e) = queue.ack(&m.receipt).await
+                    {
+                        tracing::error!(error = %e, "ack failed");
+                    }
+                }
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "crm queue receive failed");
+                tokio::time::sleep(Duration::from_secs(1)).await;
+            }
+        }
+    }
+}

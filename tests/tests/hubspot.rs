@@ -1,0 +1,343 @@
+//! HubSpot against a local stand-in: the OAuth round trip (forged and replayed state
+//! rejected, tokens stored encrypted), the bootstrap twice, a 250-participant session (calls
+//! counted), redelivery, the shared rate limit under 20 concurrent syncs, 401 then refresh,
+//! 429 secondly and daily, 5xx, and a partial batch failure dead-lettered with HubSpot's words.
+
+use std::time::{Duration, Instant};
+
+use debrief::adapters::embedded::{EmbeddedDb, EmbeddedQueue, EmbeddedStore};
+use debrief::adapters::hubspot::{Credentials, HubSpotHttp};
+use debrief::domain::{ParticipantSummary, WorkshopSession};
+use debrief::hubspot::oauth::{self, connection_key};
+use debrief::hubspot::sync::{CrmMessage, CrmSync, SyncError};
+use debrief::hubspot::worker::{CrmConnector, handle_message};
+use debrief::hubspot::{HubSpotConfig, RateLimits, TokenCipher, schema};
+use debrief::ports::{CrmApi, CrmError, CrmRequest, Queue, Store};
+use debrief::repo::Repo;
+use debrief_tests::app::spawn_app_with;
+use debrief_tests::hubspot_stand_in::{CLIENT_ID, CLIENT_SECRET, GOOD_CODE, HubSpotStandIn, PORTAL, PRIVATE_TOKEN, Scripted};
+use serde_json::{Value, json};
+
+fn store() -> (EmbeddedStore, EmbeddedDb) {
+    let dir = std::env::temp_dir().join(format!("debrief-hs-{:016x}", fastrand::u64(..)));
+    std::fs::create_dir_all(&dir).unwrap();
+    let db = EmbeddedDb::open(dir.join("db.sqlite3")).unwrap();
+    (EmbeddedStore::new(db.clone()), db)
+}
+
+fn config(server: &wiremock::MockServer) -> HubSpotConfig {
+    HubSpotConfig {
+        base_url: server.uri(),
+        app_url: server.uri(),
+        client_id: Some(CLIENT_ID.into()),
+        client_secret: Some(CLIENT_SECRET.into()),
+        redirect_uri: Some("https://debrief.example/oauth/hubspot/callback".into()),
+        state_secret: "state-secret".into(),
+        token_key: Some(TokenCipher::generate_key()),
+        limits: RateLimits { max_requests: 1000, interval: Duration::from_secs(10), daily: None },
+        base_delay: Duration::from_millis(10),
+        timeout: Duration::from_secs(3),
+        ..HubSpotConfig::default()
+    }
+}
+
+/// A private app's adapter for the stand-in's portal (`c` carries the stand-in's URL).
+fn private(store: &EmbeddedStore, c: HubSpotConfig) -> HubSpotHttp<EmbeddedStore> {
+    HubSpotHttp::new(reqwest::Client::new(), c, store.clone(), Credentials::PrivateApp(PRIVATE_TOKEN.into()), PORTAL.to_string())
+}
+
+fn participant(session: &str, contact: &str, i: usize) -> ParticipantSummary {
+    serde_json::from_value(json!({
+        "participantId": contact, "sessionId": session, "participantName": format!("Person{i:03} Tester"),
+        "engagementLevel": "high", "speakingTimePercentage": 4.2,
+        "wins": [{"text": "signed a client", "evidence": {"quote": "I finally signed a client", "timestamp": "00:01:02", "startMs": 62000}}],
+        "challenges": [], "actionItems": [], "coachRecommendations": [], "urgencyIndicators": [],
+        "generatedSummary": format!("Person {i} had a strong session."), "generatedEmail": "Hi", "coachReviewStatus": "pending",
+        "finalEmailContent": null, "emailSentAt": null, "email": format!("p{i}@example.com"),
+        "stats": {"speakingSeconds": 30.0, "speakingTimePercentage": 4.2, "cues": 3, "turns": 3, "words": 40, "questions": 0, "longestMonologueSeconds": 10.0},
+        "analyser": {"kind": "builtin"}
+    }))
+    .unwrap()
+}
+
+/// A completed session of `n` participants whose contacts exist in the stand-in.
+async fn seed(repo: &Repo<EmbeddedStore>, hs: &HubSpotStandIn, session_id: &str, n: usize, first_contact: usize) {
+    let s: WorkshopSession = serde_json::from_value(json!({
+        "sessionId": session_id, "workshopDate": "2026-11-20", "cohortName": "Spring Growth Lab", "coachId": "coach-maya",
+        "participantCount": n, "processingStatus": "completed", "completedAt": "2026-11-20T18:00:00Z", "priorityClientIds": [],
+        "chatGptSessionUrl": null, "emailNotificationSent": true
+    }))
+    .unwrap();
+    repo.create_session(&s, 0).await.unwrap();
+    let ps: Vec<ParticipantSummary> = (0..n).map(|i| participant(session_id, &(first_contact + i).to_string(), i)).collect();
+    for (i, p) in ps.iter().enumerate() {
+        hs.add_contact(&p.participant_id, &format!("p{i}@example.com"));
+    }
+    repo.put_participants(&ps).await.unwrap();
+}
+
+fn summaries(contact: &serde_json::Map<String, Value>) -> Vec<Value> {
+    contact.get("workshop_summaries").and_then(Value::as_str).map(|s| serde_json::from_str(s).unwrap()).unwrap_or_default()
+}
+
+#[tokio::test]
+async fn oauth_round_trip_over_http_with_forged_and_replayed_state_rejected() {
+    let (server, hs) = HubSpotStandIn::start().await;
+    let key = TokenCipher::generate_key();
+    let uri = server.uri();
+    let app = spawn_app_with(&[
+        ("DEBRIEF_HUBSPOT_API_URL", uri.as_str()),
+        ("DEBRIEF_HUBSPOT_APP_URL", uri.as_str()),
+        ("DEBRIEF_HUBSPOT_CLIENT_ID", CLIENT_ID),
+        ("DEBRIEF_HUBSPOT_CLIENT_SECRET", CLIENT_SECRET),
+        ("DEBRIEF_HUBSPOT_REDIRECT_URI", "https://debrief.example/oauth/hubspot/callback"),
+        ("DEBRIEF_TOKEN_KEY", key.as_str()),
+    ])
+    .await;
+    let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let start = http.get(format!("{}/oauth/hubspot/start", app.base)).send().await.unwrap();
+    assert_eq!(start.status().as_u16(), 302);
+    let location = start.headers()["location"].to_str().unwrap().to_string();
+    assert!(location.starts_with(&format!("{uri}/oauth/authorize?client_id={CLIENT_ID}&redirect_uri=https%3A%2F%2Fdebrief.example")), "{location}");
+    assert!(location.contains("scope=oauth%20crm.objects.contacts.read"), "{location}");
+    let state = location.split("state=").nth(1).unwrap().replace("%2E", ".").replace("%2D", "-").replace("%5F", "_");
+
+    let callback = |code: &str, state: &str| http.get(format!("{}/oauth/hubspot/callback?code={code}&state={state}", app.base)).send();
+    // Forged: a state signed with another secret, or altered.
+    let forged = oauth::new_state(b"not-the-secret");
+    let r = callback(GOOD_CODE, &forged).await.unwrap();
+    assert_eq!(r.status().as_u16(), 400);
+    assert_eq!(r.json::<Value>().await.unwrap()["error"]["field"], "state");
+    let altered = format!("{}x", state);
+    assert_eq!(callback(GOOD_CODE, &altered).await.unwrap().status().as_u16(), 400);
+    assert_eq!(hs.state.lock().unwrap().issued, 0, "no code is exchanged for a bad state");
+
+    let r = callback(GOOD_CODE, &state).await.unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    let body = r.text().await.unwrap();
+    assert!(body.contains("\"portalId\":\"4242\""), "{body}");
+    assert!(!body.contains("CK1-") && !body.contains("refresh-1"), "tokens are never returned");
+    // Replayed: the state is single-use.
+    assert_eq!(callback(GOOD_CODE, &state).await.unwrap().status().as_u16(), 400);
+
+    let item = app.repo().store().get(&connection_key("4242")).await.unwrap().unwrap();
+    assert!(!item.body.contains("CK1-") && !item.body.contains("refresh-1"), "tokens are stored encrypted");
+    let conn: oauth::Connection = serde_json::from_str(&item.body).unwrap();
+    let cipher = TokenCipher::from_base64(&key).unwrap();
+    assert!(cipher.open(&conn.access_token_sealed, "4242").unwrap().starts_with("CK1-"));
+    assert_eq!(cipher.open(&conn.refresh_token_sealed, "4242").unwrap(), "refresh-1");
+    assert!(conn.access_expires_at > conn.created_at + 1700);
+
+    // A grant without a required scope is refused in words.
+    hs.state.lock().unwrap().granted_scopes.retain(|s| s != "crm.schemas.custom.write");
+    let start = http.get(format!("{}/oauth/hubspot/start", app.base)).send().await.unwrap();
+    let location = start.headers()["location"].to_str().unwrap().to_string();
+    let state = location.split("state=").nth(1).unwrap().replace("%2E", ".").replace("%2D", "-").replace("%5F", "_");
+    let r = callback(GOOD_CODE, &state).await.unwrap();
+    assert_eq!(r.status().as_u16(), 400);
+    let v: Value = r.json().await.unwrap();
+    assert!(v["error"]["message"].as_str().unwrap().contains("missing scope(s) crm.schemas.custom.write"), "{v}");
+}
+
+#[tokio::test]
+async fn bootstrap_twice_creates_once() {
+    let (server, hs) = HubSpotStandIn::start().await;
+    let (s, _) = store();
+    let api = private(&s, config(&server));
+    let first = schema::bootstrap(&s, &api, "4242").await.unwrap();
+    assert_eq!(first.created.len(), 12, "{first:?}");
+    assert!(first.existed.is_empty());
+    let creates = hs.calls().iter().filter(|c| c.method == "POST").count();
+    let second = schema::bootstrap(&s, &api, "4242").await.unwrap();
+    assert!(second.created.is_empty(), "{second:?}");
+    assert_eq!(second.existed.len(), 12);
+    assert_eq!(hs.calls().iter().filter(|c| c.method == "POST").count(), creates, "nothing written the second time");
+    let types = schema::object_types(&s, "4242").await.unwrap().unwrap();
+    let st = hs.state.lock().unwrap();
+    let participants = st.schemas.iter().find(|x| x["name"] == "workshop_participants").unwrap();
+    assert_eq!(participants["associatedObjects"], json!(["CONTACT", types.sessions]));
+}
+
+async fn sync_for(_server: &wiremock::MockServer, s: &EmbeddedStore, c: HubSpotConfig) -> CrmSync<EmbeddedStore, HubSpotHttp<EmbeddedStore>> {
+    CrmSync { repo: Repo::new(s.clone()), api: private(s, c), portal: "4242".into(), create_missing_contacts: false }
+}
+
+#[tokio::test]
+async fn a_250_participant_session_takes_16_calls_and_redelivery_adds_nothing() {
+    let (server, hs) = HubSpotStandIn::start().await;
+    let (s, _) = store();
+    schema::bootstrap(&s, &private(&s, config(&server)), "4242").await.unwrap();
+    let repo = Repo::new(s.clone());
+    seed(&repo, &hs, "sess-250", 250, 100_000).await;
+    let before = hs.calls().len();
+    let sync = sync_for(&server, &s, config(&server)).await;
+    sync.handle(&CrmMessage::SessionCompleted { session_id: "sess-250".into() }).await.unwrap();
+    let calls: Vec<_> = hs.calls().into_iter().skip(before).collect();
+    assert_eq!(calls.len(), 16, "{:?}", calls.iter().map(|c| (&c.path, c.inputs)).collect::<Vec<_>>());
+    assert!(calls.iter().all(|c| c.inputs <= 100));
+    {
+        let st = hs.state.lock().unwrap();
+        assert_eq!(st.objects.values().map(|o| o.len()).sum::<usize>(), 251, "one session and 250 participant records");
+        assert_eq!(st.associations.len(), 500, "participant↔contact and session↔participant");
+    }
+    let c = hs.contact("100007");
+    assert_eq!(summaries(&c).len(), 1);
+    assert_eq!(c["total_workshops_attended"], "1");
+    assert_eq!(c["last_workshop_date"], "2026-11-20");
+
+    // Redelivered: upserts and associations again, no contact update, nothing doubled.
+    let before = hs.calls().len();
+    sync.handle(&CrmMessage::SessionCompleted { session_id: "sess-250".into() }).await.unwrap();
+    let again: Vec<_> = hs.calls().into_iter().skip(before).collect();
+    assert!(again.iter().all(|c| !c.path.ends_with("/contacts/batch/update")), "no contact is written twice");
+    let c = hs.contact("100007");
+    assert_eq!((summaries(&c).len(), c["total_workshops_attended"].as_str()), (1, Some("1")));
+    assert_eq!(hs.state.lock().unwrap().objects.values().map(|o| o.len()).sum::<usize>(), 251);
+
+    // A second session appends, keeping the first.
+    seed_more(&repo, &hs, "sess-2").await;
+    sync.handle(&CrmMessage::SessionCompleted { session_id: "sess-2".into() }).await.unwrap();
+    let c = hs.contact("100007");
+    let list = summaries(&c);
+    assert_eq!(list.iter().map(|e| e["sessionId"].as_str().unwrap()).collect::<Vec<_>>(), vec!["sess-250", "sess-2"]);
+    assert_eq!(c["total_workshops_attended"], "2");
+}
+
+async fn seed_more(repo: &Repo<EmbeddedStore>, hs: &HubSpotStandIn, session_id: &str) {
+    let s: WorkshopSession = serde_json::from_value(json!({
+        "sessionId": session_id, "workshopDate": "2026-11-22", "cohortName": "Follow-up", "coachId": "coach-maya",
+        "participantCount": 1, "processingStatus": "completed", "completedAt": "2026-11-22T18:00:00Z", "priorityClientIds": [],
+        "chatGptSessionUrl": null, "emailNotificationSent": true
+    }))
+    .unwrap();
+    repo.create_session(&s, 0).await.unwrap();
+    repo.put_participants(&[participant(session_id, "100007", 7)]).await.unwrap();
+    let _ = hs;
+}
+
+#[tokio::test]
+async fn twenty_concurrent_syncs_share_one_rate_limit() {
+    let (server, hs) = HubSpotStandIn::start().await;
+    let (s, _) = store();
+    schema::bootstrap(&s, &private(&s, config(&server)), "4242").await.unwrap();
+    let repo = Repo::new(s.clone());
+    for k in 0..20 {
+        seed(&repo, &hs, &format!("sess-{k}"), 3, 200_000 + k * 10).await;
+    }
+    // 30 requests per second, shared by twenty syncs in parallel (each its own adapter, as
+    // separate Lambdas would be).
+    let mut c = config(&server);
+    c.limits = RateLimits { max_requests: 30, interval: Duration::from_secs(1), daily: None };
+    let before = hs.calls().len();
+    let started = Instant::now();
+    let runs = (0..20).map(|k| {
+        let (server, s, c) = (&server, s.clone(), c.clone());
+        async move {
+            let sync = sync_for(server, &s, c).await;
+            sync.handle(&CrmMessage::SessionCompleted { session_id: format!("sess-{k}") }).await
+        }
+    });
+    for r in futures_util::future::join_all(runs).await {
+        r.unwrap();
+    }
+    let calls: Vec<Instant> = hs.calls().into_iter().skip(before).map(|c| c.at).collect();
+    assert_eq!(calls.len(), 20 * 6);
+    // Any one-second window holds at most the limit.
+    for (i, t) in calls.iter().enumerate() {
+        let in_window = calls[i..].iter().filter(|u| u.duration_since(*t) < Duration::from_secs(1)).count();
+        assert!(in_window <= 30, "{in_window} requests within one second");
+    }
+    assert!(started.elapsed() >= Duration::from_secs(3), "120 requests at ≤ 30/s take ≥ 3 s: {:?}", started.elapsed());
+}
+
+#[tokio::test]
+async fn a_401_refreshes_once_then_the_error_surfaces() {
+    let (server, hs) = HubSpotStandIn::start().await;
+    let (s, _) = store();
+    let c = config(&server);
+    let cipher = TokenCipher::from_base64(c.token_key.as_deref().unwrap()).unwrap();
+    let http = reqwest::Client::new();
+    let state = oauth::new_state(c.state_secret.as_bytes());
+    oauth::complete(&s, &http, &c, &cipher, GOOD_CODE, &state).await.unwrap();
+    let api = HubSpotHttp::new(http.clone(), c.clone(), s.clone(), Credentials::OAuth(cipher.clone()), "4242");
+    hs.expire_tokens();
+    let r = api.call(&CrmRequest::get("/crm/v3/schemas")).await.unwrap();
+    assert_eq!(r.status, 200);
+    assert_eq!(hs.state.lock().unwrap().refreshes, 1);
+    let conn: oauth::Connection = serde_json::from_str(&s.get(&connection_key("4242")).await.unwrap().unwrap().body).unwrap();
+    assert!(cipher.open(&conn.access_token_sealed, "4242").unwrap().starts_with("CK2-"), "the refreshed token is stored");
+    assert!(conn.last_refreshed_at >= conn.created_at);
+
+    // Credentials HubSpot keeps refusing: one refresh, then the error surfaces.
+    hs.state.lock().unwrap().reject_all = true;
+    let api2 = HubSpotHttp::new(http, c, s.clone(), Credentials::OAuth(cipher), "4242");
+    let before = hs.state.lock().unwrap().refreshes;
+    let err = api2.call(&CrmRequest::get("/crm/v3/schemas")).await.unwrap_err();
+    assert!(matches!(err, CrmError::Unauthorized(_)), "{err:?}");
+    assert_eq!(hs.state.lock().unwrap().refreshes - before, 1, "exactly one refresh-and-retry");
+}
+
+#[tokio::test]
+async fn rate_limit_answers_5xx_and_partial_failures() {
+    let (server, hs) = HubSpotStandIn::start().await;
+    let (s, db) = store();
+    let api = private(&s, config(&server));
+    // Secondly 429 with Retry-After: 1 → waits, then succeeds; 5xx → retried.
+    hs.script([Scripted::Secondly { retry_after: 1 }, Scripted::ServerError, Scripted::ServerError]);
+    let t = Instant::now();
+    assert_eq!(api.call(&CrmRequest::get("/crm/v3/schemas")).await.unwrap().status, 200);
+    assert!(t.elapsed() >= Duration::from_secs(1), "Retry-After honoured");
+    assert_eq!(hs.calls().len(), 4);
+    // Daily 429 → stop for the day: later calls do not reach HubSpot.
+    hs.script([Scripted::Daily]);
+    assert!(matches!(api.call(&CrmRequest::get("/crm/v3/schemas")).await, Err(CrmError::DailyLimit(_))));
+    let n = hs.calls().len();
+    assert!(matches!(api.call(&CrmRequest::get("/crm/v3/schemas")).await, Err(CrmError::DailyLimit(_))));
+    assert_eq!(hs.calls().len(), n, "stopped for the day");
+
+    // A 207 with a validation error: the rest is written, the message is dead-lettered with
+    // HubSpot's words.
+    let (s2, db2) = store();
+    let _ = db;
+    schema::bootstrap(&s2, &private(&s2, config(&server)), "4242").await.unwrap();
+    let repo = Repo::new(s2.clone());
+    seed(&repo, &hs, "sess-bad", 3, 300_000).await;
+    hs.state.lock().unwrap().invalid_contacts.insert("300001".into());
+    let sync = sync_for(&server, &s2, config(&server)).await;
+    let err = sync.handle(&CrmMessage::SessionCompleted { session_id: "sess-bad".into() }).await.unwrap_err();
+    assert!(matches!(&err, SyncError::Validation(m) if m[0].contains("300001")), "{err:?}");
+    assert_eq!(summaries(&hs.contact("300000")).len(), 1, "the others are written");
+
+    let queue = EmbeddedQueue::new(db2, "crm", 5);
+    let mut c = config(&server);
+    c.private_app_token = Some(PRIVATE_TOKEN.into());
+    c.portal_id = Some("4242".into());
+    let connector = CrmConnector::new(c).unwrap();
+    let body = serde_json::to_string(&CrmMessage::SessionCompleted { session_id: "sess-bad".into() }).unwrap();
+    assert!(handle_message(&s2, &queue, &connector, &body).await.is_ok(), "acknowledged: retrying cannot help");
+    let dead = queue.dead_letters(10).await.unwrap();
+    assert_eq!(dead.len(), 1);
+    assert!(dead[0].contains("total_workshops_attended must be a number") && dead[0].contains("sess-bad"), "{}", dead[0]);
+}
+
+#[tokio::test]
+async fn a_follow_up_counts_once_however_often_it_is_delivered() {
+    let (server, hs) = HubSpotStandIn::start().await;
+    let (s, _) = store();
+    schema::bootstrap(&s, &private(&s, config(&server)), "4242").await.unwrap();
+    let repo = Repo::new(s.clone());
+    seed(&repo, &hs, "sess-f", 2, 400_000).await;
+    let mut p = repo.get_participant("sess-f", "400001").await.unwrap().unwrap();
+    p.value.email_sent_at = Some("2026-11-21T09:00:00Z".into());
+    repo.update_participant(&p.value, p.version).await.unwrap();
+    let sync = sync_for(&server, &s, config(&server)).await;
+    let m = CrmMessage::ParticipantUpdated { session_id: "sess-f".into(), participant_id: "400001".into() };
+    for _ in 0..3 {
+        sync.handle(&m).await.unwrap();
+    }
+    let c = hs.contact("400001");
+    assert_eq!(c["follow_up_emails_count"], "1");
+    assert_eq!(c["last_follow_up_sent"], "2026-11-21T09:00:00Z");
+    let record = hs.state.lock().unwrap().objects.values().flat_map(|o| o.values()).find(|(_, props)| props["debrief_participant_key"] == "sess-f:400001").cloned().unwrap();
+    assert_eq!(record.1["email_sent_at"], "2026-11-21T09:00:00Z");
+}
