@@ -3,6 +3,7 @@
 //! counted), redelivery, the shared rate limit under 20 concurrent syncs, 401 then refresh,
 //! 429 secondly and daily, 5xx, and a partial batch failure dead-lettered with HubSpot's words.
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use debrief::adapters::embedded::{EmbeddedDb, EmbeddedQueue, EmbeddedStore};
@@ -11,7 +12,7 @@ use debrief::domain::{ParticipantSummary, WorkshopSession};
 use debrief::hubspot::oauth::{self, connection_key};
 use debrief::hubspot::sync::{CrmMessage, CrmSync, SyncError};
 use debrief::hubspot::worker::{CrmConnector, handle_message};
-use debrief::hubspot::{HubSpotConfig, RateLimits, TokenCipher, schema};
+use debrief::hubspot::{HubSpotConfig, RateLimits, TokenCipher, TokenKeys, schema};
 use debrief::ports::{CrmApi, CrmError, CrmRequest, Queue, Store};
 use debrief::repo::Repo;
 use debrief_tests::app::spawn_app_with;
@@ -258,8 +259,8 @@ async fn a_401_refreshes_once_then_the_error_surfaces() {
     let cipher = TokenCipher::from_base64(c.token_key.as_deref().unwrap()).unwrap();
     let http = reqwest::Client::new();
     let state = oauth::new_state(c.state_secret.as_bytes());
-    oauth::complete(&s, &http, &c, &cipher, GOOD_CODE, &state).await.unwrap();
-    let api = HubSpotHttp::new(http.clone(), c.clone(), s.clone(), Credentials::OAuth(cipher.clone()), "4242");
+    oauth::complete(&s, &http, &c, &TokenKeys::Local(cipher.clone()), GOOD_CODE, &state).await.unwrap();
+    let api = HubSpotHttp::new(http.clone(), c.clone(), s.clone(), Credentials::OAuth(Arc::new(TokenKeys::Local(cipher.clone()))), "4242");
     hs.expire_tokens();
     let r = api.call(&CrmRequest::get("/crm/v3/schemas")).await.unwrap();
     assert_eq!(r.status, 200);
@@ -270,7 +271,7 @@ async fn a_401_refreshes_once_then_the_error_surfaces() {
 
     // Credentials HubSpot keeps refusing: one refresh, then the error surfaces.
     hs.state.lock().unwrap().reject_all = true;
-    let api2 = HubSpotHttp::new(http, c, s.clone(), Credentials::OAuth(cipher), "4242");
+    let api2 = HubSpotHttp::new(http, c, s.clone(), Credentials::OAuth(Arc::new(TokenKeys::Local(cipher))), "4242");
     let before = hs.state.lock().unwrap().refreshes;
     let err = api2.call(&CrmRequest::get("/crm/v3/schemas")).await.unwrap_err();
     assert!(matches!(err, CrmError::Unauthorized(_)), "{err:?}");
@@ -340,4 +341,33 @@ async fn a_follow_up_counts_once_however_often_it_is_delivered() {
     assert_eq!(c["last_follow_up_sent"], "2026-11-21T09:00:00Z");
     let record = hs.state.lock().unwrap().objects.values().flat_map(|o| o.values()).find(|(_, props)| props["debrief_participant_key"] == "sess-f:400001").cloned().unwrap();
     assert_eq!(record.1["email_sent_at"], "2026-11-21T09:00:00Z");
+}
+
+/// On AWS the tokens are sealed with a KMS data key per connection (moto's KMS here): only the
+/// encrypted data key is stored, and a new process (empty cache) reads the tokens through KMS.
+#[tokio::test]
+async fn tokens_sealed_with_a_kms_data_key() {
+    let Some((sdk, _)) = debrief_tests::moto().await else { return };
+    let kms = aws_sdk_kms::Client::new(&sdk);
+    let key_id = kms.create_key().description("debrief tokens").send().await.unwrap().key_metadata().unwrap().key_id().to_string();
+    let (server, hs) = HubSpotStandIn::start().await;
+    let (s, _) = store();
+    let mut c = config(&server);
+    c.token_key = None;
+    c.kms_key_id = Some(key_id.clone());
+    let keys = TokenKeys::kms(debrief::adapters::aws::KmsDataKeys::from_config(&sdk, key_id.clone()));
+    let http = reqwest::Client::new();
+    oauth::complete(&s, &http, &c, &keys, GOOD_CODE, &oauth::new_state(c.state_secret.as_bytes())).await.unwrap();
+    let conn: oauth::Connection = serde_json::from_str(&s.get(&connection_key("4242")).await.unwrap().unwrap().body).unwrap();
+    let wrapped = conn.data_key.clone().expect("the encrypted data key is stored beside the tokens");
+    // A fresh process: nothing cached, KMS decrypts the data key.
+    let fresh = TokenKeys::kms(debrief::adapters::aws::KmsDataKeys::from_config(&sdk, key_id));
+    let cipher = fresh.for_connection(Some(&wrapped)).await.unwrap();
+    assert_eq!(cipher.open(&conn.refresh_token_sealed, "4242").unwrap(), "refresh-1");
+    assert!(TokenKeys::Local(TokenCipher::from_base64(&TokenCipher::generate_key()).unwrap()).for_connection(Some(&wrapped)).await.is_err());
+    // The adapter refreshes through the same keys after a 401.
+    hs.expire_tokens();
+    let api = HubSpotHttp::new(http, c, s.clone(), Credentials::OAuth(Arc::new(fresh)), "4242");
+    assert_eq!(api.call(&CrmRequest::get("/crm/v3/schemas")).await.unwrap().status, 200);
+    assert_eq!(hs.state.lock().unwrap().refreshes, 1);
 }

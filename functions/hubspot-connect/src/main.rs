@@ -4,14 +4,14 @@
 use std::sync::Arc;
 
 use debrief::http::HubSpotService;
-use debrief::hubspot::HubSpotConfig;
 use debrief::hubspot::worker::CrmConnector;
 use debrief::repo::Repo;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
     debrief::runtime::init_tracing();
-    let store = debrief::runtime::aws_store().await;
-    let connector = CrmConnector::new(HubSpotConfig::from_env())?;
+    let sdk = debrief::adapters::aws::load_config().await;
+    let store = debrief::runtime::aws_store_from(&sdk);
+    let connector = CrmConnector::from_env_with(&sdk)?;
     lambda_http::run(debrief::http::hubspot_routes(Arc::new(HubSpotService { repo: Repo::new(store), connector }))).await
 }

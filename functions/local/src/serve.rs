@@ -103,6 +103,15 @@ async fn capi_schedule<S: Store, C: ConversionsApi>(
     }
 }
 
+/// KMS data keys for HubSpot tokens when `DEBRIEF_TOKEN_KMS_KEY_ID` is set, else a local key.
+async fn crm_connector() -> Result<CrmConnector, String> {
+    if HubSpotConfig::from_env().kms_key_id.is_some() {
+        CrmConnector::from_env_with(&debrief::adapters::aws::load_config().await)
+    } else {
+        CrmConnector::new(HubSpotConfig::from_env())
+    }
+}
+
 /// Serves the API and runs the workers until `shutdown` resolves.
 pub async fn host<S, Q, M, A>(
     pipeline: Arc<Pipeline<S, Q, M, A>>,
@@ -123,8 +132,8 @@ where
         repo: Repo::new(store.clone()),
         config: capi.config.clone(),
     });
-    let connector = Arc::new(CrmConnector::new(HubSpotConfig::from_env())?);
-    let hubspot = Arc::new(HubSpotService { repo: Repo::new(store.clone()), connector: CrmConnector::new(HubSpotConfig::from_env())? });
+    let connector = Arc::new(crm_connector().await?);
+    let hubspot = Arc::new(HubSpotService { repo: Repo::new(store.clone()), connector: crm_connector().await? });
     let app = debrief::http::all_routes(pipeline.clone(), intake, hubspot);
     let (tx, rx) = tokio::sync::watch::channel(false);
     let mut worker_rx = rx.clone();

@@ -59,11 +59,11 @@ pub async fn callback<S: Store>(State(svc): State<Arc<HubSpotService<S>>>, Query
     }
     let state = q.state.filter(|s| !s.is_empty()).ok_or_else(|| ApiError::bad("state", "is required"))?;
     let code = q.code.filter(|s| !s.is_empty()).ok_or_else(|| ApiError::bad("code", "is required"))?;
-    let cipher = svc.connector.cipher().ok_or_else(|| ApiError::Unavailable("DEBRIEF_TOKEN_KEY is not set".into()))?;
+    let keys = svc.connector.keys().ok_or_else(|| ApiError::Unavailable("no token key: set DEBRIEF_TOKEN_KEY or DEBRIEF_TOKEN_KMS_KEY_ID".into()))?;
     if !svc.connector.config.oauth_ready() {
         return Err(ApiError::Unavailable("HubSpot OAuth is not configured".into()));
     }
-    let portal = oauth::complete(svc.repo.store(), svc.connector.http(), &svc.connector.config, cipher, &code, &state).await?;
+    let portal = oauth::complete(svc.repo.store(), svc.connector.http(), &svc.connector.config, keys, &code, &state).await?;
     Ok((StatusCode::OK, Json(json!({"success": true, "data": {"portalId": portal, "message": "HubSpot is connected. Run the bootstrap next."}}))).into_response())
 }
 

@@ -12,7 +12,7 @@ pub mod worker;
 use std::time::Duration;
 
 pub use rate::RateLimits;
-pub use tokens::TokenCipher;
+pub use tokens::{TokenCipher, TokenKeys};
 
 /// Settings read once at start-up (see the README's "Connect HubSpot").
 #[derive(Clone)]
@@ -27,8 +27,10 @@ pub struct HubSpotConfig {
     pub redirect_uri: Option<String>,
     /// Signs OAuth `state` (`DEBRIEF_HUBSPOT_STATE_SECRET`).
     pub state_secret: String,
-    /// `DEBRIEF_TOKEN_KEY`: AES-256 key (base64) for tokens at rest.
+    /// `DEBRIEF_TOKEN_KEY`: AES-256 key (base64) for tokens at rest (locally).
     pub token_key: Option<String>,
+    /// `DEBRIEF_TOKEN_KMS_KEY_ID`: the KMS key that makes a data key per connection (AWS).
+    pub kms_key_id: Option<String>,
     /// A private app's token (`DEBRIEF_HUBSPOT_ACCESS_TOKEN`) and its portal.
     pub private_app_token: Option<String>,
     pub portal_id: Option<String>,
@@ -56,6 +58,7 @@ impl Default for HubSpotConfig {
             redirect_uri: None,
             state_secret: String::new(),
             token_key: None,
+            kms_key_id: None,
             private_app_token: None,
             portal_id: None,
             create_missing_contacts: false,
@@ -81,6 +84,7 @@ impl HubSpotConfig {
         c.client_secret = var("DEBRIEF_HUBSPOT_CLIENT_SECRET");
         c.redirect_uri = var("DEBRIEF_HUBSPOT_REDIRECT_URI");
         c.token_key = var("DEBRIEF_TOKEN_KEY");
+        c.kms_key_id = var("DEBRIEF_TOKEN_KMS_KEY_ID");
         // Without its own secret the state is signed with the token key (never empty in use).
         c.state_secret = var("DEBRIEF_HUBSPOT_STATE_SECRET").or_else(|| c.token_key.clone()).unwrap_or_default();
         c.private_app_token = var("DEBRIEF_HUBSPOT_ACCESS_TOKEN");
@@ -95,6 +99,10 @@ impl HubSpotConfig {
 
     /// OAuth is usable: app credentials and a key for the tokens.
     pub fn oauth_ready(&self) -> bool {
-        self.client_id.is_some() && self.client_secret.is_some() && self.redirect_uri.is_some() && self.token_key.is_some() && !self.state_secret.is_empty()
+        self.client_id.is_some()
+            && self.client_secret.is_some()
+            && self.redirect_uri.is_some()
+            && (self.token_key.is_some() || self.kms_key_id.is_some())
+            && !self.state_secret.is_empty()
     }
 }

@@ -13,7 +13,7 @@ use serde_json::Value;
 use sha2::Sha256;
 
 use super::HubSpotConfig;
-use super::tokens::TokenCipher;
+use super::tokens::TokenKeys;
 use crate::ports::{CrmError, Item, Key, Store, StoreError};
 
 /// What Debrief needs: contacts (read, write, their properties), custom objects and their
@@ -57,6 +57,9 @@ pub struct Connection {
     pub access_token_sealed: String,
     pub refresh_token_sealed: String,
     pub access_expires_at: i64,
+    /// The KMS-encrypted data key the tokens are sealed with (AWS); none with a local key.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data_key: Option<String>,
     pub scopes: Vec<String>,
     pub created_at: i64,
     pub last_refreshed_at: i64,
@@ -174,7 +177,7 @@ pub async fn complete<S: Store>(
     store: &S,
     http: &reqwest::Client,
     config: &HubSpotConfig,
-    cipher: &TokenCipher,
+    keys: &TokenKeys,
     code: &str,
     state: &str,
 ) -> Result<String, OAuthError> {
@@ -214,12 +217,14 @@ pub async fn complete<S: Store>(
         return Err(OAuthError::MissingScopes(missing.join(", ")));
     }
     let at = now();
+    let (cipher, data_key) = keys.for_new_connection().await.map_err(OAuthError::Unavailable)?;
     let conn = Connection {
         portal_id: portal.clone(),
         client_id: client_id.to_string(),
         access_token_sealed: cipher.seal(&t.access_token, &portal),
         refresh_token_sealed: cipher.seal(&refresh, &portal),
         access_expires_at: at + t.expires_in,
+        data_key,
         scopes,
         created_at: at,
         last_refreshed_at: at,
@@ -236,7 +241,7 @@ pub async fn access_token<S: Store>(
     store: &S,
     http: &reqwest::Client,
     config: &HubSpotConfig,
-    cipher: &TokenCipher,
+    keys: &TokenKeys,
     portal: &str,
     force: bool,
 ) -> Result<String, CrmError> {
@@ -244,6 +249,7 @@ pub async fn access_token<S: Store>(
     for _ in 0..3 {
         let item = store.get(&connection_key(portal)).await.map_err(|e| CrmError::Transient(e.to_string()))?.ok_or_else(|| unauthorized("no HubSpot connection for this portal"))?;
         let mut conn: Connection = serde_json::from_str(&item.body).map_err(|_| unauthorized("the stored connection is unreadable"))?;
+        let cipher = keys.for_connection(conn.data_key.as_deref()).await.map_err(CrmError::Transient)?;
         if !force && conn.access_expires_at - now() > 300 {
             return cipher.open(&conn.access_token_sealed, portal).map_err(|e| unauthorized(&e.to_string()));
         }

@@ -1,14 +1,14 @@
 //! The `crm-sync` consumer: which portal and adapter a message goes to, and what happens when
 //! HubSpot says no (retry later, or the dead-letter queue with HubSpot's message kept).
 
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use serde_json::json;
 
 use super::oauth::{connection_key, default_portal_key};
 use super::sync::{CrmMessage, CrmSync, SyncError};
-use super::{HubSpotConfig, TokenCipher};
+use super::{HubSpotConfig, TokenCipher, TokenKeys};
 use crate::adapters::hubspot::{ConfiguredCrm, Credentials, DryRunCrm, HubSpotHttp};
 use crate::ports::{Queue, Store};
 use crate::repo::Repo;
@@ -17,7 +17,7 @@ use crate::repo::Repo;
 /// (neither) the dry run.
 pub struct CrmConnector {
     pub config: HubSpotConfig,
-    cipher: Option<TokenCipher>,
+    keys: Option<Arc<TokenKeys>>,
     http: OnceLock<reqwest::Client>,
 }
 
@@ -25,13 +25,31 @@ pub struct CrmConnector {
 pub const DRY_RUN_PORTAL: &str = "dry-run";
 
 impl CrmConnector {
+    /// With a local token key (`DEBRIEF_TOKEN_KEY`), if configured.
     pub fn new(config: HubSpotConfig) -> Result<Self, String> {
         let cipher = config.token_key.as_deref().map(TokenCipher::from_base64).transpose().map_err(|e| format!("DEBRIEF_TOKEN_KEY: {e}"))?;
-        Ok(Self { config, cipher, http: OnceLock::new() })
+        Ok(Self { config, keys: cipher.map(|c| Arc::new(TokenKeys::Local(c))), http: OnceLock::new() })
     }
 
-    pub fn cipher(&self) -> Option<&TokenCipher> {
-        self.cipher.as_ref()
+    /// With KMS data keys when `DEBRIEF_TOKEN_KMS_KEY_ID` is set (AWS), else as [`Self::new`].
+    pub fn from_env_with(sdk: &aws_config::SdkConfig) -> Result<Self, String> {
+        let config = HubSpotConfig::from_env();
+        match config.kms_key_id.clone() {
+            Some(key_id) => {
+                let kms = crate::adapters::aws::KmsDataKeys::from_config(sdk, key_id);
+                Ok(Self { config, keys: Some(Arc::new(TokenKeys::kms(kms))), http: OnceLock::new() })
+            }
+            None => Self::new(config),
+        }
+    }
+
+    pub fn with_keys(mut self, keys: TokenKeys) -> Self {
+        self.keys = Some(Arc::new(keys));
+        self
+    }
+
+    pub fn keys(&self) -> Option<&TokenKeys> {
+        self.keys.as_deref()
     }
 
     pub fn http(&self) -> &reqwest::Client {
@@ -44,7 +62,7 @@ impl CrmConnector {
             let portal = self.config.portal_id.clone().unwrap_or_else(|| "private-app".into());
             return Ok((portal.clone(), ConfiguredCrm::Http(HubSpotHttp::new(self.http().clone(), self.config.clone(), store.clone(), Credentials::PrivateApp(token.clone()), portal))));
         }
-        if let Some(cipher) = &self.cipher {
+        if let Some(keys) = &self.keys {
             let portal = match &self.config.portal_id {
                 Some(p) => Some(p.clone()),
                 None => store.get(&default_portal_key()).await?.and_then(|i| serde_json::from_str::<serde_json::Value>(&i.body).ok()).and_then(|v| v["portalId"].as_str().map(str::to_string)),
@@ -52,7 +70,7 @@ impl CrmConnector {
             if let Some(portal) = portal
                 && store.get(&connection_key(&portal)).await?.is_some()
             {
-                return Ok((portal.clone(), ConfiguredCrm::Http(HubSpotHttp::new(self.http().clone(), self.config.clone(), store.clone(), Credentials::OAuth(cipher.clone()), portal))));
+                return Ok((portal.clone(), ConfiguredCrm::Http(HubSpotHttp::new(self.http().clone(), self.config.clone(), store.clone(), Credentials::OAuth(keys.clone()), portal))));
             }
         }
         Ok((DRY_RUN_PORTAL.into(), ConfiguredCrm::DryRun(DryRunCrm::new(store.clone(), DRY_RUN_PORTAL))))

@@ -8,12 +8,15 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use crate::hubspot::{HubSpotConfig, TokenCipher, oauth, rate};
+use std::sync::Arc;
+
+use crate::hubspot::tokens::TokenKeys;
+use crate::hubspot::{HubSpotConfig, oauth, rate};
 use crate::ports::{CrmApi, CrmError, CrmRequest, CrmResponse, Store};
 
 pub enum Credentials {
     PrivateApp(String),
-    OAuth(TokenCipher),
+    OAuth(Arc<TokenKeys>),
 }
 
 pub struct HubSpotHttp<S> {
@@ -37,7 +40,7 @@ impl<S: Store> HubSpotHttp<S> {
     async fn bearer(&self, force: bool) -> Result<String, CrmError> {
         match &self.credentials {
             Credentials::PrivateApp(t) => Ok(t.clone()),
-            Credentials::OAuth(cipher) => oauth::access_token(&self.store, &self.http, &self.config, cipher, &self.portal, force).await,
+            Credentials::OAuth(keys) => oauth::access_token(&self.store, &self.http, &self.config, keys, &self.portal, force).await,
         }
     }
 
