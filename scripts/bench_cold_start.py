@@ -45,6 +45,7 @@ env.update({
     "AWS_SECRET_ACCESS_KEY": "testing",
     "DEBRIEF_TABLE": "debrief-bench",
     "DEBRIEF_ANALYSIS_QUEUE_URL": "https://sqs.us-east-1.amazonaws.com/000000000000/debrief-bench",
+    "DEBRIEF_CRM_QUEUE_URL": "https://sqs.us-east-1.amazonaws.com/000000000000/debrief-bench-crm",
     "DEBRIEF_LOG": "error",
 })
 

@@ -128,7 +128,9 @@ impl HubSpotStandIn {
 
     fn issue(st: &mut State) -> Value {
         st.issued += 1;
-        let access = format!("CK{}-{}", st.issued, "a".repeat(250));
+        // HubSpot says tokens may grow to 300 characters: issue that long.
+        let prefix = format!("CK{}-", st.issued);
+        let access = format!("{prefix}{}", "a".repeat(300 - prefix.len()));
         st.valid_tokens.insert(access.clone());
         json!({"access_token": access, "refresh_token": format!("refresh-{}", st.issued), "expires_in": 1800, "token_type": "bearer"})
     }

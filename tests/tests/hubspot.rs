@@ -371,3 +371,54 @@ async fn tokens_sealed_with_a_kms_data_key() {
     assert_eq!(api.call(&CrmRequest::get("/crm/v3/schemas")).await.unwrap().status, 200);
     assert_eq!(hs.state.lock().unwrap().refreshes, 1);
 }
+
+#[tokio::test]
+async fn search_requests_keep_to_four_a_second() {
+    let (server, hs) = HubSpotStandIn::start().await;
+    let (s, _) = store();
+    let api = private(&s, config(&server));
+    let search = CrmRequest::post("/crm/v3/objects/contacts/search", json!({"filterGroups": []}));
+    let calls = (0..10).map(|_| api.call(&search));
+    for r in futures_util::future::join_all(calls).await {
+        r.unwrap();
+    }
+    let at: Vec<Instant> = hs.calls().iter().map(|c| c.at).collect();
+    assert_eq!(at.len(), 10);
+    for (i, t) in at.iter().enumerate() {
+        let n = at[i..].iter().filter(|u| u.duration_since(*t) < Duration::from_secs(1)).count();
+        assert!(n <= 4, "{n} searches within one second");
+    }
+}
+
+#[tokio::test]
+async fn contacts_are_found_by_email_and_created_only_if_configured() {
+    let (server, hs) = HubSpotStandIn::start().await;
+    let (s, _) = store();
+    schema::bootstrap(&s, &private(&s, config(&server)), "4242").await.unwrap();
+    let repo = Repo::new(s.clone());
+    let session: WorkshopSession = serde_json::from_value(json!({
+        "sessionId": "sess-e", "workshopDate": "2026-11-20", "cohortName": "C", "coachId": "coach-maya", "participantCount": 2,
+        "processingStatus": "completed", "completedAt": "2026-11-20T18:00:00Z", "priorityClientIds": [], "chatGptSessionUrl": null, "emailNotificationSent": true
+    }))
+    .unwrap();
+    repo.create_session(&session, 0).await.unwrap();
+    // Roster ids that are not HubSpot ids: one known by email, one unknown.
+    let mut known = participant("sess-e", "crm-known", 1);
+    known.email = Some("Known@Example.com".into());
+    let mut unknown = participant("sess-e", "crm-new", 2);
+    unknown.email = Some("new@example.com".into());
+    repo.put_participants(&[known, unknown]).await.unwrap();
+    hs.add_contact("777", "known@example.com");
+
+    let mut sync = sync_for(&server, &s, config(&server)).await;
+    sync.handle(&CrmMessage::SessionCompleted { session_id: "sess-e".into() }).await.unwrap();
+    assert_eq!(summaries(&hs.contact("777")).len(), 1, "found by email");
+    assert_eq!(hs.state.lock().unwrap().contacts.len(), 1, "no contact created unless configured");
+
+    sync.create_missing_contacts = true;
+    sync.handle(&CrmMessage::SessionCompleted { session_id: "sess-e".into() }).await.unwrap();
+    let st = hs.state.lock().unwrap();
+    let created = st.contacts.iter().find(|(_, p)| p["email"] == "new@example.com").expect("created when configured");
+    assert_eq!(created.1["firstname"], "Person002");
+    assert!(summaries(created.1).len() == 1, "and written like the others");
+}

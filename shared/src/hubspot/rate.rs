@@ -85,8 +85,16 @@ async fn bump<S: Store>(store: &S, key: &Key, expires_at: i64) -> Result<i64, St
     }
 }
 
-/// Waits for a slot in `portal`'s budget; `Err(Daily)` when the day's budget is spent.
-pub async fn acquire<S: Store>(store: &S, portal: &str, limits: &RateLimits) -> Result<(), RateError> {
+/// HubSpot's CRM search limit is 4 requests a second per portal (on top of the general
+/// budget): one per 334 ms slot, so any rolling second touches at most four slots.
+const SEARCH_SLOT_MS: i64 = 334;
+
+/// Waits for a slot in `portal`'s budget (and, for a search request, in the search budget);
+/// `Err(Daily)` when the day's budget is spent.
+pub async fn acquire<S: Store>(store: &S, portal: &str, limits: &RateLimits, search: bool) -> Result<(), RateError> {
+    if search {
+        wait_for_slot(store, &format!("HSRATE#{portal}#SEARCH"), SEARCH_SLOT_MS, 1).await?;
+    }
     if let Some(daily) = limits.daily {
         let day = now_ms() / 86_400_000;
         let used = bump(store, &Key::new(format!("HSRATE#{portal}#DAY#{day}"), "COUNT"), (day + 2) * 86_400).await?;
@@ -94,13 +102,19 @@ pub async fn acquire<S: Store>(store: &S, portal: &str, limits: &RateLimits) -> 
             return Err(RateError::Daily);
         }
     }
-    let slot_ms = limits.slot().as_millis().max(1) as i64;
+    wait_for_slot(store, &format!("HSRATE#{portal}#SLOT"), limits.slot().as_millis().max(1) as i64, limits.per_slot()).await?;
+    Ok(())
+}
+
+/// Takes one of `per_slot` places in the current `slot_ms` window of `prefix`, waiting for a
+/// later window while the current one is full.
+async fn wait_for_slot<S: Store>(store: &S, prefix: &str, slot_ms: i64, per_slot: i64) -> Result<(), StoreError> {
     loop {
         let now = now_ms();
         let slot = now / slot_ms;
-        let key = Key::new(format!("HSRATE#{portal}#SLOT#{slot}"), "COUNT");
+        let key = Key::new(format!("{prefix}#{slot}"), "COUNT");
         let n = bump(store, &key, (slot + 2) * slot_ms / 1000 + 60).await?;
-        if n <= limits.per_slot() {
+        if n <= per_slot {
             return Ok(());
         }
         // Full slot: wait for the next one, spread out so waiters do not stampede.

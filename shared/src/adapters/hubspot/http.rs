@@ -66,7 +66,7 @@ impl<S: Store> CrmApi for HubSpotHttp<S> {
         let mut last = String::new();
         let mut attempt = 0;
         while attempt < self.config.attempts.max(1) {
-            rate::acquire(&self.store, &self.portal, &self.config.limits).await.map_err(|e| match e {
+            rate::acquire(&self.store, &self.portal, &self.config.limits, request.path.ends_with("/search")).await.map_err(|e| match e {
                 rate::RateError::Daily => CrmError::DailyLimit("Debrief's daily budget for this portal is spent".into()),
                 rate::RateError::Store(s) => CrmError::Transient(s.to_string()),
             })?;
