@@ -173,3 +173,21 @@ pub async fn coaches(args: CoachesArgs) -> Result<(), String> {
     })
     .await
 }
+
+/// Prints the bodies of the last `last` items of a partition, oldest first (the dry runs' logs).
+pub async fn print_last<S: Store>(store: &S, partition: &str, last: usize) -> Result<(), String> {
+    let mut all = Vec::new();
+    let mut cursor = None;
+    loop {
+        let page = store.query(partition, "", 500, cursor.as_deref()).await.map_err(|e| e.to_string())?;
+        all.extend(page.items);
+        match page.cursor {
+            Some(c) => cursor = Some(c),
+            None => break,
+        }
+    }
+    for item in all.iter().rev().take(last).rev() {
+        println!("{}", item.body);
+    }
+    Ok(())
+}

@@ -164,23 +164,7 @@ async fn on_store<S: Store + Clone>(
                 .clone()
                 .or_else(|| config.pixels.first().cloned())
                 .ok_or("no pixel configured")?;
-            let partition = debrief::adapters::meta::dry_run_partition(&pixel);
-            let mut all = Vec::new();
-            let mut cursor = None;
-            loop {
-                let page = store
-                    .query(&partition, "", 500, cursor.as_deref())
-                    .await
-                    .map_err(|e| e.to_string())?;
-                all.extend(page.items);
-                match page.cursor {
-                    Some(c) => cursor = Some(c),
-                    None => break,
-                }
-            }
-            for item in all.iter().rev().take(*last).rev() {
-                println!("{}", item.body);
-            }
+            crate::admin::print_last(&store, &debrief::adapters::meta::dry_run_partition(&pixel), *last).await?;
         }
     }
     Ok(())

@@ -62,21 +62,7 @@ async fn on_store<S: Store + Clone>(repo: Repo<S>, command: &HubSpotCommand, con
                 println!("existed  {e}");
             }
         }
-        HubSpotCommand::Log { portal, last } => {
-            let mut all = Vec::new();
-            let mut cursor = None;
-            loop {
-                let page = store.query(&dry_run_partition(portal), "", 500, cursor.as_deref()).await.map_err(|e| e.to_string())?;
-                all.extend(page.items);
-                match page.cursor {
-                    Some(c) => cursor = Some(c),
-                    None => break,
-                }
-            }
-            for item in all.iter().rev().take(*last).rev() {
-                println!("{}", item.body);
-            }
-        }
+        HubSpotCommand::Log { portal, last } => crate::admin::print_last(&store, &dry_run_partition(portal), *last).await?,
     }
     Ok(())
 }

@@ -179,34 +179,15 @@ pub async fn run(args: Args) -> Result<(), String> {
         .map_err(|e| format!("{}: {e}", args.addr))?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
     let lease = Duration::from_secs(args.lease_secs.max(1));
+    let capi = CapiHost::from_env(args.capi_every)?;
     if args.aws {
         let pipeline = Arc::new(debrief::runtime::aws_pipeline(config, true).await?);
         println!("listening on http://{addr} (AWS adapters)");
-        host(
-            pipeline,
-            CapiHost::from_env(args.capi_every)?,
-            listener,
-            args.concurrency,
-            lease,
-            shutdown_signal(),
-        )
-        .await
+        host(pipeline, capi, listener, args.concurrency, lease, shutdown_signal()).await
     } else {
         let paths = paths(args.data_dir.as_ref());
         let pipeline = Arc::new(debrief::runtime::embedded_pipeline(&paths, config)?);
-        println!(
-            "listening on http://{addr} (data in {}, outbox {})",
-            paths.db.display(),
-            paths.outbox.display()
-        );
-        host(
-            pipeline,
-            CapiHost::from_env(args.capi_every)?,
-            listener,
-            args.concurrency,
-            lease,
-            shutdown_signal(),
-        )
-        .await
+        println!("listening on http://{addr} (data in {}, outbox {})", paths.db.display(), paths.outbox.display());
+        host(pipeline, capi, listener, args.concurrency, lease, shutdown_signal()).await
     }
 }

@@ -129,60 +129,32 @@ pub async fn send_pending<S: Store, C: ConversionsApi>(
         }
         Err(e) => return Err(e.into()),
     }
-    let result = send_locked(store, api, pixel, mode, test_event_code, cfg, &mut report).await;
+    let mut run = Run {
+        store,
+        api,
+        pixel,
+        mode,
+        test_event_code,
+        cfg,
+        report,
+    };
+    let result = run.send_locked().await;
     // A failed release only delays the next run until the lease expires.
     if let Err(e) = store.delete(&lock).await {
         tracing::warn!(error = %e, pixel, "could not release the send lease");
     }
-    result.map(|()| report)
+    result.map(|()| run.report)
 }
 
-async fn send_locked<S: Store, C: ConversionsApi>(
-    store: &S,
-    api: &C,
-    pixel: &str,
+/// One run for one pixel and mode, holding its lease.
+struct Run<'a, S, C> {
+    store: &'a S,
+    api: &'a C,
+    pixel: &'a str,
     mode: Mode,
-    test_event_code: Option<&str>,
-    cfg: &SendConfig,
-    report: &mut PixelReport,
-) -> Result<(), SendError> {
-    let index = records::pending_index(mode, pixel);
-    // The index may lag a write by a moment: never look at an event twice in one run.
-    let mut handled: HashSet<Key> = HashSet::new();
-    let mut empty_rounds = 0;
-    loop {
-        let page = store
-            .query_index_desc(&index, cfg.max_events_per_request, None)
-            .await?;
-        let mut chunk = Vec::new();
-        for item in page.items {
-            if handled.contains(&item.key) {
-                continue;
-            }
-            let body: StoredEvent = serde_json::from_str(&item.body)
-                .map_err(|e| SendError::Corrupt(item.key.pk.clone(), e.to_string()))?;
-            if body.status != EventStatus::Pending {
-                continue;
-            }
-            handled.insert(item.key.clone());
-            chunk.push(Pending { item, body });
-        }
-        if chunk.is_empty() {
-            if page.cursor.is_none() || empty_rounds >= 5 {
-                return Ok(());
-            }
-            empty_rounds += 1;
-            tokio::time::sleep(Duration::from_millis(200)).await;
-            continue;
-        }
-        empty_rounds = 0;
-        if let Some(stop) =
-            send_chunk(store, api, pixel, mode, test_event_code, cfg, chunk, report).await?
-        {
-            report.stopped = Some(stop);
-            return Ok(());
-        }
-    }
+    test_event_code: Option<&'a str>,
+    cfg: &'a SendConfig,
+    report: PixelReport,
 }
 
 enum Outcome {
@@ -191,149 +163,197 @@ enum Outcome {
     Stop(String),
 }
 
-/// Sends one page; returns why the run must stop, if it must.
-#[allow(clippy::too_many_arguments)]
-async fn send_chunk<S: Store, C: ConversionsApi>(
-    store: &S,
-    api: &C,
-    pixel: &str,
-    mode: Mode,
-    test_event_code: Option<&str>,
-    cfg: &SendConfig,
-    chunk: Vec<Pending>,
-    report: &mut PixelReport,
-) -> Result<Option<String>, SendError> {
-    let mut stack = vec![chunk];
-    while let Some(mut events) = stack.pop() {
-        let batch_id = new_batch_id();
-        let started_ms = now_ms();
-        let started = Instant::now();
-        let mut record = BatchRecord {
-            batch_id: batch_id.clone(),
-            pixel_id: pixel.to_string(),
+impl<S: Store, C: ConversionsApi> Run<'_, S, C> {
+    async fn send_locked(&mut self) -> Result<(), SendError> {
+        let Run {
+            store,
+            pixel,
             mode,
-            started_at: started_ms / 1000,
-            events: 0,
-            outcome: String::new(),
-            events_received: None,
-            fbtrace_id: None,
-            messages: Vec::new(),
-            errors: Vec::new(),
-            attempts: 0,
-            duration_ms: 0,
-        };
-        let mut outcome = Outcome::Stop("no attempt made".into());
-        for attempt in 0..cfg.attempts.max(1) {
-            let now = now_secs();
-            let (fresh, stale): (Vec<Pending>, Vec<Pending>) = events
-                .into_iter()
-                .partition(|p| now - p.body.event_time <= p.body.max_age_secs);
-            events = fresh;
-            if !stale.is_empty() {
-                tracing::warn!(
-                    pixel,
-                    mode = mode.as_str(),
-                    count = stale.len(),
-                    "events aged out of Meta's window before sending; dropped"
-                );
-                let n = stale.len() as u64;
-                report.expired += stale.len();
-                finish(
-                    store,
-                    stale,
-                    EventStatus::Expired,
-                    &batch_id,
-                    Some("older than Meta's window when it was to be sent".into()),
-                )
+            cfg,
+            ..
+        } = *self;
+        let index = records::pending_index(mode, pixel);
+        // The index may lag a write by a moment: never look at an event twice in one run.
+        let mut handled: HashSet<Key> = HashSet::new();
+        let mut empty_rounds = 0;
+        loop {
+            let page = store
+                .query_index_desc(&index, cfg.max_events_per_request, None)
                 .await?;
-                add_stats(store, mode, pixel, |s| s.expired += n).await?;
-            }
-            if events.is_empty() {
-                outcome = Outcome::Sent;
-                break;
-            }
-            let data: Vec<&RawValue> = events.iter().map(|p| p.body.event.as_ref()).collect();
-            record.attempts = attempt + 1;
-            record.events = data.len();
-            report.requests += 1;
-            match api
-                .send(EventsRequest {
-                    pixel_id: pixel,
-                    data: &data,
-                    test_event_code,
-                })
-                .await
-            {
-                Ok(receipt) => {
-                    record.events_received = Some(receipt.events_received);
-                    record.fbtrace_id = receipt.fbtrace_id;
-                    record.messages = receipt.messages;
-                    outcome = Outcome::Sent;
-                    break;
+            let mut chunk = Vec::new();
+            for item in page.items {
+                if handled.contains(&item.key) {
+                    continue;
                 }
-                Err(AdsError::Invalid {
-                    message,
-                    fbtrace_id,
-                }) => {
-                    record.fbtrace_id = fbtrace_id;
-                    record.errors.push(message.clone());
-                    outcome = Outcome::Rejected(message);
-                    break;
+                let body: StoredEvent = serde_json::from_str(&item.body)
+                    .map_err(|e| SendError::Corrupt(item.key.pk.clone(), e.to_string()))?;
+                if body.status != EventStatus::Pending {
+                    continue;
                 }
-                Err(e @ AdsError::Auth(_)) => {
-                    record.errors.push(e.to_string());
-                    outcome = Outcome::Stop(e.to_string());
-                    break;
-                }
-                Err(e) => {
-                    record.errors.push(e.to_string());
-                    outcome = Outcome::Stop(format!("gave up after {} attempts: {e}", attempt + 1));
-                    if attempt + 1 < cfg.attempts {
-                        tokio::time::sleep(backoff(cfg, attempt)).await;
-                    }
-                }
+                handled.insert(item.key.clone());
+                chunk.push(Pending { item, body });
             }
-        }
-        record.duration_ms = started.elapsed().as_millis() as u64;
-        if events.is_empty() && record.attempts == 0 {
-            continue;
-        }
-        match outcome {
-            Outcome::Sent => {
-                record.outcome = "sent".into();
-                let n = events.len();
-                save_batch(store, &record, started_ms).await?;
-                finish(store, events, EventStatus::Sent, &batch_id, None).await?;
-                report.sent += n;
-                add_stats(store, mode, pixel, |s| s.sent += n as u64).await?;
-            }
-            Outcome::Rejected(message) => {
-                record.outcome = "rejected".into();
-                save_batch(store, &record, started_ms).await?;
-                if events.len() > 1 {
-                    let right = events.split_off(events.len() / 2);
-                    stack.push(right);
-                    stack.push(events);
-                } else {
-                    tracing::warn!(pixel, mode = mode.as_str(), batch = %batch_id, "Meta refused one event; marked failed");
-                    report.failed += 1;
-                    finish(store, events, EventStatus::Failed, &batch_id, Some(message)).await?;
-                    add_stats(store, mode, pixel, |s| s.failed += 1).await?;
+            if chunk.is_empty() {
+                if page.cursor.is_none() || empty_rounds >= 5 {
+                    return Ok(());
                 }
+                empty_rounds += 1;
+                tokio::time::sleep(Duration::from_millis(200)).await;
+                continue;
             }
-            Outcome::Stop(why) => {
-                record.outcome = if why.contains("access token") {
-                    "auth".into()
-                } else {
-                    "gave_up".into()
-                };
-                save_batch(store, &record, started_ms).await?;
-                tracing::error!(pixel, mode = mode.as_str(), batch = %batch_id, reason = %why, "stopped sending; events stay pending");
-                return Ok(Some(why));
+            empty_rounds = 0;
+            if let Some(stop) = self.send_chunk(chunk).await? {
+                self.report.stopped = Some(stop);
+                return Ok(());
             }
         }
     }
-    Ok(None)
+
+    /// Sends one page; returns why the run must stop, if it must.
+    async fn send_chunk(&mut self, chunk: Vec<Pending>) -> Result<Option<String>, SendError> {
+        let Run {
+            store,
+            api,
+            pixel,
+            mode,
+            test_event_code,
+            cfg,
+            ..
+        } = *self;
+        let mut stack = vec![chunk];
+        while let Some(mut events) = stack.pop() {
+            let batch_id = new_batch_id();
+            let started_ms = now_ms();
+            let started = Instant::now();
+            let mut record = BatchRecord {
+                batch_id: batch_id.clone(),
+                pixel_id: pixel.to_string(),
+                mode,
+                started_at: started_ms / 1000,
+                events: 0,
+                outcome: String::new(),
+                events_received: None,
+                fbtrace_id: None,
+                messages: Vec::new(),
+                errors: Vec::new(),
+                attempts: 0,
+                duration_ms: 0,
+            };
+            let mut outcome = Outcome::Stop("no attempt made".into());
+            for attempt in 0..cfg.attempts.max(1) {
+                let now = now_secs();
+                let (fresh, stale): (Vec<Pending>, Vec<Pending>) = events
+                    .into_iter()
+                    .partition(|p| now - p.body.event_time <= p.body.max_age_secs);
+                events = fresh;
+                if !stale.is_empty() {
+                    tracing::warn!(
+                        pixel,
+                        mode = mode.as_str(),
+                        count = stale.len(),
+                        "events aged out of Meta's window before sending; dropped"
+                    );
+                    let n = stale.len() as u64;
+                    self.report.expired += stale.len();
+                    finish(
+                        store,
+                        stale,
+                        EventStatus::Expired,
+                        &batch_id,
+                        Some("older than Meta's window when it was to be sent".into()),
+                    )
+                    .await?;
+                    add_stats(store, mode, pixel, |s| s.expired += n).await?;
+                }
+                if events.is_empty() {
+                    outcome = Outcome::Sent;
+                    break;
+                }
+                let data: Vec<&RawValue> = events.iter().map(|p| p.body.event.as_ref()).collect();
+                record.attempts = attempt + 1;
+                record.events = data.len();
+                self.report.requests += 1;
+                match api
+                    .send(EventsRequest {
+                        pixel_id: pixel,
+                        data: &data,
+                        test_event_code,
+                    })
+                    .await
+                {
+                    Ok(receipt) => {
+                        record.events_received = Some(receipt.events_received);
+                        record.fbtrace_id = receipt.fbtrace_id;
+                        record.messages = receipt.messages;
+                        outcome = Outcome::Sent;
+                        break;
+                    }
+                    Err(AdsError::Invalid {
+                        message,
+                        fbtrace_id,
+                    }) => {
+                        record.fbtrace_id = fbtrace_id;
+                        record.errors.push(message.clone());
+                        outcome = Outcome::Rejected(message);
+                        break;
+                    }
+                    Err(e @ AdsError::Auth(_)) => {
+                        record.errors.push(e.to_string());
+                        outcome = Outcome::Stop(e.to_string());
+                        break;
+                    }
+                    Err(e) => {
+                        record.errors.push(e.to_string());
+                        outcome =
+                            Outcome::Stop(format!("gave up after {} attempts: {e}", attempt + 1));
+                        if attempt + 1 < cfg.attempts {
+                            tokio::time::sleep(backoff(cfg, attempt)).await;
+                        }
+                    }
+                }
+            }
+            record.duration_ms = started.elapsed().as_millis() as u64;
+            if events.is_empty() && record.attempts == 0 {
+                continue;
+            }
+            match outcome {
+                Outcome::Sent => {
+                    record.outcome = "sent".into();
+                    let n = events.len();
+                    save_batch(store, &record, started_ms).await?;
+                    finish(store, events, EventStatus::Sent, &batch_id, None).await?;
+                    self.report.sent += n;
+                    add_stats(store, mode, pixel, |s| s.sent += n as u64).await?;
+                }
+                Outcome::Rejected(message) => {
+                    record.outcome = "rejected".into();
+                    save_batch(store, &record, started_ms).await?;
+                    if events.len() > 1 {
+                        let right = events.split_off(events.len() / 2);
+                        stack.push(right);
+                        stack.push(events);
+                    } else {
+                        tracing::warn!(pixel, mode = mode.as_str(), batch = %batch_id, "Meta refused one event; marked failed");
+                        self.report.failed += 1;
+                        finish(store, events, EventStatus::Failed, &batch_id, Some(message))
+                            .await?;
+                        add_stats(store, mode, pixel, |s| s.failed += 1).await?;
+                    }
+                }
+                Outcome::Stop(why) => {
+                    record.outcome = if why.contains("access token") {
+                        "auth".into()
+                    } else {
+                        "gave_up".into()
+                    };
+                    save_batch(store, &record, started_ms).await?;
+                    tracing::error!(pixel, mode = mode.as_str(), batch = %batch_id, reason = %why, "stopped sending; events stay pending");
+                    return Ok(Some(why));
+                }
+            }
+        }
+        Ok(None)
+    }
 }
 
 /// Takes events out of the pending index with their final status (one batched write).
