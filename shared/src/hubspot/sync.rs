@@ -57,6 +57,21 @@ impl From<StoreError> for SyncError {
 }
 
 impl SyncError {
+    /// What went wrong, in words safe for logs: HubSpot's own messages can quote property
+    /// values (addresses, names), so they go to the dead letter, not to the log.
+    pub fn kind(&self) -> String {
+        match self {
+            Self::Crm(CrmError::DailyLimit(_)) => "daily limit".into(),
+            Self::Crm(CrmError::Unauthorized(_)) => "unauthorized".into(),
+            Self::Crm(CrmError::MissingScopes(_)) => "missing scope".into(),
+            Self::Crm(CrmError::Transient(_)) => "HubSpot unavailable".into(),
+            Self::Crm(CrmError::Rejected { status, .. }) => format!("rejected with HTTP {status}"),
+            Self::Repo(_) => "store unavailable".into(),
+            Self::NotFound => "session or participant not found".into(),
+            Self::Validation(m) => format!("{} input(s) failed HubSpot's validation", m.len()),
+        }
+    }
+
     /// Retrying cannot help: the message goes to the dead-letter queue with HubSpot's words.
     pub fn is_permanent(&self) -> bool {
         matches!(self, Self::Validation(_) | Self::NotFound | Self::Crm(CrmError::Rejected { .. } | CrmError::MissingScopes(_)))

@@ -92,7 +92,7 @@ pub async fn handle_message<S: Store + Clone, Q: Queue>(store: &S, queue: &Q, co
     match sync.handle(&message).await {
         Ok(()) => Ok(()),
         Err(e) if e.is_permanent() => {
-            tracing::error!(error = %e, "CRM write rejected; message dead-lettered");
+            tracing::error!(error = %e.kind(), "CRM write rejected; message dead-lettered with HubSpot's words");
             queue
                 .dead_letter(&json!({"message": message, "error": e.to_string()}).to_string())
                 .await
@@ -100,7 +100,7 @@ pub async fn handle_message<S: Store + Clone, Q: Queue>(store: &S, queue: &Q, co
             Ok(())
         }
         Err(e) => {
-            tracing::warn!(error = %e, "CRM write will be retried");
+            tracing::warn!(error = %e.kind(), "CRM write will be retried");
             Err(e)
         }
     }
