@@ -269,6 +269,18 @@ async fn a_401_refreshes_once_then_the_error_surfaces() {
     assert!(cipher.open(&conn.access_token_sealed, "4242").unwrap().starts_with("CK2-"), "the refreshed token is stored");
     assert!(conn.last_refreshed_at >= conn.created_at);
 
+    // A token about to expire is refreshed before use, without waiting for a 401.
+    let item = s.get(&connection_key("4242")).await.unwrap().unwrap();
+    let mut soon: oauth::Connection = serde_json::from_str(&item.body).unwrap();
+    soon.access_expires_at = conn.last_refreshed_at + 60;
+    let mut updated = item.clone();
+    updated.body = serde_json::to_string(&soon).unwrap();
+    s.update(&updated, item.version).await.unwrap();
+    let calls_before = hs.calls().iter().filter(|c| !c.path.starts_with("/oauth/")).count();
+    assert_eq!(api.call(&CrmRequest::get("/crm/v3/schemas")).await.unwrap().status, 200);
+    assert_eq!(hs.state.lock().unwrap().refreshes, 2, "refreshed ahead of expiry");
+    assert_eq!(hs.calls().iter().filter(|c| !c.path.starts_with("/oauth/")).count(), calls_before + 1, "no 401 round trip");
+
     // Credentials HubSpot keeps refusing: one refresh, then the error surfaces.
     hs.state.lock().unwrap().reject_all = true;
     let api2 = HubSpotHttp::new(http, c, s.clone(), Credentials::OAuth(Arc::new(TokenKeys::Local(cipher))), "4242");
