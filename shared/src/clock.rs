@@ -3,6 +3,16 @@
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
+/// Unix seconds (the store's `ttl` and the events' times).
+pub fn unix_secs() -> i64 {
+    OffsetDateTime::now_utc().unix_timestamp()
+}
+
+/// Unix milliseconds (queue visibility, rate-limit slots, batch records).
+pub fn unix_millis() -> i64 {
+    (OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64
+}
+
 pub fn now_rfc3339() -> String {
     OffsetDateTime::now_utc().replace_nanosecond(0).ok().unwrap_or_else(OffsetDateTime::now_utc).format(&Rfc3339).expect("RFC 3339 formats")
 }

@@ -297,7 +297,7 @@ impl<S: Store> Repo<S> {
     pub async fn claim_idempotency(&self, scope: &str, key: &str, value: &str, ttl: Duration) -> Result<Claim, RepoError> {
         let k = idempotency_key(scope, key);
         let mut item = Item::new(k.clone(), value);
-        item.expires_at = Some(time::OffsetDateTime::now_utc().unix_timestamp() + ttl.as_secs().max(1) as i64);
+        item.expires_at = Some(crate::clock::unix_secs() + ttl.as_secs().max(1) as i64);
         match self.store.put_new(&item).await {
             Ok(()) => Ok(Claim::New),
             Err(StoreError::AlreadyExists) => match self.store.get(&k).await? {

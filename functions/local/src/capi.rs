@@ -62,7 +62,7 @@ pub async fn run(args: CapiArgs) -> Result<(), String> {
 }
 
 fn preview(config: &CapiConfig) -> Result<(), String> {
-    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    let now = debrief::clock::unix_secs();
     let mut scratch = String::new();
     let mut errors = 0;
     let stdin = std::io::stdin();

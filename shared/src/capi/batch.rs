@@ -20,6 +20,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::value::RawValue;
 
+use crate::clock::{unix_millis, unix_secs};
 use super::records::{self, BatchRecord, EventStatus, Mode, Stats, StoredEvent};
 use crate::ports::ads::MAX_EVENTS_PER_REQUEST;
 use crate::ports::{AdsError, ConversionsApi, EventsRequest, Item, Key, Store, StoreError};
@@ -75,13 +76,7 @@ struct Pending {
     body: StoredEvent,
 }
 
-fn now_secs() -> i64 {
-    time::OffsetDateTime::now_utc().unix_timestamp()
-}
 
-fn now_ms() -> i64 {
-    (time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64
-}
 
 fn new_batch_id() -> String {
     let mut b = [0u8; 8];
@@ -119,8 +114,8 @@ pub async fn send_pending<S: Store, C: ConversionsApi>(
         ..Default::default()
     };
     let lock = records::lock_key(mode, pixel);
-    let mut lock_item = Item::new(lock.clone(), format!(r#"{{"takenAt":{}}}"#, now_secs()));
-    lock_item.expires_at = Some(now_secs() + cfg.lease.as_secs() as i64);
+    let mut lock_item = Item::new(lock.clone(), format!(r#"{{"takenAt":{}}}"#, unix_secs()));
+    lock_item.expires_at = Some(unix_secs() + cfg.lease.as_secs() as i64);
     match store.put_new(&lock_item).await {
         Ok(()) => {}
         Err(StoreError::AlreadyExists) => {
@@ -223,7 +218,7 @@ impl<S: Store, C: ConversionsApi> Run<'_, S, C> {
         let mut stack = vec![chunk];
         while let Some(mut events) = stack.pop() {
             let batch_id = new_batch_id();
-            let started_ms = now_ms();
+            let started_ms = unix_millis();
             let started = Instant::now();
             let mut record = BatchRecord {
                 batch_id: batch_id.clone(),
@@ -241,7 +236,7 @@ impl<S: Store, C: ConversionsApi> Run<'_, S, C> {
             };
             let mut outcome = Outcome::Stop("no attempt made".into());
             for attempt in 0..cfg.attempts.max(1) {
-                let now = now_secs();
+                let now = unix_secs();
                 let (fresh, stale): (Vec<Pending>, Vec<Pending>) = events
                     .into_iter()
                     .partition(|p| now - p.body.event_time <= p.body.max_age_secs);
@@ -364,7 +359,7 @@ async fn finish<S: Store>(
     batch_id: &str,
     error: Option<String>,
 ) -> Result<(), SendError> {
-    let now = now_secs();
+    let now = unix_secs();
     let mut items = Vec::with_capacity(events.len());
     for Pending { mut item, mut body } in events {
         body.status = status;

@@ -54,7 +54,7 @@ pub async fn events<S: Store>(
         .map_err(|_| ApiError::PayloadTooLarge(BODY_LIMIT))?;
     let value: serde_json::Value = serde_json::from_slice(&bytes)
         .map_err(|e| ApiError::bad("body", format!("not valid JSON: {e}")))?;
-    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    let now = crate::clock::unix_secs();
     let report = accept(svc.repo.store(), &svc.config, &value, mode, now)
         .await
         .map_err(|e| match e {

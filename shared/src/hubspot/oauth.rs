@@ -13,6 +13,7 @@ use serde_json::Value;
 use sha2::Sha256;
 
 use super::HubSpotConfig;
+use crate::clock::unix_secs;
 use super::tokens::TokenKeys;
 use crate::ports::{CrmError, Item, Key, Store, StoreError};
 
@@ -80,9 +81,6 @@ pub fn default_portal_key() -> Key {
     Key::new("HUBSPOT", "DEFAULT")
 }
 
-fn now() -> i64 {
-    time::OffsetDateTime::now_utc().unix_timestamp()
-}
 
 type HmacSha256 = Hmac<Sha256>;
 
@@ -96,7 +94,7 @@ fn sign(secret: &[u8], payload: &str) -> String {
 pub fn new_state(secret: &[u8]) -> String {
     let mut nonce = [0u8; 16];
     getrandom::fill(&mut nonce).expect("the OS random source works");
-    let payload = URL_SAFE_NO_PAD.encode(serde_json::json!({"n": URL_SAFE_NO_PAD.encode(nonce), "exp": now() + STATE_TTL_SECS}).to_string());
+    let payload = URL_SAFE_NO_PAD.encode(serde_json::json!({"n": URL_SAFE_NO_PAD.encode(nonce), "exp": unix_secs() + STATE_TTL_SECS}).to_string());
     let sig = sign(secret, &payload);
     format!("{payload}.{sig}")
 }
@@ -109,7 +107,7 @@ pub fn verify_state(secret: &[u8], state: &str) -> Result<String, OAuthError> {
     let sig = URL_SAFE_NO_PAD.decode(sig).map_err(|_| OAuthError::BadState)?;
     mac.verify_slice(&sig).map_err(|_| OAuthError::BadState)?;
     let v: Value = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).map_err(|_| OAuthError::BadState)?).map_err(|_| OAuthError::BadState)?;
-    if v["exp"].as_i64().is_none_or(|exp| exp < now()) {
+    if v["exp"].as_i64().is_none_or(|exp| exp < unix_secs()) {
         return Err(OAuthError::BadState);
     }
     v["n"].as_str().map(str::to_string).ok_or(OAuthError::BadState)
@@ -183,7 +181,7 @@ pub async fn complete<S: Store>(
 ) -> Result<String, OAuthError> {
     let nonce = verify_state(config.state_secret.as_bytes(), state)?;
     let mut burnt = Item::new(Key::new(format!("OAUTHSTATE#{nonce}"), "USED"), "{}");
-    burnt.expires_at = Some(now() + STATE_TTL_SECS * 2);
+    burnt.expires_at = Some(unix_secs() + STATE_TTL_SECS * 2);
     match store.put_new(&burnt).await {
         Ok(()) => {}
         Err(StoreError::AlreadyExists) => return Err(OAuthError::BadState),
@@ -216,7 +214,7 @@ pub async fn complete<S: Store>(
     if !missing.is_empty() {
         return Err(OAuthError::MissingScopes(missing.join(", ")));
     }
-    let at = now();
+    let at = unix_secs();
     let (cipher, data_key) = keys.for_new_connection().await.map_err(OAuthError::Unavailable)?;
     let conn = Connection {
         portal_id: portal.clone(),
@@ -250,7 +248,7 @@ pub async fn access_token<S: Store>(
         let item = store.get(&connection_key(portal)).await.map_err(|e| CrmError::Transient(e.to_string()))?.ok_or_else(|| unauthorized("no HubSpot connection for this portal"))?;
         let mut conn: Connection = serde_json::from_str(&item.body).map_err(|_| unauthorized("the stored connection is unreadable"))?;
         let cipher = keys.for_connection(conn.data_key.as_deref()).await.map_err(CrmError::Transient)?;
-        if !force && conn.access_expires_at - now() > 300 {
+        if !force && conn.access_expires_at - unix_secs() > 300 {
             return cipher.open(&conn.access_token_sealed, portal).map_err(|e| unauthorized(&e.to_string()));
         }
         let refresh = cipher.open(&conn.refresh_token_sealed, portal).map_err(|e| unauthorized(&e.to_string()))?;
@@ -260,7 +258,7 @@ pub async fn access_token<S: Store>(
             Err(OAuthError::Refused(m)) => return Err(CrmError::Unauthorized(m)),
             Err(e) => return Err(CrmError::Transient(e.to_string())),
         };
-        let at = now();
+        let at = unix_secs();
         conn.access_token_sealed = cipher.seal(&t.access_token, portal);
         if let Some(r) = &t.refresh_token {
             conn.refresh_token_sealed = cipher.seal(r, portal);
@@ -295,9 +293,9 @@ mod tests {
         assert!(verify_state(b"secret", &s).is_ok());
         assert!(verify_state(b"other", &s).is_err());
         let (payload, sig) = s.split_once('.').unwrap();
-        let forged = format!("{}.{sig}", URL_SAFE_NO_PAD.encode(format!("{{\"n\":\"x\",\"exp\":{}}}", now() + 9999)));
+        let forged = format!("{}.{sig}", URL_SAFE_NO_PAD.encode(format!("{{\"n\":\"x\",\"exp\":{}}}", unix_secs() + 9999)));
         assert!(verify_state(b"secret", &forged).is_err());
-        let expired_payload = URL_SAFE_NO_PAD.encode(format!("{{\"n\":\"x\",\"exp\":{}}}", now() - 1));
+        let expired_payload = URL_SAFE_NO_PAD.encode(format!("{{\"n\":\"x\",\"exp\":{}}}", unix_secs() - 1));
         let expired = format!("{expired_payload}.{}", sign(b"secret", &expired_payload));
         assert!(verify_state(b"secret", &expired).is_err());
         let _ = payload;

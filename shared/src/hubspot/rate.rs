@@ -5,6 +5,7 @@
 
 use std::time::Duration;
 
+use crate::clock::unix_millis;
 use crate::ports::{Item, Key, Store, StoreError};
 
 #[derive(Debug, Clone)]
@@ -63,9 +64,6 @@ pub enum RateError {
     Store(#[from] StoreError),
 }
 
-fn now_ms() -> i64 {
-    (time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64
-}
 
 /// Adds one to a counter item, creating it (with an expiry) if absent.
 async fn bump<S: Store>(store: &S, key: &Key, expires_at: i64) -> Result<i64, StoreError> {
@@ -96,7 +94,7 @@ pub async fn acquire<S: Store>(store: &S, portal: &str, limits: &RateLimits, sea
         wait_for_slot(store, &format!("HSRATE#{portal}#SEARCH"), SEARCH_SLOT_MS, 1).await?;
     }
     if let Some(daily) = limits.daily {
-        let day = now_ms() / 86_400_000;
+        let day = unix_millis() / 86_400_000;
         let used = bump(store, &Key::new(format!("HSRATE#{portal}#DAY#{day}"), "COUNT"), (day + 2) * 86_400).await?;
         if used as u64 > daily {
             return Err(RateError::Daily);
@@ -110,7 +108,7 @@ pub async fn acquire<S: Store>(store: &S, portal: &str, limits: &RateLimits, sea
 /// later window while the current one is full.
 async fn wait_for_slot<S: Store>(store: &S, prefix: &str, slot_ms: i64, per_slot: i64) -> Result<(), StoreError> {
     loop {
-        let now = now_ms();
+        let now = unix_millis();
         let slot = now / slot_ms;
         let key = Key::new(format!("{prefix}#{slot}"), "COUNT");
         let n = bump(store, &key, (slot + 2) * slot_ms / 1000 + 60).await?;
@@ -125,7 +123,7 @@ async fn wait_for_slot<S: Store>(store: &S, prefix: &str, slot_ms: i64, per_slot
 
 /// Marks the portal stopped until the next UTC day (HubSpot's daily policy answered 429).
 pub async fn stop_for_today<S: Store>(store: &S, portal: &str) -> Result<(), StoreError> {
-    let day = now_ms() / 86_400_000;
+    let day = unix_millis() / 86_400_000;
     let mut item = Item::new(Key::new(format!("HSRATE#{portal}#STOP#{day}"), "STOP"), "{}");
     item.expires_at = Some((day + 1) * 86_400);
     match store.put_new(&item).await {
@@ -135,6 +133,6 @@ pub async fn stop_for_today<S: Store>(store: &S, portal: &str) -> Result<(), Sto
 }
 
 pub async fn stopped_today<S: Store>(store: &S, portal: &str) -> Result<bool, StoreError> {
-    let day = now_ms() / 86_400_000;
+    let day = unix_millis() / 86_400_000;
     Ok(store.get(&Key::new(format!("HSRATE#{portal}#STOP#{day}"), "STOP")).await?.is_some())
 }

@@ -91,9 +91,6 @@ fn parse_roster(v: &serde_json::Value) -> Result<Roster, InputError> {
     }
 }
 
-fn now_secs() -> i64 {
-    time::OffsetDateTime::now_utc().unix_timestamp()
-}
 
 impl<S: Store, Q: Queue, M: Mailer, A: Analyser> Pipeline<S, Q, M, A> {
     fn status_url(&self, session_id: &str) -> String {
@@ -188,7 +185,7 @@ impl<S: Store, Q: Queue, M: Mailer, A: Analyser> Pipeline<S, Q, M, A> {
         if !created {
             // A twin created it. Dispatch only if that twin died before dispatching.
             let input = store.get(&input_key(&session_id)).await.map_err(RepoError::from)?;
-            let stale = input.as_ref().and_then(|i| serde_json::from_str::<SessionInput>(&i.body).ok()).is_some_and(|i| !i.dispatched && now_secs() - i.created_at > 60);
+            let stale = input.as_ref().and_then(|i| serde_json::from_str::<SessionInput>(&i.body).ok()).is_some_and(|i| !i.dispatched && crate::clock::unix_secs() - i.created_at > 60);
             if !stale {
                 return Ok(self.accepted(session_id, false));
             }
@@ -212,7 +209,7 @@ impl<S: Store, Q: Queue, M: Mailer, A: Analyser> Pipeline<S, Q, M, A> {
             zoom_meeting_id: req.zoom_meeting_id.clone(),
             unknown_speakers: unknown.to_vec(),
             dispatched: false,
-            created_at: now_secs(),
+            created_at: crate::clock::unix_secs(),
         };
         let mut items: Vec<Item> = contexts
             .iter()

@@ -187,7 +187,7 @@ impl<S: Store, Q: Queue, M: Mailer, A: Analyser> Pipeline<S, Q, M, A> {
         }
         let Ok(status) = self.status(session_id, None).await else { return };
         let body = serde_json::to_string(&status).expect("status serialises");
-        let ts = time::OffsetDateTime::now_utc().unix_timestamp().to_string();
+        let ts = crate::clock::unix_secs().to_string();
         let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("HMAC takes any key");
         mac.update(format!("{ts}.{body}").as_bytes());
         let sig: String = mac.finalize().into_bytes().iter().map(|b| format!("{b:02x}")).collect();

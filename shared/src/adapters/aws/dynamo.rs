@@ -44,9 +44,6 @@ fn n(v: impl ToString) -> AttributeValue {
     AttributeValue::N(v.to_string())
 }
 
-fn now_secs() -> i64 {
-    time::OffsetDateTime::now_utc().unix_timestamp()
-}
 
 fn unavailable<E, R>(e: aws_sdk_dynamodb::error::SdkError<E, R>) -> StoreError
 where
@@ -83,7 +80,7 @@ fn get_n(m: &Attrs, k: &str) -> Option<i64> {
 
 fn from_attrs(m: &Attrs) -> Option<Item> {
     let expires_at = get_n(m, "ttl");
-    if expires_at.is_some_and(|t| t <= now_secs()) {
+    if expires_at.is_some_and(|t| t <= crate::clock::unix_secs()) {
         return None;
     }
     Some(Item {
@@ -222,7 +219,7 @@ impl Store for DynamoStore {
             .set_item(Some(to_attrs(&fresh)))
             .condition_expression("attribute_not_exists(pk) OR #ttl <= :now")
             .expression_attribute_names("#ttl", "ttl")
-            .expression_attribute_values(":now", n(now_secs()))
+            .expression_attribute_values(":now", n(crate::clock::unix_secs()))
             .send()
             .await;
         match r {
@@ -243,7 +240,7 @@ impl Store for DynamoStore {
             .set_item(Some(to_attrs(&fresh)))
             .condition_expression("attribute_not_exists(pk) OR #ttl <= :now")
             .expression_attribute_names("#ttl", "ttl")
-            .expression_attribute_values(":now", n(now_secs()))
+            .expression_attribute_values(":now", n(crate::clock::unix_secs()))
             .build()
             .expect("complete");
         let add = Update::builder()
@@ -296,7 +293,7 @@ impl Store for DynamoStore {
             .expression_attribute_values(":body", s(&item.body))
             .expression_attribute_values(":new", n(expected_version + 1))
             .expression_attribute_values(":expected", n(expected_version))
-            .expression_attribute_values(":now", n(now_secs()));
+            .expression_attribute_values(":now", n(crate::clock::unix_secs()));
         match item.expires_at {
             Some(t) => {
                 set.push("#ttl = :ttl");
@@ -345,7 +342,7 @@ impl Store for DynamoStore {
             .expression_attribute_names("#c", "counter")
             .expression_attribute_names("#ttl", "ttl")
             .expression_attribute_values(":d", n(delta))
-            .expression_attribute_values(":now", n(now_secs()))
+            .expression_attribute_values(":now", n(crate::clock::unix_secs()))
             .return_values(ReturnValue::UpdatedNew)
             .send()
             .await;

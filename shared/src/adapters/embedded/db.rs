@@ -70,13 +70,7 @@ impl EmbeddedDb {
     }
 }
 
-pub(crate) fn now_secs() -> i64 {
-    time::OffsetDateTime::now_utc().unix_timestamp()
-}
 
-pub(crate) fn now_ms() -> i64 {
-    (time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64
-}
 
 pub(crate) fn random_id() -> String {
     format!("{:032x}", fastrand::u128(..))

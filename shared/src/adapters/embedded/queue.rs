@@ -6,7 +6,8 @@ use std::time::{Duration, Instant};
 
 use rusqlite::{TransactionBehavior, params};
 
-use super::db::{EmbeddedDb, now_ms, random_id};
+use super::db::{EmbeddedDb, random_id};
+use crate::clock::unix_millis as now_ms;
 use crate::ports::queue::{MAX_MESSAGE_BYTES, Queue, QueueError, Received};
 
 #[derive(Clone)]

@@ -4,7 +4,8 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use rusqlite::{OptionalExtension, Row, TransactionBehavior, params};
 
-use super::db::{EmbeddedDb, now_secs};
+use super::db::EmbeddedDb;
+use crate::clock::unix_secs as now_secs;
 use crate::ports::store::{Item, Key, Page, Store, StoreError, check_item_size};
 
 #[derive(Clone)]
