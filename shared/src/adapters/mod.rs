@@ -6,3 +6,4 @@ pub mod aws;
 pub mod embedded;
 pub mod hubspot;
 pub mod meta;
+pub mod request_log;

@@ -2,17 +2,15 @@
 //! path, body) and answered the way HubSpot would for an empty portal, so the sync runs to the
 //! end and `debrief hubspot log` shows exactly what would have been sent.
 
-use std::sync::atomic::{AtomicU64, Ordering};
-
 use serde_json::{Value, json};
 
-use crate::ports::{CrmApi, CrmError, CrmRequest, CrmResponse, Item, Key, Store};
+use crate::adapters::request_log::RequestLog;
+use crate::ports::{CrmApi, CrmError, CrmRequest, CrmResponse, Store};
 use crate::repo::sha256_hex;
 
 pub struct DryRunCrm<S> {
-    store: S,
+    log: RequestLog<S>,
     portal: String,
-    seq: AtomicU64,
 }
 
 pub fn dry_run_partition(portal: &str) -> String {
@@ -21,7 +19,7 @@ pub fn dry_run_partition(portal: &str) -> String {
 
 impl<S: Store> DryRunCrm<S> {
     pub fn new(store: S, portal: impl Into<String>) -> Self {
-        Self { store, portal: portal.into(), seq: AtomicU64::new(0) }
+        Self { log: RequestLog::new(store), portal: portal.into() }
     }
 }
 
@@ -60,14 +58,10 @@ fn answer(request: &CrmRequest) -> CrmResponse {
 
 impl<S: Store> CrmApi for DryRunCrm<S> {
     async fn call(&self, request: &CrmRequest) -> Result<CrmResponse, CrmError> {
-        let now = time::OffsetDateTime::now_utc();
-        let n = self.seq.fetch_add(1, Ordering::Relaxed);
-        let mut item = Item::new(
-            Key::new(dry_run_partition(&self.portal), format!("{:020}#{n:06}", now.unix_timestamp_nanos())),
-            serde_json::to_string(request).expect("JSON"),
-        );
-        item.expires_at = Some(now.unix_timestamp() + 30 * 86400);
-        self.store.put_new(&item).await.map_err(|e| CrmError::Transient(e.to_string()))?;
+        self.log
+            .record(&dry_run_partition(&self.portal), serde_json::to_string(request).expect("JSON"))
+            .await
+            .map_err(|e| CrmError::Transient(e.to_string()))?;
         Ok(answer(request))
     }
 }

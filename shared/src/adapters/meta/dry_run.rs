@@ -1,12 +1,11 @@
 //! The default with no Meta token: every request that would be sent is recorded in the store
 //! (method, path, body without the token) and answered as Meta would.
 
-use std::sync::atomic::{AtomicU64, Ordering};
-
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::ports::{AdsError, ConversionsApi, EventsReceipt, EventsRequest, Item, Key, Store};
+use crate::adapters::request_log::RequestLog;
+use crate::ports::{AdsError, ConversionsApi, EventsReceipt, EventsRequest, Store};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DryRunRequest {
@@ -17,9 +16,8 @@ pub struct DryRunRequest {
 }
 
 pub struct DryRunConversions<S> {
-    store: S,
+    log: RequestLog<S>,
     version: String,
-    seq: AtomicU64,
 }
 
 /// Where dry-run requests are kept: one partition per pixel, oldest first.
@@ -29,15 +27,11 @@ pub fn dry_run_partition(pixel_id: &str) -> String {
 
 impl<S: Store> DryRunConversions<S> {
     pub fn new(store: S, version: impl Into<String>) -> Self {
-        Self {
-            store,
-            version: version.into(),
-            seq: AtomicU64::new(0),
-        }
+        Self { log: RequestLog::new(store), version: version.into() }
     }
 
     pub fn store(&self) -> &S {
-        &self.store
+        self.log.store()
     }
 }
 
@@ -47,22 +41,15 @@ impl<S: Store> ConversionsApi for DryRunConversions<S> {
         if let Some(code) = request.test_event_code {
             body["test_event_code"] = Value::String(code.to_string());
         }
-        let now = time::OffsetDateTime::now_utc();
         let record = DryRunRequest {
             method: "POST".into(),
             path: format!("/{}/{}/events", self.version, request.pixel_id),
             body,
-            recorded_at: now.unix_timestamp(),
+            recorded_at: crate::clock::unix_secs(),
         };
-        let n = self.seq.fetch_add(1, Ordering::Relaxed);
-        let sk = format!("{:020}#{n:06}", now.unix_timestamp_nanos());
-        let mut item = Item::new(
-            Key::new(dry_run_partition(request.pixel_id), sk),
-            serde_json::to_string(&record).expect("JSON"),
-        );
-        item.expires_at = Some(now.unix_timestamp() + 30 * 86400);
-        self.store
-            .put_new(&item)
+        let n = self
+            .log
+            .record(&dry_run_partition(request.pixel_id), serde_json::to_string(&record).expect("JSON"))
             .await
             .map_err(|e| AdsError::Transient(e.to_string()))?;
         Ok(EventsReceipt {
