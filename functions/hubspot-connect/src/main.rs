@@ -13,5 +13,5 @@ async fn main() -> Result<(), lambda_http::Error> {
     let sdk = debrief::adapters::aws::load_config().await;
     let store = debrief::runtime::aws_store_from(&sdk);
     let connector = CrmConnector::from_env_with(&sdk)?;
-    lambda_http::run(debrief::http::hubspot_routes(Arc::new(HubSpotService { repo: Repo::new(store), connector }))).await
+    lambda_http::run(debrief::http::hubspot_routes(Arc::new(HubSpotService { repo: Repo::new(store), connector: Arc::new(connector) }))).await
 }

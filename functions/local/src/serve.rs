@@ -105,10 +105,11 @@ async fn capi_schedule<S: Store, C: ConversionsApi>(
 
 /// KMS data keys for HubSpot tokens when `DEBRIEF_TOKEN_KMS_KEY_ID` is set, else a local key.
 async fn crm_connector() -> Result<CrmConnector, String> {
-    if HubSpotConfig::from_env().kms_key_id.is_some() {
-        CrmConnector::from_env_with(&debrief::adapters::aws::load_config().await)
+    let config = HubSpotConfig::from_env();
+    if config.kms_key_id.is_some() {
+        CrmConnector::with_kms_if_set(config, &debrief::adapters::aws::load_config().await)
     } else {
-        CrmConnector::new(HubSpotConfig::from_env())
+        CrmConnector::new(config)
     }
 }
 
@@ -132,8 +133,9 @@ where
         repo: Repo::new(store.clone()),
         config: capi.config.clone(),
     });
+    // One connector (one HTTP client, one key cache) for the routes and the worker.
     let connector = Arc::new(crm_connector().await?);
-    let hubspot = Arc::new(HubSpotService { repo: Repo::new(store.clone()), connector: crm_connector().await? });
+    let hubspot = Arc::new(HubSpotService { repo: Repo::new(store.clone()), connector: connector.clone() });
     let app = debrief::http::all_routes(pipeline.clone(), intake, hubspot);
     let (tx, rx) = tokio::sync::watch::channel(false);
     let mut worker_rx = rx.clone();

@@ -21,7 +21,8 @@ use crate::repo::{KeyScope, Repo};
 
 pub struct HubSpotService<S> {
     pub repo: Repo<S>,
-    pub connector: CrmConnector,
+    /// Shared with the crm-sync worker in `debrief serve`.
+    pub connector: Arc<CrmConnector>,
 }
 
 impl From<OAuthError> for ApiError {

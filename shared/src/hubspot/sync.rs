@@ -307,7 +307,7 @@ impl<S: Store, C: CrmApi> CrmSync<S, C> {
             let entry = json!({"sessionId": session.session_id, "date": date, "cohort": session.cohort_name,
                 "engagement": serde_json::to_value(p.engagement_level).unwrap_or(Value::Null), "summary": p.generated_summary});
             let Some(summaries) = append_summary(props.get("workshop_summaries").and_then(Value::as_str), entry) else { continue };
-            let total = props.get("total_workshops_attended").and_then(|v| v.as_str().and_then(|s| s.parse::<f64>().ok()).or(v.as_f64())).unwrap_or(0.0) as i64 + 1;
+            let total = count_property(props, "total_workshops_attended") + 1;
             let mut properties = json!({
                 "workshop_summaries": summaries,
                 "total_workshops_attended": total,
@@ -356,7 +356,7 @@ impl<S: Store, C: CrmApi> CrmSync<S, C> {
                     _ => false,
                 };
                 if newer {
-                    let count = props.get("follow_up_emails_count").and_then(|v| v.as_str().and_then(|s| s.parse::<f64>().ok()).or(v.as_f64())).unwrap_or(0.0) as i64 + 1;
+                    let count = count_property(props, "follow_up_emails_count") + 1;
                     let r = self
                         .api
                         .call(&CrmRequest::post(
@@ -370,6 +370,11 @@ impl<S: Store, C: CrmApi> CrmSync<S, C> {
         }
         if errors.is_empty() { Ok(()) } else { Err(SyncError::Validation(errors)) }
     }
+}
+
+/// A number property as HubSpot returns it (a string, sometimes a number); 0 when unset.
+fn count_property(props: &Map<String, Value>, name: &str) -> i64 {
+    props.get(name).and_then(|v| v.as_str().and_then(|s| s.parse::<f64>().ok()).or(v.as_f64())).unwrap_or(0.0) as i64
 }
 
 /// RFC 3339 or HubSpot's milliseconds, as Unix milliseconds.

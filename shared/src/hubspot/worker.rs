@@ -33,7 +33,11 @@ impl CrmConnector {
 
     /// With KMS data keys when `DEBRIEF_TOKEN_KMS_KEY_ID` is set (AWS), else as [`Self::new`].
     pub fn from_env_with(sdk: &aws_config::SdkConfig) -> Result<Self, String> {
-        let config = HubSpotConfig::from_env();
+        Self::with_kms_if_set(HubSpotConfig::from_env(), sdk)
+    }
+
+    /// KMS data keys when `config` names a KMS key, else a local key.
+    pub fn with_kms_if_set(config: HubSpotConfig, sdk: &aws_config::SdkConfig) -> Result<Self, String> {
         match config.kms_key_id.clone() {
             Some(key_id) => {
                 let kms = crate::adapters::aws::KmsDataKeys::from_config(sdk, key_id);
