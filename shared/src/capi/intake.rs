@@ -96,9 +96,7 @@ pub fn prepare_one(
             }
         }
     } else {
-        let json = v.to_string();
-        let de = &mut serde_json::Deserializer::from_str(&json);
-        serde_path_to_error::deserialize(de).map_err(|e| {
+        serde_path_to_error::deserialize(v).map_err(|e| {
             let path = e.path().to_string();
             let message = e.inner().to_string();
             // Unknown fields are reported by name, without echoing personal data.
@@ -163,7 +161,10 @@ pub async fn accept<S: Store>(
     let mut scratch = String::new();
     for (index, v) in inputs.into_iter().enumerate() {
         match prepare_one(v, config, now, &mut scratch) {
-            Ok(Prepared::Event { pixel_id, event }) => to_store.push((index, pixel_id, event)),
+            Ok(Prepared::Event { pixel_id, event }) => {
+                let hash = event.dedup_hash();
+                to_store.push((index, pixel_id, event, hash))
+            }
             Ok(Prepared::Skipped(reason)) => report.skipped.push(Skipped { index, reason }),
             Err(e) => report.rejected.push(Rejected {
                 index,
@@ -177,10 +178,10 @@ pub async fn accept<S: Store>(
     let (to_store, repeats): (Vec<_>, Vec<_>) =
         to_store
             .into_iter()
-            .partition(|(_, pixel, e): &(usize, String, MetaEvent)| {
-                seen.insert((pixel.clone(), e.dedup_hash()))
+            .partition(|(_, pixel, _, hash): &(usize, String, MetaEvent, String)| {
+                seen.insert((pixel.clone(), hash.clone()))
             });
-    for (index, _, e) in repeats {
+    for (index, _, e, _) in repeats {
         report.duplicates.push(Accepted {
             index,
             event_id: e.event_id,
@@ -188,8 +189,7 @@ pub async fn accept<S: Store>(
         });
     }
     let results: Vec<_> = futures_util::stream::iter(to_store)
-        .map(|(index, pixel_id, event)| async move {
-            let hash = event.dedup_hash();
+        .map(|(index, pixel_id, event, hash)| async move {
             let stored = StoredEvent {
                 status: EventStatus::Pending,
                 pixel_id,
