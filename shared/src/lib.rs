@@ -10,6 +10,7 @@ pub mod domain;
 pub mod error;
 pub mod http;
 pub mod hubspot;
+pub mod lambda_sqs;
 pub mod pipeline;
 pub mod ports;
 pub mod repo;

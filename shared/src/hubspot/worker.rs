@@ -117,17 +117,14 @@ pub async fn sqs_batch<S: Store + Clone, Q: Queue>(
     connector: &CrmConnector,
     event: aws_lambda_events::event::sqs::SqsEvent,
 ) -> aws_lambda_events::event::sqs::SqsBatchResponse {
-    use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse};
-    let mut response = SqsBatchResponse::default();
-    for r in event.records {
-        let body = r.body.unwrap_or_default();
+    let mut failed = Vec::new();
+    // One at a time: messages of a batch may touch the same contacts.
+    for (id, body, _) in crate::lambda_sqs::records(event) {
         if handle_message(store, queue, connector, &body).await.is_err() {
-            let mut f = BatchItemFailure::default();
-            f.item_identifier = r.message_id.unwrap_or_default();
-            response.batch_item_failures.push(f);
+            failed.push(id);
         }
     }
-    response
+    crate::lambda_sqs::failures(failed)
 }
 
 /// The local stand-in for the `crm-sync` function: leases messages until `stop`.

@@ -266,26 +266,7 @@ where
     M: Mailer,
     A: Analyser,
 {
-    use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse};
-    let messages = event
-        .records
-        .into_iter()
-        .map(|r| {
-            let count = r.attributes.get("ApproximateReceiveCount").and_then(|v| v.parse().ok()).unwrap_or(1);
-            (r.message_id.unwrap_or_default(), r.body.unwrap_or_default(), count)
-        })
-        .collect();
-    let failed = pipeline.handle_batch(messages).await;
-    let mut response = SqsBatchResponse::default();
-    response.batch_item_failures = failed
-        .into_iter()
-        .map(|id| {
-            let mut f = BatchItemFailure::default();
-            f.item_identifier = id;
-            f
-        })
-        .collect();
-    response
+    crate::lambda_sqs::failures(pipeline.handle_batch(crate::lambda_sqs::records(event)).await)
 }
 
 /// Runs the analysis worker on a queue until `shutdown` resolves: leases up to `concurrency`
