@@ -9,6 +9,13 @@ pub mod outbox;
 
 use std::path::PathBuf;
 
+/// A fresh embedded database in its own temporary folder (`tag` names the folder).
+pub fn temp_db(tag: &str) -> debrief::adapters::embedded::EmbeddedDb {
+    let dir = std::env::temp_dir().join(format!("debrief-{tag}-{:016x}", fastrand::u64(..)));
+    std::fs::create_dir_all(&dir).unwrap();
+    debrief::adapters::embedded::EmbeddedDb::open(dir.join("db.sqlite3")).unwrap()
+}
+
 /// The workspace root.
 pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))

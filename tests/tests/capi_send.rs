@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use debrief::adapters::embedded::{EmbeddedDb, EmbeddedStore};
+use debrief::adapters::embedded::EmbeddedStore;
 use debrief::adapters::meta::{
     DryRunConversions, DryRunRequest, GraphConfig, GraphConversions, dry_run_partition,
 };
@@ -21,9 +21,7 @@ fn now() -> i64 {
 }
 
 fn store() -> EmbeddedStore {
-    let dir = std::env::temp_dir().join(format!("debrief-capi-{:016x}", fastrand::u64(..)));
-    std::fs::create_dir_all(&dir).unwrap();
-    EmbeddedStore::new(EmbeddedDb::open(dir.join("db.sqlite3")).unwrap())
+    EmbeddedStore::new(debrief_tests::temp_db("capi"))
 }
 
 fn config() -> CapiConfig {

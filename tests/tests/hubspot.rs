@@ -20,9 +20,7 @@ use debrief_tests::hubspot_stand_in::{CLIENT_ID, CLIENT_SECRET, GOOD_CODE, HubSp
 use serde_json::{Value, json};
 
 fn store() -> (EmbeddedStore, EmbeddedDb) {
-    let dir = std::env::temp_dir().join(format!("debrief-hs-{:016x}", fastrand::u64(..)));
-    std::fs::create_dir_all(&dir).unwrap();
-    let db = EmbeddedDb::open(dir.join("db.sqlite3")).unwrap();
+    let db = debrief_tests::temp_db("hs");
     (EmbeddedStore::new(db.clone()), db)
 }
 
