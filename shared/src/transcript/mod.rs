@@ -2,12 +2,14 @@
 //! statistics that can be computed while streaming, so a 50 MB file needs little more memory
 //! than itself.
 
+mod classify;
 mod markup;
 mod plain;
 mod speaker;
 mod stats;
 mod timestamp;
 mod vtt;
+mod vtt_stats;
 
 use std::borrow::Cow;
 
@@ -109,11 +111,7 @@ impl<'a> Transcript<'a> {
 pub fn stream_stats(text: &str, format: Option<TranscriptFormat>) -> Result<TranscriptStats, TranscriptError> {
     let mut acc = StatsAccumulator::default();
     match format.unwrap_or_else(|| TranscriptFormat::detect(text)) {
-        TranscriptFormat::Vtt => {
-            for u in VttCues::new(text)? {
-                acc.add(&u?);
-            }
-        }
+        TranscriptFormat::Vtt => vtt_stats::add_all(text, &mut acc)?,
         TranscriptFormat::Plain => {
             for u in PlainLines::new(text) {
                 acc.add(&u?);
@@ -140,6 +138,22 @@ impl<'a> Lines<'a> {
         let bytes = text.as_bytes();
         let newlines = memchr::memchr(b'\r', bytes).is_none().then(|| memchr::memchr_iter(b'\n', bytes));
         Self { text, pos: 0, line: 0, peeked: None, newlines }
+    }
+
+    /// Lines from byte `pos` (a line start), after `line` lines. No look over the whole text
+    /// for CRs: the fast WebVTT lane resumes here once per unusual cue.
+    pub(crate) fn at(text: &'a str, pos: usize, line: usize) -> Self {
+        Self { text, pos, line, peeked: None, newlines: None }
+    }
+
+    /// Where the next unread line starts, and the number of lines before it: what [`Self::at`]
+    /// takes to carry on from here.
+    pub(crate) fn resume_point(&self) -> (usize, usize) {
+        match self.peeked {
+            Some(Some((n, l))) => (l.as_ptr() as usize - self.text.as_ptr() as usize, n - 1),
+            Some(None) => (self.text.len(), self.line),
+            None => (self.pos, self.line),
+        }
     }
 
     #[inline]
@@ -196,6 +210,19 @@ impl<'a> Iterator for Lines<'a> {
 #[cfg(test)]
 mod tests {
     use super::Lines;
+
+    #[test]
+    fn resumes_where_it_stopped() {
+        let text = "a\r\nb\n\nc";
+        let mut lines = Lines::new(text);
+        lines.next();
+        assert_eq!(lines.resume_point(), (3, 1));
+        assert_eq!(lines.peek(), Some("b"));
+        assert_eq!(lines.resume_point(), (3, 1));
+        let mut rest = Lines::at(text, 3, 1);
+        assert_eq!(rest.by_ref().collect::<Vec<_>>(), vec![(2, "b"), (3, ""), (4, "c")]);
+        assert_eq!(rest.resume_point(), (text.len(), 4));
+    }
 
     #[test]
     fn splits_every_line_ending() {

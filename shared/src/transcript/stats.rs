@@ -94,9 +94,83 @@ impl Hasher for FxHasher {
     }
 }
 
+/// A label's length and its first and last eight bytes: equal keys mean equal labels up to
+/// sixteen bytes, which most names are, so a lookup needs no string compare.
+#[derive(Clone, Copy, PartialEq, Eq)]
+struct LabelKey {
+    len: usize,
+    head: u64,
+    tail: u64,
+}
+
+impl LabelKey {
+    #[inline]
+    fn of(label: &[u8]) -> Self {
+        let word = |b: &[u8]| {
+            let mut buf = [0u8; 8];
+            buf[..b.len()].copy_from_slice(b);
+            u64::from_le_bytes(buf)
+        };
+        let (head, tail) = match label.len() {
+            n if n >= 8 => (word(&label[..8]), word(&label[n - 8..])),
+            _ => (word(label), 0),
+        };
+        Self { len: label.len(), head, tail }
+    }
+
+    #[inline]
+    fn bucket(&self) -> usize {
+        let mixed = (self.head ^ self.tail.rotate_left(29) ^ self.len as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        (mixed >> (64 - BUCKET_BITS)) as usize
+    }
+}
+
+const BUCKET_BITS: u32 = 8;
+
+/// Speaker slots by label: a direct table of one slot per key bucket first (the usual case,
+/// a few instructions and no string compare), then a hash map for labels whose bucket was
+/// taken.
+struct SpeakerIndex {
+    buckets: Box<[u32; 1 << BUCKET_BITS]>,
+    keys: Vec<LabelKey>,
+    overflow: HashMap<String, usize, BuildHasherDefault<FxHasher>>,
+}
+
+impl Default for SpeakerIndex {
+    fn default() -> Self {
+        Self { buckets: Box::new([u32::MAX; 1 << BUCKET_BITS]), keys: Vec::new(), overflow: HashMap::default() }
+    }
+}
+
+impl SpeakerIndex {
+    #[inline]
+    fn get(&self, label: &str, labels: &[(String, Acc)]) -> Option<usize> {
+        let key = LabelKey::of(label.as_bytes());
+        let slot = self.buckets[key.bucket()] as usize;
+        if let Some(k) = self.keys.get(slot)
+            && *k == key
+            && (key.len <= 16 || labels[slot].0 == label)
+        {
+            return Some(slot);
+        }
+        if self.overflow.is_empty() { None } else { self.overflow.get(label).copied() }
+    }
+
+    fn insert(&mut self, label: &str, slot: usize) {
+        let key = LabelKey::of(label.as_bytes());
+        self.keys.push(key);
+        let bucket = &mut self.buckets[key.bucket()];
+        if *bucket == u32::MAX {
+            *bucket = slot as u32;
+        } else {
+            self.overflow.insert(label.to_owned(), slot);
+        }
+    }
+}
+
 #[derive(Default)]
 pub struct StatsAccumulator {
-    index: HashMap<String, usize, BuildHasherDefault<FxHasher>>,
+    index: SpeakerIndex,
     speakers: Vec<(String, Acc)>,
     unattributed: Acc,
     last: Option<usize>,
@@ -108,58 +182,58 @@ pub struct StatsAccumulator {
 impl StatsAccumulator {
     #[inline]
     pub fn add(&mut self, u: &Utterance<'_>) {
-        let dur = u.duration_ms();
-        self.cues += 1;
-        self.end_ms = self.end_ms.max(u.end_ms);
         let text = u.text.as_bytes();
-        let words = count_words(text);
-        let questions = count_questions(text);
-        let Some(label) = u.speaker.as_deref() else {
+        let speaker = u.speaker.as_deref().map(|label| self.slot(label));
+        self.add_counted(u.start_ms, u.end_ms, speaker, count_words(text), count_questions(text));
+    }
+
+    /// Adds one cue whose words and questions are already counted; `speaker` is a [`Self::slot`].
+    #[inline]
+    pub(crate) fn add_counted(&mut self, start_ms: u64, end_ms: u64, speaker: Option<usize>, words: u32, questions: u32) {
+        let dur = end_ms - start_ms;
+        self.cues += 1;
+        self.end_ms = self.end_ms.max(end_ms);
+        let Some(idx) = speaker else {
             let acc = &mut self.unattributed;
             acc.speaking_ms += dur;
             acc.cues += 1;
             acc.words += words;
             acc.questions += questions;
-            acc.first_ms.get_or_insert(u.start_ms);
+            acc.first_ms.get_or_insert(start_ms);
             self.last = None;
             return;
         };
-        let idx = match self.last {
-            Some(i) if self.speakers[i].0 == label => i,
-            _ => self.find_or_insert(label),
-        };
-        if self.last != Some(idx) {
+        let new_turn = self.last != Some(idx);
+        if new_turn {
             self.run_ms = 0;
         }
         let acc = &mut self.speakers[idx].1;
-        if self.last != Some(idx) {
-            acc.turns += 1;
-        }
+        acc.turns += u32::from(new_turn);
         self.run_ms += dur;
         acc.speaking_ms += dur;
         acc.cues += 1;
         acc.words += words;
         acc.questions += questions;
         acc.longest_turn_ms = acc.longest_turn_ms.max(self.run_ms);
-        acc.first_ms.get_or_insert(u.start_ms);
+        acc.first_ms.get_or_insert(start_ms);
         self.last = Some(idx);
     }
 
-    /// A workshop has tens of speakers: a linear scan beats hashing the label until it has many.
+    /// The slot of a speaker label, added on first sight.
     #[inline]
-    fn find_or_insert(&mut self, label: &str) -> usize {
-        const LINEAR: usize = 32;
-        let found = if self.speakers.len() <= LINEAR {
-            self.speakers.iter().position(|(l, _)| l.len() == label.len() && l == label)
-        } else {
-            self.index.get(label).copied()
-        };
-        found.unwrap_or_else(|| {
+    pub(crate) fn slot(&mut self, label: &str) -> usize {
+        self.known(label).unwrap_or_else(|| {
             let i = self.speakers.len();
-            self.index.insert(label.to_owned(), i);
+            self.index.insert(label, i);
             self.speakers.push((label.to_owned(), Acc::default()));
             i
         })
+    }
+
+    /// The slot of a label seen before.
+    #[inline]
+    pub(crate) fn known(&self, label: &str) -> Option<usize> {
+        self.index.get(label, &self.speakers)
     }
 
     pub fn finish(self) -> TranscriptStats {
@@ -181,7 +255,7 @@ impl StatsAccumulator {
 /// seven bits are ≤ 0x20, and no byte borrows from its neighbour; bytes ≥ 0x80 (UTF-8) are
 /// never white space.
 #[inline]
-fn count_words(text: &[u8]) -> u32 {
+pub(crate) fn count_words(text: &[u8]) -> u32 {
     const HI: u64 = 0x8080_8080_8080_8080;
     const LOW7: u64 = 0x7F7F_7F7F_7F7F_7F7F;
     const A0: u64 = 0xA0A0_A0A0_A0A0_A0A0;
@@ -210,7 +284,7 @@ fn count_words(text: &[u8]) -> u32 {
 }
 
 #[inline]
-fn count_questions(text: &[u8]) -> u32 {
+pub(crate) fn count_questions(text: &[u8]) -> u32 {
     let mut n = 0;
     let mut prev = usize::MAX - 1;
     for i in memchr::memchr_iter(b'?', text) {
@@ -244,6 +318,22 @@ mod tests {
             let bytes: Vec<u8> = (0..len).map(|_| *rng.choice(b"ab \t\n\x01\xc3\xa9.").unwrap()).collect();
             let expect = bytes.split(|b| *b <= b' ').filter(|w| !w.is_empty()).count() as u32;
             assert_eq!(count_words(&bytes), expect, "{bytes:?}");
+        }
+    }
+
+    #[test]
+    fn finds_every_label_among_many() {
+        let mut acc = StatsAccumulator::default();
+        // Same length and same first and last eight bytes: one key, told apart by the compare.
+        let mut labels = vec!["Abcdefgh X 12345678".to_string(), "Abcdefgh Y 12345678".to_string(), "Bo".into(), "".into()];
+        labels.extend((0..600).map(|i| format!("Speaker {i}")));
+        let slots: Vec<usize> = labels.iter().map(|l| acc.slot(l)).collect();
+        assert_eq!(slots, (0..labels.len()).collect::<Vec<_>>());
+        for (label, slot) in labels.iter().zip(&slots) {
+            assert_eq!(acc.known(label), Some(*slot), "{label}");
+        }
+        for unknown in ["Abcdefgh Z 12345678", "Speaker 600", "B", "Speaker  1"] {
+            assert_eq!(acc.known(unknown), None, "{unknown}");
         }
     }
 

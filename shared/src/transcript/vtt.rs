@@ -19,27 +19,26 @@ impl<'a> VttCues<'a> {
     pub fn new(text: &'a str) -> Result<Self, TranscriptError> {
         let text = text.strip_prefix('\u{feff}').unwrap_or(text);
         let mut lines = Lines::new(text);
-        // Leading blank lines are not allowed by the spec but are common after copy-paste.
-        let header = loop {
-            match lines.next() {
-                Some((_, l)) if is_blank(l) => continue,
-                Some((n, l)) => break (n, l),
-                None => return Err(TranscriptError::new(1, "empty file: expected a `WEBVTT` header")),
-            }
-        };
-        let (n, first) = header;
-        let ok = first.strip_prefix("WEBVTT").is_some_and(|rest| rest.is_empty() || rest.starts_with([' ', '\t']));
-        if !ok {
-            return Err(TranscriptError::new(n, "expected the `WEBVTT` header"));
-        }
-        // Header metadata lines (`Kind: captions`) run to the first blank line.
-        while lines.peek().is_some_and(|l| !is_blank(l)) {
-            let (n, l) = lines.next().expect("peeked");
-            if l.contains("-->") {
-                return Err(TranscriptError::new(n, "a cue must be separated from the header by a blank line"));
-            }
-        }
+        skip_header(&mut lines)?;
         Ok(Self { lines, done: false })
+    }
+
+    /// Where the first cue may start in `text` (BOM already removed): byte offset and lines
+    /// before it.
+    pub(crate) fn after_header(text: &'a str) -> Result<(usize, usize), TranscriptError> {
+        let mut lines = Lines::at(text, 0, 0);
+        skip_header(&mut lines)?;
+        Ok(lines.resume_point())
+    }
+
+    /// The parser carrying on at a cue boundary of `text` (BOM removed) after `line` lines.
+    pub(crate) fn at(text: &'a str, pos: usize, line: usize) -> Self {
+        Self { lines: Lines::at(text, pos, line), done: false }
+    }
+
+    /// Where the parser would read next: see [`Lines::resume_point`].
+    pub(crate) fn resume_point(&self) -> (usize, usize) {
+        self.lines.resume_point()
     }
 
     fn next_cue(&mut self) -> Option<Result<Utterance<'a>, TranscriptError>> {
@@ -132,6 +131,29 @@ impl<'a> Iterator for VttCues<'a> {
         }
         item
     }
+}
+
+fn skip_header(lines: &mut Lines<'_>) -> Result<(), TranscriptError> {
+    // Leading blank lines are not allowed by the spec but are common after copy-paste.
+    let (n, first) = loop {
+        match lines.next() {
+            Some((_, l)) if is_blank(l) => continue,
+            Some((n, l)) => break (n, l),
+            None => return Err(TranscriptError::new(1, "empty file: expected a `WEBVTT` header")),
+        }
+    };
+    let ok = first.strip_prefix("WEBVTT").is_some_and(|rest| rest.is_empty() || rest.starts_with([' ', '\t']));
+    if !ok {
+        return Err(TranscriptError::new(n, "expected the `WEBVTT` header"));
+    }
+    // Header metadata lines (`Kind: captions`) run to the first blank line.
+    while lines.peek().is_some_and(|l| !is_blank(l)) {
+        let (n, l) = lines.next().expect("peeked");
+        if l.contains("-->") {
+            return Err(TranscriptError::new(n, "a cue must be separated from the header by a blank line"));
+        }
+    }
+    Ok(())
 }
 
 /// Blank: nothing but spaces and tabs (the line splitter already removed the line end).
