@@ -15,8 +15,25 @@ pub use sqs::SqsQueue;
 
 /// Loads the shared AWS configuration (region, credentials, endpoint overrides).
 pub async fn load_config() -> aws_config::SdkConfig {
-    aws_config::defaults(aws_config::BehaviorVersion::latest()).load().await
+    let loader = aws_config::defaults(aws_config::BehaviorVersion::latest());
+    let overridden = std::env::vars_os().any(|(k, _)| k.to_str().is_some_and(|k| k.starts_with("AWS_ENDPOINT_URL")));
+    // An endpoint override (moto, LocalStack) may present any certificate: keep the system's roots.
+    if overridden { loader.load().await } else { loader.http_client(amazon_https_client()).load().await }
 }
+
+/// AWS's service endpoints present certificates that chain to Amazon Trust Services' roots
+/// (Amazon Root CA 1–4, and Starfield Services Root CA G2, which cross-signs them).
+/// Trusting only those, compiled in, spares every cold start reading and parsing the
+/// system's ~150 roots: the SDK builds its TLS connector when a client is made, and that
+/// took more than half of each function's init (see README, "Lambda binaries").
+fn amazon_https_client() -> aws_sdk_dynamodb::config::SharedHttpClient {
+    use aws_smithy_http_client::tls::{Provider, TlsContext, TrustStore, rustls_provider::CryptoMode};
+    let roots = TrustStore::empty().with_native_roots(false).with_pem_certificate(AMAZON_TRUST_ROOTS);
+    let tls = TlsContext::builder().with_trust_store(roots).build().expect("a trust store of PEM certificates is a valid TLS context");
+    aws_smithy_http_client::Builder::new().tls_provider(Provider::Rustls(CryptoMode::AwsLc)).tls_context(tls).build_https()
+}
+
+const AMAZON_TRUST_ROOTS: &[u8] = include_bytes!("amazon-trust-roots.pem");
 
 /// A service error's code and message, without the request.
 pub(crate) fn describe<E, R>(e: &aws_sdk_dynamodb::error::SdkError<E, R>) -> String
@@ -27,5 +44,29 @@ where
     match e.as_service_error() {
         Some(s) => format!("{}: {}", s.code().unwrap_or("error"), s.message().unwrap_or("")),
         None => format!("{e}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use base64::Engine;
+
+    /// The five roots parse as DER certificates (a SEQUENCE with a two-byte length).
+    #[test]
+    fn amazon_trust_roots_are_five_certificates() {
+        let text = std::str::from_utf8(super::AMAZON_TRUST_ROOTS).unwrap();
+        let ders: Vec<Vec<u8>> = text
+            .split("-----BEGIN CERTIFICATE-----")
+            .skip(1)
+            .map(|block| {
+                let body: String = block.split("-----END CERTIFICATE-----").next().unwrap().split_whitespace().collect();
+                base64::engine::general_purpose::STANDARD.decode(body).expect("base64")
+            })
+            .collect();
+        assert_eq!(ders.len(), 5);
+        for der in ders {
+            assert_eq!(&der[..2], &[0x30, 0x82]);
+            assert_eq!(usize::from(der[2]) << 8 | usize::from(der[3]), der.len() - 4);
+        }
     }
 }
