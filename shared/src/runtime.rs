@@ -12,18 +12,19 @@ pub type EmbeddedPipeline =
     Pipeline<EmbeddedStore, EmbeddedQueue, OutboxMailer, ConfiguredAnalyser>;
 pub type AwsPipeline = Pipeline<DynamoStore, SqsQueue, SesMailer, ConfiguredAnalyser>;
 
-/// JSON logs on stderr, filtered by `DEBRIEF_LOG` / `RUST_LOG` (default `info`).
+/// JSON logs on stderr, filtered by `DEBRIEF_LOG` / `RUST_LOG` (default `info`), written as
+/// `level` or `target=level,...`. (A target filter, not `EnvFilter`: that one brings a regex
+/// engine into every Lambda binary for span and field filters nobody here uses.)
 pub fn init_tracing() {
-    let filter = tracing_subscriber::EnvFilter::try_from_env("DEBRIEF_LOG")
-        .or_else(|_| tracing_subscriber::EnvFilter::try_from_default_env())
-        .unwrap_or_else(|_| "info".into());
-    let _ = tracing_subscriber::fmt()
-        .json()
-        .with_current_span(true)
-        .with_target(false)
-        .with_writer(std::io::stderr)
-        .with_env_filter(filter)
-        .try_init();
+    use tracing_subscriber::filter::Targets;
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
+    let parsed = |name: &str| std::env::var(name).ok().and_then(|v| v.parse::<Targets>().ok());
+    let filter = parsed("DEBRIEF_LOG")
+        .or_else(|| parsed("RUST_LOG"))
+        .unwrap_or_else(|| Targets::new().with_default(tracing::Level::INFO));
+    let logs = tracing_subscriber::fmt::layer().json().with_current_span(true).with_target(false).with_writer(std::io::stderr);
+    let _ = tracing_subscriber::registry().with(logs).with(filter).try_init();
 }
 
 /// The pipeline on one SQLite file and an outbox folder.
