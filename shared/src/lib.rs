@@ -11,6 +11,7 @@ pub mod error;
 pub mod http;
 pub mod hubspot;
 pub mod lambda_sqs;
+pub mod net;
 pub mod pipeline;
 pub mod ports;
 pub mod repo;

@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 async fn main() {
     let app = spawn_app_env(vec![("LEASE_SECS".into(), "120".into())]).await;
     let (vtt, roster) = debrief_tests::synthetic_workshop(30, 6, 8000);
-    let http = reqwest::Client::new();
+    let http = debrief::net::client();
     let body = json!({"transcript": vtt, "workshopDate": "2026-11-20", "cohortName": "Bench", "coachId": app.coach.coach_id, "roster": roster});
     let r = http.post(format!("{}/v1/workshops", app.base)).bearer_auth(&app.ingest_key).json(&body).send().await.unwrap();
     let sid = r.json::<Value>().await.unwrap()["sessionId"].as_str().unwrap().to_string();

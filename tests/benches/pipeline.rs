@@ -56,7 +56,7 @@ async fn wait_done(http: &reqwest::Client, base: &str, key: &str, sid: &str) {
 
 #[tokio::main]
 async fn main() {
-    let http = reqwest::Client::new();
+    let http = debrief::net::client();
 
     let (_llm, counters, mut env) = llm_stand_in::start(Duration::from_millis(1000), 0, 3).await;
     env.push(("LEASE_SECS".into(), "120".into()));

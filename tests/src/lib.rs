@@ -56,6 +56,7 @@ pub async fn moto() -> Option<(aws_config::SdkConfig, String)> {
         return None;
     };
     let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .http_client(debrief::adapters::aws::https_client(true))
         .endpoint_url(&endpoint)
         .region(aws_sdk_dynamodb::config::Region::new("us-east-1"))
         .credentials_provider(aws_sdk_dynamodb::config::Credentials::new(

@@ -8,7 +8,7 @@ use debrief_tests::outbox::read_outbox;
 use serde_json::{Value, json};
 
 async fn completed_session(app: &TestApp, body: Value) -> String {
-    let http = reqwest::Client::new();
+    let http = debrief::net::client();
     let r = http.post(format!("{}/v1/workshops", app.base)).bearer_auth(&app.ingest_key).json(&body).send().await.unwrap();
     assert_eq!(r.status().as_u16(), 202);
     let sid = r.json::<Value>().await.unwrap()["sessionId"].as_str().unwrap().to_string();
@@ -33,7 +33,7 @@ fn sample_body(app: &TestApp) -> Value {
 }
 
 async fn call(app: &TestApp, key: Option<&str>, method: &str, path: &str, body: Option<Value>) -> (u16, Value) {
-    let http = reqwest::Client::new();
+    let http = debrief::net::client();
     let url = format!("{}{path}", app.base);
     let mut req = match method {
         "GET" => http.get(url),
@@ -168,7 +168,7 @@ async fn concurrent_sends_make_one_email_each() {
     for _ in 0..10 {
         let (base, key, body) = (app.base.clone(), app.coach_key.clone(), bulk.clone());
         tasks.spawn(async move {
-            reqwest::Client::new().post(format!("{base}/bulk-update")).bearer_auth(key).json(&body).send().await.unwrap().json::<Value>().await.unwrap()
+            debrief::net::client().post(format!("{base}/bulk-update")).bearer_auth(key).json(&body).send().await.unwrap().json::<Value>().await.unwrap()
         });
     }
     let results = tasks.join_all().await;
@@ -185,13 +185,13 @@ async fn a_40_participant_session_fits_chatgpt() {
     let (vtt, roster) = debrief_tests::synthetic_workshop(40, 4, 9000);
     let body = json!({"transcript": vtt, "workshopDate": "2026-11-20", "cohortName": "Big Group", "coachId": app.coach.coach_id, "roster": roster});
     let sid = completed_session(&app, body).await;
-    let resp = reqwest::Client::new().get(format!("{}/workshop-data/{sid}", app.base)).bearer_auth(&app.coach_key).send().await.unwrap();
+    let resp = debrief::net::client().get(format!("{}/workshop-data/{sid}", app.base)).bearer_auth(&app.coach_key).send().await.unwrap();
     let text = resp.text().await.unwrap();
     assert!(text.chars().count() < 100_000, "{} characters", text.len());
     let v: Value = serde_json::from_str(&text).unwrap();
     assert_eq!(v["data"]["totalParticipants"], 40);
     let shown = v["data"]["participants"].as_array().unwrap().len();
-    let full = reqwest::Client::new().get(format!("{}/workshop-data/{sid}?view=full&pageSize=100", app.base)).bearer_auth(&app.coach_key).send().await.unwrap().text().await.unwrap();
+    let full = debrief::net::client().get(format!("{}/workshop-data/{sid}?view=full&pageSize=100", app.base)).bearer_auth(&app.coach_key).send().await.unwrap().text().await.unwrap();
     assert!(full.chars().count() < 100_000, "the full view trims its page: {} characters", full.len());
     let fv: Value = serde_json::from_str(&full).unwrap();
     let first_page = fv["data"]["participants"].as_array().unwrap().len();

@@ -21,7 +21,7 @@ async fn post(
     body: &str,
     ct: &str,
 ) -> (u16, Value) {
-    let mut req = reqwest::Client::new()
+    let mut req = debrief::net::client()
         .post(format!("{}/v1/capi/events{query}", app.base))
         .header("content-type", ct)
         .body(body.to_string());

@@ -29,7 +29,7 @@ async fn queue() {
 
 /// Sent mail read back from moto's state: `GET /moto-api/data.json` → `ses.Message`.
 async fn moto_sent(endpoint: &str) -> Vec<SentMail> {
-    let data: serde_json::Value = reqwest::get(format!("{endpoint}/moto-api/data.json")).await.unwrap().json().await.unwrap();
+    let data: serde_json::Value = debrief::net::client().get(format!("{endpoint}/moto-api/data.json")).send().await.unwrap().json().await.unwrap();
     let raw = data["ses"]["RawMessage"].as_array().cloned().unwrap_or_default();
     let raw = raw.iter().filter_map(|m| m["raw_data"].as_str()).map(debrief_tests::outbox::parse_eml);
     let messages = data["ses"]["Message"].as_array().cloned().unwrap_or_default();

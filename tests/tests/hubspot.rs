@@ -42,7 +42,7 @@ fn config(server: &wiremock::MockServer) -> HubSpotConfig {
 
 /// A private app's adapter for the stand-in's portal (`c` carries the stand-in's URL).
 fn private(store: &EmbeddedStore, c: HubSpotConfig) -> HubSpotHttp<EmbeddedStore> {
-    HubSpotHttp::new(reqwest::Client::new(), c, store.clone(), Credentials::PrivateApp(PRIVATE_TOKEN.into()), PORTAL.to_string())
+    HubSpotHttp::new(debrief::net::client(), c, store.clone(), Credentials::PrivateApp(PRIVATE_TOKEN.into()), PORTAL.to_string())
 }
 
 fn participant(session: &str, contact: &str, i: usize) -> ParticipantSummary {
@@ -93,7 +93,7 @@ async fn oauth_round_trip_over_http_with_forged_and_replayed_state_rejected() {
         ("DEBRIEF_TOKEN_KEY", key.as_str()),
     ])
     .await;
-    let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let http = debrief::net::client_builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
     let start = http.get(format!("{}/oauth/hubspot/start", app.base)).send().await.unwrap();
     assert_eq!(start.status().as_u16(), 302);
     let location = start.headers()["location"].to_str().unwrap().to_string();
@@ -255,7 +255,7 @@ async fn a_401_refreshes_once_then_the_error_surfaces() {
     let (s, _) = store();
     let c = config(&server);
     let cipher = TokenCipher::from_base64(c.token_key.as_deref().unwrap()).unwrap();
-    let http = reqwest::Client::new();
+    let http = debrief::net::client();
     let state = oauth::new_state(c.state_secret.as_bytes());
     oauth::complete(&s, &http, &c, &TokenKeys::Local(cipher.clone()), GOOD_CODE, &state).await.unwrap();
     let api = HubSpotHttp::new(http.clone(), c.clone(), s.clone(), Credentials::OAuth(Arc::new(TokenKeys::Local(cipher.clone()))), "4242");
@@ -366,7 +366,7 @@ async fn tokens_sealed_with_a_kms_data_key() {
     c.token_key = None;
     c.kms_key_id = Some(key_id.clone());
     let keys = TokenKeys::kms(debrief::adapters::aws::KmsDataKeys::from_config(&sdk, key_id.clone()));
-    let http = reqwest::Client::new();
+    let http = debrief::net::client();
     oauth::complete(&s, &http, &c, &keys, GOOD_CODE, &oauth::new_state(c.state_secret.as_bytes())).await.unwrap();
     let conn: oauth::Connection = serde_json::from_str(&s.get(&connection_key("4242")).await.unwrap().unwrap().body).unwrap();
     let wrapped = conn.data_key.clone().expect("the encrypted data key is stored beside the tokens");

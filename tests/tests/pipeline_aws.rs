@@ -42,7 +42,7 @@ async fn the_sample_on_aws_adapters() {
     let transcript = std::fs::read_to_string(debrief_tests::bundled_sample().join("transcript.vtt")).unwrap();
     let roster = std::fs::read_to_string(debrief_tests::bundled_sample().join("roster.csv")).unwrap();
     let body = json!({"transcript": transcript, "workshopDate": "2026-11-21", "cohortName": "Moto Lab", "coachId": coach.coach_id, "roster": roster});
-    let http = reqwest::Client::new();
+    let http = debrief::net::client();
     let resp = http.post(format!("{}/v1/workshops", app.base)).bearer_auth(&key).json(&body).send().await.unwrap();
     assert_eq!(resp.status().as_u16(), 202);
     let sid = resp.json::<Value>().await.unwrap()["sessionId"].as_str().unwrap().to_string();
@@ -57,7 +57,7 @@ async fn the_sample_on_aws_adapters() {
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     assert_eq!(repo.list_participants(&sid).await.unwrap().len(), 5);
-    let data: Value = reqwest::get(format!("{endpoint}/moto-api/data.json")).await.unwrap().json().await.unwrap();
+    let data: Value = debrief::net::client().get(format!("{endpoint}/moto-api/data.json")).send().await.unwrap().json().await.unwrap();
     let sent: Vec<&Value> = data["ses"]["Message"].as_array().unwrap().iter().filter(|m| m["source"] == sender.as_str()).collect();
     assert_eq!(sent.len(), 1, "one coach email: {sent:?}");
     assert_eq!(sent[0]["destinations"]["ToAddresses"][0], coach.email_address.as_str());

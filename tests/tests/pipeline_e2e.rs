@@ -34,7 +34,7 @@ fn body(app: &TestApp) -> Value {
 }
 
 async fn post(app: &TestApp, key: Option<&str>, body: &Value, idem: Option<&str>) -> (u16, Value) {
-    let mut req = reqwest::Client::new().post(format!("{}/v1/workshops", app.base)).json(body);
+    let mut req = debrief::net::client().post(format!("{}/v1/workshops", app.base)).json(body);
     if let Some(k) = key {
         req = req.bearer_auth(k);
     }
@@ -50,7 +50,7 @@ pub async fn wait_completed(app: &TestApp, session_id: &str, timeout: Duration) 
     let started = Instant::now();
     loop {
         if let Ok(resp) =
-            reqwest::Client::new().get(format!("{}/v1/workshops/{session_id}", app.base)).bearer_auth(&app.ingest_key).send().await
+            debrief::net::client().get(format!("{}/v1/workshops/{session_id}", app.base)).bearer_auth(&app.ingest_key).send().await
         {
             let s: Value = resp.json().await.unwrap_or(Value::Null);
             if s["status"] == "completed" && s["emailNotificationSent"] == true {
@@ -133,7 +133,7 @@ async fn ingest_is_idempotent() {
     for _ in 0..50 {
         let (base, key, body) = (app.base.clone(), app.ingest_key.clone(), other.clone());
         tasks.spawn(async move {
-            let r = reqwest::Client::new().post(format!("{base}/v1/workshops")).bearer_auth(key).json(&body).send().await.unwrap();
+            let r = debrief::net::client().post(format!("{base}/v1/workshops")).bearer_auth(key).json(&body).send().await.unwrap();
             (r.status().as_u16(), r.json::<Value>().await.unwrap())
         });
     }
@@ -153,7 +153,7 @@ async fn ingest_is_idempotent() {
 #[tokio::test]
 async fn bad_requests_get_a_clear_4xx_and_store_nothing() {
     let app = spawn_app_with_small_limit().await;
-    let http = reqwest::Client::new();
+    let http = debrief::net::client();
     let url = format!("{}/v1/workshops", app.base);
     let good = body(&app);
     let with = |f: &str, v: Value| {
@@ -214,7 +214,7 @@ async fn multipart_with_a_transcript_file() {
         .text("cohortName", "Spring Growth Lab")
         .text("coachId", app.coach.coach_id.clone())
         .text("roster", "name,email,hubspotContactId\nPriya Nair,priya.nair@example.com,5103\nBen Ortiz,ben.ortiz@example.com,5105\n");
-    let resp = reqwest::Client::new().post(format!("{}/v1/workshops", app.base)).header("x-api-key", &app.ingest_key).multipart(form).send().await.unwrap();
+    let resp = debrief::net::client().post(format!("{}/v1/workshops", app.base)).header("x-api-key", &app.ingest_key).multipart(form).send().await.unwrap();
     assert_eq!(resp.status().as_u16(), 202);
     let v: Value = resp.json().await.unwrap();
     let done = wait_completed(&app, v["sessionId"].as_str().unwrap(), Duration::from_secs(30)).await;

@@ -16,7 +16,7 @@ fn body(coach_id: &str) -> Value {
 }
 
 async fn ingest(app: &debrief_tests::app::TestApp) -> String {
-    let resp = reqwest::Client::new()
+    let resp = debrief::net::client()
         .post(format!("{}/v1/workshops", app.base))
         .bearer_auth(&app.ingest_key)
         .json(&body(&app.coach.coach_id))

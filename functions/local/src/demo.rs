@@ -70,7 +70,7 @@ pub async fn run(args: Args) -> Result<(), String> {
         "zoomMeetingId": "demo-sample",
         "roster": roster,
     });
-    let http = reqwest::Client::new();
+    let http = debrief::net::client();
     let started = Instant::now();
     let resp = http
         .post(format!("{base}/v1/workshops"))

@@ -258,7 +258,7 @@ Transcript excerpt (their lines and the line before each of their turns):\n{exce
 
 impl LlmAnalyser {
     pub fn new(config: LlmConfig) -> Self {
-        let http = reqwest::Client::builder()
+        let http = crate::net::client_builder()
             .timeout(config.request_timeout)
             .connect_timeout(Duration::from_secs(5))
             .build()

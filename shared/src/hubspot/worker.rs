@@ -57,7 +57,7 @@ impl CrmConnector {
     }
 
     pub fn http(&self) -> &reqwest::Client {
-        self.http.get_or_init(|| reqwest::Client::builder().timeout(self.config.timeout).build().expect("an HTTP client with rustls builds"))
+        self.http.get_or_init(|| crate::net::client_builder().timeout(self.config.timeout).build().expect("an HTTP client with rustls builds"))
     }
 
     /// The portal and the adapter that writes to it.

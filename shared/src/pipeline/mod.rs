@@ -108,7 +108,7 @@ impl<S: Store, Q: Queue, M: Mailer, A: crate::analysis::Analyser> Pipeline<S, Q,
 
     pub(crate) fn http(&self) -> &reqwest::Client {
         self.http.get_or_init(|| {
-            reqwest::Client::builder().timeout(Duration::from_secs(10)).build().expect("TLS backend initialises")
+            crate::net::client_builder().timeout(Duration::from_secs(10)).build().expect("TLS backend initialises")
         })
     }
 }

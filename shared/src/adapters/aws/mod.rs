@@ -15,22 +15,28 @@ pub use sqs::SqsQueue;
 
 /// Loads the shared AWS configuration (region, credentials, endpoint overrides).
 pub async fn load_config() -> aws_config::SdkConfig {
-    let loader = aws_config::defaults(aws_config::BehaviorVersion::latest());
     let overridden = std::env::vars_os().any(|(k, _)| k.to_str().is_some_and(|k| k.starts_with("AWS_ENDPOINT_URL")));
-    // An endpoint override (moto, LocalStack) may present any certificate: keep the system's roots.
-    if overridden { loader.load().await } else { loader.http_client(amazon_https_client()).load().await }
+    aws_config::defaults(aws_config::BehaviorVersion::latest()).http_client(https_client(overridden)).load().await
 }
 
+/// The SDK's HTTP client: rustls on ring (the SDK's default, aws-lc, added more than a
+/// megabyte to every function).
+///
 /// AWS's service endpoints present certificates that chain to Amazon Trust Services' roots
-/// (Amazon Root CA 1–4, and Starfield Services Root CA G2, which cross-signs them).
-/// Trusting only those, compiled in, spares every cold start reading and parsing the
-/// system's ~150 roots: the SDK builds its TLS connector when a client is made, and that
-/// took more than half of each function's init (see README, "Lambda binaries").
-fn amazon_https_client() -> aws_sdk_dynamodb::config::SharedHttpClient {
+/// (Amazon Root CA 1–4, and Starfield Services Root CA G2, which cross-signs them). Trusting
+/// only those, compiled in, spares every cold start reading and parsing the system's ~150
+/// roots: the SDK builds its TLS connector when a client is made, and that took more than
+/// half of each function's init (see README, "Lambda binaries"). An endpoint override (moto,
+/// LocalStack) may present any certificate: then the system's roots are trusted.
+pub fn https_client(endpoint_overridden: bool) -> aws_sdk_dynamodb::config::SharedHttpClient {
     use aws_smithy_http_client::tls::{Provider, TlsContext, TrustStore, rustls_provider::CryptoMode};
-    let roots = TrustStore::empty().with_native_roots(false).with_pem_certificate(AMAZON_TRUST_ROOTS);
+    let roots = if endpoint_overridden {
+        TrustStore::default()
+    } else {
+        TrustStore::empty().with_native_roots(false).with_pem_certificate(AMAZON_TRUST_ROOTS)
+    };
     let tls = TlsContext::builder().with_trust_store(roots).build().expect("a trust store of PEM certificates is a valid TLS context");
-    aws_smithy_http_client::Builder::new().tls_provider(Provider::Rustls(CryptoMode::AwsLc)).tls_context(tls).build_https()
+    aws_smithy_http_client::Builder::new().tls_provider(Provider::Rustls(CryptoMode::Ring)).tls_context(tls).build_https()
 }
 
 const AMAZON_TRUST_ROOTS: &[u8] = include_bytes!("amazon-trust-roots.pem");

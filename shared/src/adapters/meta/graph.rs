@@ -37,7 +37,7 @@ pub struct GraphConversions {
 
 impl GraphConversions {
     pub fn new(config: GraphConfig) -> Self {
-        let http = reqwest::Client::builder()
+        let http = crate::net::client_builder()
             .timeout(config.timeout)
             .build()
             .expect("an HTTP client with rustls builds");
