@@ -255,7 +255,7 @@ impl StatsAccumulator {
 /// seven bits are ≤ 0x20, and no byte borrows from its neighbour; bytes ≥ 0x80 (UTF-8) are
 /// never white space.
 #[inline]
-pub(crate) fn count_words(text: &[u8]) -> u32 {
+fn count_words(text: &[u8]) -> u32 {
     const HI: u64 = 0x8080_8080_8080_8080;
     const LOW7: u64 = 0x7F7F_7F7F_7F7F_7F7F;
     const A0: u64 = 0xA0A0_A0A0_A0A0_A0A0;
@@ -284,7 +284,7 @@ pub(crate) fn count_words(text: &[u8]) -> u32 {
 }
 
 #[inline]
-pub(crate) fn count_questions(text: &[u8]) -> u32 {
+fn count_questions(text: &[u8]) -> u32 {
     let mut n = 0;
     let mut prev = usize::MAX - 1;
     for i in memchr::memchr_iter(b'?', text) {
