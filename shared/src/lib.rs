@@ -8,6 +8,7 @@ pub mod capi;
 pub mod clock;
 pub mod domain;
 pub mod error;
+pub mod faults;
 pub mod http;
 pub mod hubspot;
 pub mod lambda_sqs;

@@ -32,8 +32,53 @@ pub fn client() -> reqwest::Client {
     client_builder().build().expect("a client on a prepared TLS configuration builds")
 }
 
+/// Whether `ip` is a public unicast address: not loopback, private (RFC 1918, unique-local),
+/// link-local (169.254/16 holds the cloud metadata service), shared (100.64/10), multicast,
+/// broadcast, documentation or unspecified. IPv4-mapped IPv6 is judged as IPv4.
+pub fn is_public(ip: std::net::IpAddr) -> bool {
+    use std::net::IpAddr;
+    match ip {
+        IpAddr::V4(v4) => {
+            let [a, b, ..] = v4.octets();
+            !(v4.is_loopback()
+                || v4.is_private()
+                || v4.is_link_local()
+                || v4.is_broadcast()
+                || v4.is_multicast()
+                || v4.is_unspecified()
+                || v4.is_documentation()
+                || a == 0
+                || (a == 100 && (64..128).contains(&b))
+                || (a == 192 && b == 0 && v4.octets()[2] == 0)
+                || a >= 240)
+        }
+        IpAddr::V6(v6) => {
+            if let Some(v4) = v6.to_ipv4_mapped() {
+                return is_public(IpAddr::V4(v4));
+            }
+            let first = v6.segments()[0];
+            !(v6.is_loopback()
+                || v6.is_unspecified()
+                || v6.is_multicast()
+                || (first & 0xfe00) == 0xfc00
+                || (first & 0xffc0) == 0xfe80
+                || first == 0x2001 && v6.segments()[1] == 0x0db8)
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn only_public_addresses_are_public() {
+        for private in ["127.0.0.1", "10.1.2.3", "172.16.0.1", "192.168.1.1", "169.254.169.254", "100.64.0.1", "0.0.0.0", "::1", "fd00::1", "fe80::1", "::ffff:127.0.0.1", "::ffff:169.254.169.254", "224.0.0.1"] {
+            assert!(!super::is_public(private.parse().unwrap()), "{private}");
+        }
+        for public in ["93.184.216.34", "8.8.8.8", "2606:4700::1111", "::ffff:1.1.1.1"] {
+            assert!(super::is_public(public.parse().unwrap()), "{public}");
+        }
+    }
+
     /// reqwest, without a crypto provider of its own, panics when a client is built on its
     /// TLS defaults; after the first of ours, ring is the process-wide provider.
     #[test]

@@ -36,10 +36,27 @@ pub struct Versioned<T> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum KeyScope {
-    /// Make.com and other ingestion clients.
+    /// Make.com and other ingestion clients: workshops in, their status out.
     Ingest,
-    /// One coach's review GPT.
+    /// One coach's review (ChatGPT Actions).
     Coach,
+    /// The Conversions API intake (`POST /v1/capi/events`).
+    Capi,
+    /// The operator: connecting HubSpot and its schema bootstrap.
+    Admin,
+}
+
+impl KeyScope {
+    pub const ALL: [KeyScope; 4] = [KeyScope::Ingest, KeyScope::Coach, KeyScope::Capi, KeyScope::Admin];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            KeyScope::Ingest => "ingest",
+            KeyScope::Coach => "coach",
+            KeyScope::Capi => "capi",
+            KeyScope::Admin => "admin",
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -52,6 +69,41 @@ pub struct ApiKeyRecord {
     pub created_at: String,
     pub revoked: bool,
 }
+
+/// Whose turn it is to perform a send that must happen once (an email, a callback, a queue
+/// message to the CRM), as [`Repo::begin_send`] found its record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SendTurn {
+    /// This caller holds the lease: send, then [`Repo::send_done`] (or [`Repo::send_failed`]).
+    Go(SendLease),
+    /// Another caller holds a live lease: it sends, or its lease runs out and a later caller does.
+    InProgress,
+    /// The provider already accepted it.
+    Done,
+}
+
+/// A held send lease: the record's key and the version this caller wrote.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SendLease {
+    key: Key,
+    version: u64,
+}
+
+/// A send record's body: `claimed` until a lease time, then `sent`.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(tag = "state", rename_all = "lowercase")]
+enum SendState {
+    Claimed {
+        #[serde(rename = "leaseUntil")]
+        lease_until: i64,
+    },
+    Sent {
+        at: i64,
+    },
+}
+
+/// How long a send record is kept: longer than any redelivery or retry can come.
+const SEND_RECORD_TTL_SECS: i64 = 30 * 24 * 3600;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Claim {
@@ -66,11 +118,7 @@ pub fn generate_api_key(scope: KeyScope) -> String {
     use base64::Engine;
     let mut bytes = [0u8; 32];
     getrandom::fill(&mut bytes).expect("the OS random source works");
-    let prefix = match scope {
-        KeyScope::Ingest => "dbk_ingest_",
-        KeyScope::Coach => "dbk_coach_",
-    };
-    format!("{prefix}{}", base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes))
+    format!("dbk_{}_{}", scope.name(), base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes))
 }
 
 pub fn sha256_hex(s: &str) -> String {
@@ -289,6 +337,69 @@ impl<S: Store> Repo<S> {
         match self.store.put_new_with_counter(&item, &session_key(&p.session_id), -1).await {
             Ok(()) => Ok(true),
             Err(StoreError::AlreadyExists) => Ok(false),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Takes the turn to perform the send named `scope`/`key`. A record is created `claimed`
+    /// with a lease; a caller that finds a claim whose lease has run out (its holder died
+    /// between claim and send) takes it over with a version check, so one caller at a time
+    /// sends and a crash never loses the send. Once [`Repo::send_done`] is recorded nobody
+    /// sends again: at most one send per provider acceptance.
+    pub async fn begin_send(&self, scope: &str, key: &str, lease: Duration) -> Result<SendTurn, RepoError> {
+        let k = idempotency_key(scope, key);
+        let now = crate::clock::unix_secs();
+        let claimed = |until: i64| encode(&SendState::Claimed { lease_until: until });
+        let mut item = Item::new(k.clone(), claimed(now.saturating_add(lease.as_secs().max(1) as i64)));
+        item.expires_at = Some(now.saturating_add(SEND_RECORD_TTL_SECS));
+        for _ in 0..3 {
+            match self.store.put_new(&item).await {
+                Ok(()) => return Ok(SendTurn::Go(SendLease { key: k, version: 1 })),
+                Err(StoreError::AlreadyExists) => {}
+                Err(e) => return Err(e.into()),
+            }
+            let Some(existing) = self.store.get(&k).await? else { continue };
+            // Records written before send states existed held "sending"/"sent": treat them
+            // as done rather than risk a second send.
+            match serde_json::from_str::<SendState>(&existing.body) {
+                Ok(SendState::Claimed { lease_until }) if lease_until <= now => {
+                    let mut takeover = item.clone();
+                    takeover.version = existing.version;
+                    return match self.store.update(&takeover, existing.version).await {
+                        Ok(version) => Ok(SendTurn::Go(SendLease { key: k, version })),
+                        Err(StoreError::Conflict | StoreError::NotFound) => Ok(SendTurn::InProgress),
+                        Err(e) => Err(e.into()),
+                    };
+                }
+                Ok(SendState::Claimed { .. }) => return Ok(SendTurn::InProgress),
+                Ok(SendState::Sent { .. }) | Err(_) => return Ok(SendTurn::Done),
+            }
+        }
+        Ok(SendTurn::InProgress)
+    }
+
+    /// Records that the provider accepted the send held by `lease`.
+    pub async fn send_done(&self, lease: &SendLease) -> Result<(), RepoError> {
+        let mut item = Item::new(lease.key.clone(), encode(&SendState::Sent { at: crate::clock::unix_secs() }));
+        item.expires_at = Some(crate::clock::unix_secs().saturating_add(SEND_RECORD_TTL_SECS));
+        match self.store.update(&item, lease.version).await {
+            Ok(_) => Ok(()),
+            // Our lease ran out and another caller took it over: it is sending the same thing,
+            // and "sent" is still true; write it over whatever it holds.
+            Err(StoreError::Conflict) => match self.store.get(&lease.key).await? {
+                Some(current) => Ok(self.store.update(&item, current.version).await.map(|_| ())?),
+                None => Ok(self.store.put_new(&item).await?),
+            },
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Gives the turn back after a refused or failed send, so the next caller sends at once.
+    pub async fn send_failed(&self, lease: &SendLease) -> Result<(), RepoError> {
+        let mut item = Item::new(lease.key.clone(), encode(&SendState::Claimed { lease_until: 0 }));
+        item.expires_at = Some(crate::clock::unix_secs().saturating_add(SEND_RECORD_TTL_SECS));
+        match self.store.update(&item, lease.version).await {
+            Ok(_) | Err(StoreError::Conflict | StoreError::NotFound) => Ok(()),
             Err(e) => Err(e.into()),
         }
     }

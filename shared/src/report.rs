@@ -80,6 +80,9 @@ pub fn prepare(
     }
     let transcript = Transcript::parse(text, options.format)?;
     let stats = transcript.stats();
+    if stats.speakers.is_empty() {
+        return Err(InputError::field("transcript", "no speaker labels were found: each cue or line needs the form `Name: what they said`"));
+    }
     let attendance = attribute(&stats, roster, coach);
     let session = WorkshopSession {
         session_id: meta.session_id,

@@ -2,10 +2,11 @@
 //! approve and send in bulk. Every call is scoped to the calling coach: another coach's
 //! session or participant is "not found".
 //!
-//! Sending is exactly once per participant: a claim (an idempotency record) is taken before
-//! the email goes out and `emailSentAt` is recorded when the provider accepted it; a repeated
-//! or concurrent call finds one or the other and sends nothing. A failed send releases the
-//! claim, so the coach can retry it.
+//! Sending is exactly once per participant: a send record (`Repo::begin_send`) is claimed
+//! with a lease before the email goes out, marked sent when the provider accepted it, and
+//! `emailSentAt` recorded; a repeated or concurrent call finds one or the other and sends
+//! nothing. A failed send gives the claim back, so the coach can retry it; a claim left by a
+//! crash is taken over once its lease has run out.
 
 use serde::{Deserialize, Serialize};
 
@@ -15,11 +16,12 @@ use crate::error::InputError;
 use crate::pipeline::{Pipeline, PipelineError, html_escape};
 use crate::ports::store::StoreError;
 use crate::ports::{Email, Mailer, Queue, Store};
-use crate::repo::{Claim, RepoError, Versioned};
+use crate::repo::{RepoError, SendTurn, Versioned};
 
 /// ChatGPT reads at most about 100,000 characters of a response; pages stay under this.
 pub const MAX_RESPONSE_CHARS: usize = 90_000;
-const SEND_CLAIM_TTL: std::time::Duration = std::time::Duration::from_secs(15 * 60);
+/// The longest summary or email text a coach may save, in characters (single and bulk edits).
+const MAX_TEXT_CHARS: usize = 20_000;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -153,6 +155,8 @@ pub enum ItemOutcome {
     SendInProgress,
     SendFailed,
     NotFound,
+    /// Other edits of this participant kept winning the race; nothing was changed, call again.
+    Busy,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -212,6 +216,13 @@ fn check_coach(given: Option<&str>, coach_id: &str) -> Result<(), PipelineError>
         Some(c) if c != coach_id => Err(PipelineError::NotFound),
         _ => Ok(()),
     }
+}
+
+fn check_text(field: &str, v: Option<&str>) -> Result<(), PipelineError> {
+    if v.is_some_and(|s| s.chars().count() > MAX_TEXT_CHARS) {
+        return Err(InputError::field(field, format!("is longer than {MAX_TEXT_CHARS} characters")).into());
+    }
+    Ok(())
 }
 
 fn required<'a>(v: &'a Option<String>, field: &str) -> Result<&'a str, PipelineError> {
@@ -293,7 +304,9 @@ impl<S: Store, Q: Queue, M: Mailer, A: Analyser> Pipeline<S, Q, M, A> {
         let mut cursor = cursor.map(str::to_owned);
         // Filtering by status may need more than one page of the index.
         loop {
-            let (sessions, next) = self.repo.list_sessions(coach_id, limit, cursor.as_deref()).await?;
+            // Ask only for what is still missing, so a page never holds more than `limit` and
+            // the cursor points right after the last item returned.
+            let (sessions, next) = self.repo.list_sessions(coach_id, limit - workshops.len(), cursor.as_deref()).await?;
             for s in sessions {
                 if status.is_some_and(|st| st != s.processing_status) {
                     continue;
@@ -330,11 +343,8 @@ impl<S: Store, Q: Queue, M: Mailer, A: Analyser> Pipeline<S, Q, M, A> {
         let expected = req.expected_version.or(if_match).ok_or_else(|| {
             PipelineError::from(InputError::field("expectedVersion", "is required: pass the version read with getWorkshopData"))
         })?;
-        for (field, v) in [("updatedSummary", &req.updated_summary), ("updatedEmail", &req.updated_email)] {
-            if v.as_ref().is_some_and(|s| s.len() > 20_000) {
-                return Err(PipelineError::from(InputError::field(field, "is longer than 20,000 characters")).into());
-            }
-        }
+        check_text("updatedSummary", req.updated_summary.as_deref())?;
+        check_text("updatedEmail", req.updated_email.as_deref())?;
         self.own_session(coach_id, session_id).await?;
         let current = self.repo.get_participant(session_id, participant_id).await?.ok_or(PipelineError::NotFound)?;
         if current.version != expected {
@@ -374,14 +384,16 @@ impl<S: Store, Q: Queue, M: Mailer, A: Analyser> Pipeline<S, Q, M, A> {
         }
     }
 
-    /// Applies an edit with retries on conflict (bulk approval has no version to check).
+    /// Applies an edit with retries on conflict (bulk approval has no version to check):
+    /// jittered, growing pauses let many concurrent editors of one participant all land.
+    /// `Ok(None)`: no such participant; `Err(Busy)` when it kept losing.
     async fn apply(
         &self,
         session_id: &str,
         participant_id: &str,
         f: impl Fn(&mut ParticipantSummary),
-    ) -> Result<Option<ParticipantSummary>, PipelineError> {
-        for _ in 0..10 {
+    ) -> Result<Option<ParticipantSummary>, ApplyError> {
+        for attempt in 0..12u32 {
             let Some(current) = self.repo.get_participant(session_id, participant_id).await? else { return Ok(None) };
             let mut p = current.value;
             f(&mut p);
@@ -390,11 +402,14 @@ impl<S: Store, Q: Queue, M: Mailer, A: Analyser> Pipeline<S, Q, M, A> {
                     self.crm_changed(session_id, participant_id).await;
                     return Ok(Some(p));
                 }
-                Err(RepoError::Store(StoreError::Conflict)) => continue,
+                Err(RepoError::Store(StoreError::Conflict)) => {
+                    let cap_ms = 5u64 << attempt.min(7);
+                    tokio::time::sleep(std::time::Duration::from_millis(fastrand::u64(1..=cap_ms))).await;
+                }
                 Err(e) => return Err(e.into()),
             }
         }
-        Err(PipelineError::Message("too many concurrent edits; try again".into()))
+        Err(ApplyError::Busy)
     }
 
     pub async fn bulk_update(&self, coach_id: &str, req: BulkUpdate) -> Result<BulkResult, PipelineError> {
@@ -403,11 +418,21 @@ impl<S: Store, Q: Queue, M: Mailer, A: Analyser> Pipeline<S, Q, M, A> {
         if req.participant_updates.len() > 500 {
             return Err(InputError::field("participantUpdates", "at most 500 at a time").into());
         }
+        // Every item is checked before any is applied: a bad item changes nothing.
+        for (i, u) in req.participant_updates.iter().enumerate() {
+            let field = |name: &str| format!("participantUpdates[{i}].{name}");
+            if u.participant_id.trim().is_empty() || u.participant_id.len() > 128 {
+                return Err(InputError::field(field("participantId"), "must be a participant id from getWorkshopData").into());
+            }
+            check_text(&field("finalSummary"), u.final_summary.as_deref())?;
+            check_text(&field("finalEmail"), u.final_email.as_deref())?;
+        }
         let session = self.own_session(coach_id, &session_id).await?;
         let coach = self.repo.get_coach(coach_id).await?.ok_or_else(|| PipelineError::UnknownCoach(coach_id.into()))?;
         let mut results = Vec::new();
         let mut sent = 0;
         for u in &req.participant_updates {
+            let outcome = |outcome| ItemResult { participant_id: u.participant_id.clone(), outcome, email_sent_at: None, error: None };
             let edited = self
                 .apply(&session_id, &u.participant_id, |p| {
                     if let Some(s) = &u.final_summary {
@@ -418,12 +443,20 @@ impl<S: Store, Q: Queue, M: Mailer, A: Analyser> Pipeline<S, Q, M, A> {
                     }
                     p.coach_review_status = CoachReviewStatus::Approved;
                 })
-                .await?;
-            let Some(p) = edited else {
-                results.push(ItemResult { participant_id: u.participant_id.clone(), outcome: ItemOutcome::NotFound, email_sent_at: None, error: None });
-                continue;
+                .await;
+            let p = match edited {
+                Ok(Some(p)) => p,
+                Ok(None) => {
+                    results.push(outcome(ItemOutcome::NotFound));
+                    continue;
+                }
+                Err(ApplyError::Busy) => {
+                    results.push(ItemResult { error: Some("other edits of this participant kept arriving; call again".into()), ..outcome(ItemOutcome::Busy) });
+                    continue;
+                }
+                Err(ApplyError::Pipeline(e)) => return Err(e),
             };
-            let mut item = ItemResult { participant_id: p.participant_id.clone(), outcome: ItemOutcome::Approved, email_sent_at: p.email_sent_at.clone(), error: None };
+            let mut item = ItemResult { email_sent_at: p.email_sent_at.clone(), ..outcome(ItemOutcome::Approved) };
             if u.approval_status == ApprovalStatus::SendImmediately {
                 item = self.send_once(&session_id, &coach, p).await?;
                 if item.outcome == ItemOutcome::Sent {
@@ -440,9 +473,9 @@ impl<S: Store, Q: Queue, M: Mailer, A: Analyser> Pipeline<S, Q, M, A> {
                 let _ = self.repo.update_session(&s, session.version).await;
             }
         }
-        let failed = results.iter().filter(|r| r.outcome == ItemOutcome::SendFailed).count();
+        let failed = results.iter().filter(|r| matches!(r.outcome, ItemOutcome::SendFailed | ItemOutcome::Busy)).count();
         let next_steps = if failed > 0 {
-            format!("{failed} email(s) could not be sent; call bulkUpdateWorkshop again for those participants to retry.")
+            format!("{failed} participant(s) could not be completed (see each result's error); call bulkUpdateWorkshop again for those participants to retry.")
         } else if req.workshop_complete {
             "The review is complete. Follow-ups that were sent are recorded with emailSentAt.".into()
         } else {
@@ -467,10 +500,20 @@ impl<S: Store, Q: Queue, M: Mailer, A: Analyser> Pipeline<S, Q, M, A> {
             return Ok(item);
         };
         let claim_key = format!("participant-email#{session_id}#{}", p.participant_id);
-        if let Claim::Existing(_) = self.repo.claim_idempotency("mail", &claim_key, "sending", SEND_CLAIM_TTL).await? {
-            item.outcome = ItemOutcome::SendInProgress;
-            return Ok(item);
-        }
+        let lease = match self.repo.begin_send("mail", &claim_key, self.config.send_lease).await? {
+            SendTurn::Go(lease) => lease,
+            SendTurn::InProgress => {
+                item.outcome = ItemOutcome::SendInProgress;
+                return Ok(item);
+            }
+            SendTurn::Done => {
+                // Sent, and a crash came before `emailSentAt` was written: write it now.
+                let stamp = crate::clock::now_rfc3339();
+                self.stamp_sent(session_id, &p.participant_id, &stamp).await?;
+                item.email_sent_at = Some(stamp);
+                return Ok(item);
+            }
+        };
         let body = p.final_email_content.clone().unwrap_or_else(|| p.generated_email.clone());
         let subject = if p.generated_email_subject.is_empty() { "Following up on our session".to_string() } else { p.generated_email_subject.clone() };
         let email = Email {
@@ -484,19 +527,45 @@ impl<S: Store, Q: Queue, M: Mailer, A: Analyser> Pipeline<S, Q, M, A> {
         };
         match self.mailer.send(&email).await {
             Ok(_) => {
+                crate::faults::crash_point("review:email-sent");
+                self.repo.send_done(&lease).await?;
                 let at = crate::clock::now_rfc3339();
-                let stamp = at.clone();
-                self.apply(session_id, &p.participant_id, move |q| q.email_sent_at = Some(stamp.clone())).await?;
+                self.stamp_sent(session_id, &p.participant_id, &at).await?;
                 item.outcome = ItemOutcome::Sent;
                 item.email_sent_at = Some(at);
             }
             Err(e) => {
-                let _ = self.repo.release_claim("mail", &claim_key).await;
+                self.repo.send_failed(&lease).await?;
                 item.outcome = ItemOutcome::SendFailed;
                 item.error = Some(e.to_string());
             }
         }
         Ok(item)
     }
+
+    /// Records `emailSentAt` (the first one stands).
+    async fn stamp_sent(&self, session_id: &str, participant_id: &str, at: &str) -> Result<(), PipelineError> {
+        let stamp = at.to_string();
+        match self.apply(session_id, participant_id, move |q| {
+            q.email_sent_at.get_or_insert_with(|| stamp.clone());
+        })
+        .await
+        {
+            Ok(_) => Ok(()),
+            Err(ApplyError::Busy) => Err(PipelineError::Message("too many concurrent edits; try again".into())),
+            Err(ApplyError::Pipeline(e)) => Err(e),
+        }
+    }
 }
 
+/// Why an edit did not land.
+enum ApplyError {
+    Busy,
+    Pipeline(PipelineError),
+}
+
+impl From<RepoError> for ApplyError {
+    fn from(e: RepoError) -> Self {
+        Self::Pipeline(e.into())
+    }
+}

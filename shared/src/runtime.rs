@@ -12,7 +12,8 @@ pub type EmbeddedPipeline =
     Pipeline<EmbeddedStore, EmbeddedQueue, OutboxMailer, ConfiguredAnalyser>;
 pub type AwsPipeline = Pipeline<DynamoStore, SqsQueue, SesMailer, ConfiguredAnalyser>;
 
-/// JSON logs on stderr, filtered by `DEBRIEF_LOG` / `RUST_LOG` (default `info`), written as
+/// Logs on stderr: JSON (Lambda, and whenever stderr is a file or a pipe), or readable lines
+/// when stderr is a terminal. Filtered by `DEBRIEF_LOG` / `RUST_LOG` (default `info`), written as
 /// `level` or `target=level,...`. (A target filter, not `EnvFilter`: that one brings a regex
 /// engine into every Lambda binary for span and field filters nobody here uses.)
 pub fn init_tracing() {
@@ -23,8 +24,26 @@ pub fn init_tracing() {
     let filter = parsed("DEBRIEF_LOG")
         .or_else(|| parsed("RUST_LOG"))
         .unwrap_or_else(|| Targets::new().with_default(tracing::Level::INFO));
-    let logs = tracing_subscriber::fmt::layer().json().with_current_span(true).with_target(false).with_writer(std::io::stderr);
-    let _ = tracing_subscriber::registry().with(logs).with(filter).try_init();
+    use std::io::IsTerminal;
+    if std::io::stderr().is_terminal() {
+        let logs = tracing_subscriber::fmt::layer().compact().with_target(false).with_writer(std::io::stderr);
+        let _ = tracing_subscriber::registry().with(logs).with(filter).try_init();
+    } else {
+        let logs = tracing_subscriber::fmt::layer().json().with_current_span(true).with_target(false).with_writer(std::io::stderr);
+        let _ = tracing_subscriber::registry().with(logs).with(filter).try_init();
+    }
+}
+
+/// For the command-line tools: a closed stdout (`debrief hubspot log | head`) ends the process
+/// quietly, as it does any Unix filter, instead of `println!` panicking on EPIPE. Not for
+/// servers, which must survive a client hanging up.
+pub fn exit_quietly_on_closed_stdout() {
+    #[cfg(unix)]
+    // SAFETY: signal(2) sets the process-wide disposition of SIGPIPE back to its default; it
+    // touches no memory of ours.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
 }
 
 /// The pipeline on one SQLite file and an outbox folder.

@@ -13,6 +13,10 @@ pub struct TestApp {
     pub base: String,
     pub ingest_key: String,
     pub coach_key: String,
+    /// For the Conversions API intake.
+    pub capi_key: String,
+    /// The operator's (HubSpot connection and bootstrap).
+    pub admin_key: String,
     pub coach: CoachProfile,
     pub dir: PathBuf,
     child: Child,
@@ -77,8 +81,12 @@ pub async fn spawn_app_env(env: Vec<(String, String)>) -> TestApp {
     repo.add_api_key(&ingest_key, KeyScope::Ingest, None, None).await.unwrap();
     let coach_key = generate_api_key(KeyScope::Coach);
     repo.add_api_key(&coach_key, KeyScope::Coach, Some(&coach.coach_id), None).await.unwrap();
+    let capi_key = generate_api_key(KeyScope::Capi);
+    repo.add_api_key(&capi_key, KeyScope::Capi, None, None).await.unwrap();
+    let admin_key = generate_api_key(KeyScope::Admin);
+    repo.add_api_key(&admin_key, KeyScope::Admin, None, None).await.unwrap();
     let (child, base) = start(&dir, &env);
-    TestApp { base, ingest_key, coach_key, coach, dir, child, env }
+    TestApp { base, ingest_key, coach_key, capi_key, admin_key, coach, dir, child, env }
 }
 
 /// A server on the given environment only (the AWS adapters: no embedded seeding).
@@ -86,7 +94,7 @@ pub async fn spawn_app_env_only(env: Vec<(String, String)>) -> TestApp {
     let dir = std::env::temp_dir().join(format!("debrief-e2e-{:016x}", fastrand::u64(..)));
     std::fs::create_dir_all(&dir).unwrap();
     let (child, base) = start(&dir, &env);
-    TestApp { base, ingest_key: String::new(), coach_key: String::new(), coach: sample_coach(), dir, child, env }
+    TestApp { base, ingest_key: String::new(), coach_key: String::new(), capi_key: String::new(), admin_key: String::new(), coach: sample_coach(), dir, child, env }
 }
 
 pub async fn spawn_app() -> TestApp {
@@ -94,6 +102,29 @@ pub async fn spawn_app() -> TestApp {
 }
 
 impl TestApp {
+    /// The bundled sample workshop as Make.com posts it, for this app's coach.
+    pub fn sample_workshop(&self) -> serde_json::Value {
+        let dir = crate::bundled_sample();
+        serde_json::json!({
+            "transcript": std::fs::read_to_string(dir.join("transcript.vtt")).unwrap(),
+            "workshopDate": "2026-11-20", "cohortName": "Spring Growth Lab", "coachId": self.coach.coach_id,
+            "roster": std::fs::read_to_string(dir.join("roster.csv")).unwrap(),
+        })
+    }
+
+    /// Waits until session `sid` has notified its coach; panics after `timeout`.
+    pub async fn wait_notified(&self, sid: &str, timeout: std::time::Duration) {
+        let started = std::time::Instant::now();
+        loop {
+            let s = self.repo().get_session(sid).await.unwrap().map(|v| v.value);
+            if s.as_ref().is_some_and(|s| s.email_notification_sent) {
+                return;
+            }
+            assert!(started.elapsed() < timeout, "session {sid} not completed: {s:?}");
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+    }
+
     pub fn outbox(&self) -> PathBuf {
         self.dir.join("outbox")
     }
@@ -114,6 +145,25 @@ impl TestApp {
         let (child, base) = start(&self.dir, &self.env);
         self.child = child;
         self.base = base;
+    }
+
+    /// Starts the server again on the same data, without the environment variable `key`
+    /// (a crash point, say).
+    pub fn restart_without(&mut self, key: &str) {
+        self.env.retain(|(k, _)| k != key);
+        self.restart();
+    }
+
+    /// Waits up to `timeout` for the server to exit by itself; whether it did.
+    pub fn wait_exit(&mut self, timeout: std::time::Duration) -> bool {
+        let started = std::time::Instant::now();
+        while started.elapsed() < timeout {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return true;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        false
     }
 }
 

@@ -53,6 +53,8 @@ pub struct State {
     pub reject_all: bool,
     /// Contact ids whose updates fail validation.
     pub invalid_contacts: BTreeSet<String>,
+    /// The portal the next grants are for (`PORTAL` unless changed: another portal's grant).
+    pub hub_id: Option<i64>,
     next_id: u64,
 }
 
@@ -145,7 +147,7 @@ impl HubSpotStandIn {
         }
         if req.url.path() == "/oauth/v3/token/introspect" {
             let active = f.get("token").is_some_and(|t| st.valid_tokens.contains(t));
-            return ResponseTemplate::new(200).set_body_json(json!({"active": active, "hub_id": PORTAL, "scopes": st.granted_scopes, "token_type": "access"}));
+            return ResponseTemplate::new(200).set_body_json(json!({"active": active, "hub_id": st.hub_id.unwrap_or(PORTAL), "scopes": st.granted_scopes, "token_type": "access"}));
         }
         match f.get("grant_type").map(String::as_str) {
             Some("authorization_code") if f.get("code").map(String::as_str) == Some(GOOD_CODE) && f.contains_key("redirect_uri") => {

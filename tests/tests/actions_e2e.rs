@@ -23,15 +23,6 @@ async fn completed_session(app: &TestApp, body: Value) -> String {
     }
 }
 
-fn sample_body(app: &TestApp) -> Value {
-    let dir = debrief_tests::bundled_sample();
-    json!({
-        "transcript": std::fs::read_to_string(dir.join("transcript.vtt")).unwrap(),
-        "workshopDate": "2026-11-20", "cohortName": "Spring Growth Lab", "coachId": app.coach.coach_id,
-        "roster": std::fs::read_to_string(dir.join("roster.csv")).unwrap(),
-    })
-}
-
 async fn call(app: &TestApp, key: Option<&str>, method: &str, path: &str, body: Option<Value>) -> (u16, Value) {
     let http = debrief::net::client();
     let url = format!("{}{path}", app.base);
@@ -58,7 +49,7 @@ fn mails_to<'a>(mails: &'a [debrief_tests::contract::SentMail], to: &str) -> Vec
 #[tokio::test]
 async fn the_review_flow_a_gpt_runs() {
     let app = spawn_app().await;
-    let sid = completed_session(&app, sample_body(&app)).await;
+    let sid = completed_session(&app, app.sample_workshop()).await;
     let key = Some(app.coach_key.as_str());
 
     let (s, list) = call(&app, key, "GET", "/workshops?status=completed", None).await;
@@ -118,7 +109,7 @@ async fn the_review_flow_a_gpt_runs() {
 #[tokio::test]
 async fn another_coach_sees_nothing_and_keys_are_checked() {
     let app = spawn_app().await;
-    let sid = completed_session(&app, sample_body(&app)).await;
+    let sid = completed_session(&app, app.sample_workshop()).await;
     let mut other = app.coach.clone();
     other.coach_id = "coach-other".into();
     other.email_address = "other@example.com".into();
@@ -159,7 +150,7 @@ async fn another_coach_sees_nothing_and_keys_are_checked() {
 #[tokio::test]
 async fn concurrent_sends_make_one_email_each() {
     let app = spawn_app().await;
-    let sid = completed_session(&app, sample_body(&app)).await;
+    let sid = completed_session(&app, app.sample_workshop()).await;
     let bulk = json!({"sessionId": sid, "participantUpdates": [
         {"participantId": "5103", "approvalStatus": "send_immediately"},
         {"participantId": "5104", "approvalStatus": "send_immediately"}
@@ -204,7 +195,7 @@ async fn a_40_participant_session_fits_chatgpt() {
 #[tokio::test]
 async fn bad_bodies_name_the_field() {
     let app = spawn_app().await;
-    let sid = completed_session(&app, sample_body(&app)).await;
+    let sid = completed_session(&app, app.sample_workshop()).await;
     let key = Some(app.coach_key.as_str());
     for (method, path, body, field) in [
         ("PUT", "/participant-summary", json!({"participantId": "5103", "sessionId": sid, "reviewStatus": "approved"}), "expectedVersion"),

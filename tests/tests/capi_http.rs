@@ -4,6 +4,7 @@
 use std::io::Write;
 use std::process::{Command, Stdio};
 
+use debrief::ports::Store;
 use debrief_tests::app::{debrief_bin, spawn_app_with};
 use serde_json::{Value, json};
 
@@ -36,7 +37,7 @@ async fn post(
 #[tokio::test]
 async fn intake_reports_every_index_and_names_bad_fields() {
     let app = spawn_app_with(&[("DEBRIEF_META_PIXEL_IDS", "111,222")]).await;
-    let key = Some(app.ingest_key.as_str());
+    let key = Some(app.capi_key.as_str());
     let body = json!([
         {"event_name": "Lead", "event_id": "a1", "user_data": {"email": "a@b.co"}},
         {"event_name": "Lead", "event_id": "a1", "user_data": {"email": "a@b.co"}},
@@ -111,7 +112,7 @@ async fn preview_prints_what_the_send_puts_on_the_wire() {
     let (status, v) = post(
         &app,
         "?mode=test",
-        Some(&app.ingest_key),
+        Some(&app.capi_key),
         &Value::Array(events.to_vec()).to_string(),
         "application/json",
     )
@@ -183,4 +184,44 @@ async fn preview_prints_what_the_send_puts_on_the_wire() {
         .unwrap();
     let text = String::from_utf8(st.stdout).unwrap();
     assert!(text.contains("pending 0, sent 2, failed 0"), "{text}");
+}
+
+/// The hardening issue's #9 and #16: `country: " U.S. "` is normalised as Meta's SDK does; an
+/// unusable user-data field is dropped with a warning instead of the event; custom_data keeps
+/// Meta's standard parameters only (others could hold personal data in clear).
+#[tokio::test]
+async fn unusable_fields_are_dropped_with_a_warning_not_the_event() {
+    let app = spawn_app_with(&[("DEBRIEF_META_PIXEL_IDS", "111")]).await;
+    let key = Some(app.capi_key.as_str());
+    let body = json!([
+        {"event_name": "Lead", "event_id": "c1", "user_data": {"email": "a@b.co", "country": " U.S. "}},
+        {"event_name": "Lead", "event_id": "c2", "user_data": {"email": "a@b.co", "phone": "12", "country": "Atlantis"},
+         "custom_data": {"content_name": "Coaching", "customer_email": "a@b.co", "notes": "called about divorce"}}
+    ]);
+    let (status, v) = post(&app, "", key, &body.to_string(), "application/json").await;
+    assert_eq!(status, 202, "{v}");
+    let d = &v["data"];
+    assert_eq!(d["accepted"], 2, "{v}");
+    assert!(d["rejected"].as_array().unwrap().is_empty(), "{v}");
+    let mut warned: Vec<(u64, String)> = d["warnings"].as_array().unwrap().iter().map(|w| (w["index"].as_u64().unwrap(), w["field"].as_str().unwrap().to_string())).collect();
+    warned.sort();
+    assert_eq!(
+        warned,
+        vec![
+            (1, "custom_data.customer_email".into()),
+            (1, "custom_data.notes".into()),
+            (1, "user_data.country".into()),
+            (1, "user_data.phone".into())
+        ]
+    );
+    // Pending, or already sent by serve's schedule (then in the dry run's request log).
+    let store = app.repo().store().clone();
+    let pending = store.query_index_desc("CAPIPENDING#live#111", 10, None).await.unwrap();
+    let sent = store.query(&debrief::adapters::meta::dry_run_partition("111"), "", 10, None).await.unwrap();
+    let all: String = pending.items.iter().chain(&sent.items).map(|i| i.body.clone()).collect();
+    assert!(all.contains("\"c1\"") && all.contains("\"c2\""), "{all}");
+    let us = debrief::repo::sha256_hex("us");
+    assert!(all.contains(&us), "\" U.S. \" hashed as `us`");
+    assert!(!all.contains("divorce") && !all.contains("customer_email"), "no personal data in custom_data");
+    assert!(all.contains("Coaching"));
 }

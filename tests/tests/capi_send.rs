@@ -442,3 +442,32 @@ async fn the_dry_run_records_the_exact_request_without_the_token() {
         64
     );
 }
+
+/// The hardening issue's #4: a full batch with full user data made a dry-run log item over the
+/// store's limit; the send gave up and those events blocked newer ones.
+#[tokio::test]
+async fn the_dry_run_sends_full_batches_with_full_user_data() {
+    let (s, c) = (store(), config());
+    let full = |i: usize| {
+        json!({"event_name": "Purchase", "event_id": format!("order-{i}"), "action_source": "website",
+               "event_source_url": "https://shop.example/checkout/complete?ref=campaign-spring",
+               "user_data": {"email": [format!("person{i}@example.com"), format!("alt{i}@example.org")], "phone": ["+971 50 123 4567", "+1 616 954 7888"],
+                             "first_name": "Zoë", "last_name": "Okafor-Ramírez", "city": "Dubai", "state": "du", "zip": "00000", "country": "AE",
+                             "date_of_birth": "1990-04-12", "gender": "f", "external_id": format!("crm-{i}"),
+                             "client_ip_address": "203.0.113.9", "client_user_agent": "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Safari/605.1.15",
+                             "fbp": "fb.1.1596403881668.1116446470", "fbc": "fb.1.1554763741205.AbCdEfGhIjKlMnOpQrStUvWxYz1234567890"},
+               "custom_data": {"value": 120.5, "currency": "AED", "content_ids": ["sku-1", "sku-2"], "num_items": 2}})
+    };
+    assert_eq!(ingest(&s, &c, (0..1000).map(full).collect(), Mode::Live).await.accepted, 1000);
+    let api = DryRunConversions::new(s.clone(), VERSION);
+    send_all(&s, &api, &c, Mode::Live).await.unwrap();
+    assert_eq!(status(&s, "111", Mode::Live, 1).await.unwrap().pending, 0, "every event sent");
+    let page = s.query(&dry_run_partition("111"), "", 10, None).await.unwrap();
+    assert_eq!(page.items.len(), 1, "one request");
+    let r: DryRunRequest = serde_json::from_str(&page.items[0].body).unwrap();
+    assert_eq!(r.body["summary"], true);
+    assert_eq!(r.body["events"], 1000);
+    let ids: Vec<&str> = r.body["data"].as_array().unwrap().iter().map(|e| e["event_id"].as_str().unwrap()).collect();
+    assert!(ids.contains(&"order-999") && ids.contains(&"order-0"), "every event summarised");
+    assert!(!page.items[0].body.contains("\"em\":["), "no hashes in the summary, only field names");
+}

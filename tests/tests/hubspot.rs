@@ -59,6 +59,28 @@ fn participant(session: &str, contact: &str, i: usize) -> ParticipantSummary {
     .unwrap()
 }
 
+/// `debrief serve` with OAuth configured against the stand-in; the app and its token key.
+async fn oauth_app(server: &wiremock::MockServer) -> (debrief_tests::app::TestApp, String) {
+    let key = TokenCipher::generate_key();
+    let uri = server.uri();
+    let app = spawn_app_with(&[
+        ("DEBRIEF_HUBSPOT_API_URL", uri.as_str()),
+        ("DEBRIEF_HUBSPOT_APP_URL", uri.as_str()),
+        ("DEBRIEF_HUBSPOT_CLIENT_ID", CLIENT_ID),
+        ("DEBRIEF_HUBSPOT_CLIENT_SECRET", CLIENT_SECRET),
+        ("DEBRIEF_HUBSPOT_REDIRECT_URI", "https://debrief.example/oauth/hubspot/callback"),
+        ("DEBRIEF_TOKEN_KEY", key.as_str()),
+    ])
+    .await;
+    (app, key)
+}
+
+/// The state of an authorised start (as `GET /oauth/hubspot/start` issues it).
+async fn started_state(s: &EmbeddedStore, c: &HubSpotConfig) -> String {
+    let url = oauth::authorize_url(s, c, oauth::StartGrant::default()).await.unwrap();
+    url.split("state=").nth(1).unwrap().replace("%2E", ".").replace("%2D", "-").replace("%5F", "_")
+}
+
 /// A completed session of `n` participants whose contacts exist in the stand-in.
 async fn seed(repo: &Repo<EmbeddedStore>, hs: &HubSpotStandIn, session_id: &str, n: usize, first_contact: usize) {
     let s: WorkshopSession = serde_json::from_value(json!({
@@ -82,19 +104,19 @@ fn summaries(contact: &serde_json::Map<String, Value>) -> Vec<Value> {
 #[tokio::test]
 async fn oauth_round_trip_over_http_with_forged_and_replayed_state_rejected() {
     let (server, hs) = HubSpotStandIn::start().await;
-    let key = TokenCipher::generate_key();
+    let (app, key) = oauth_app(&server).await;
     let uri = server.uri();
-    let app = spawn_app_with(&[
-        ("DEBRIEF_HUBSPOT_API_URL", uri.as_str()),
-        ("DEBRIEF_HUBSPOT_APP_URL", uri.as_str()),
-        ("DEBRIEF_HUBSPOT_CLIENT_ID", CLIENT_ID),
-        ("DEBRIEF_HUBSPOT_CLIENT_SECRET", CLIENT_SECRET),
-        ("DEBRIEF_HUBSPOT_REDIRECT_URI", "https://debrief.example/oauth/hubspot/callback"),
-        ("DEBRIEF_TOKEN_KEY", key.as_str()),
-    ])
-    .await;
     let http = debrief::net::client_builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
-    let start = http.get(format!("{}/oauth/hubspot/start", app.base)).send().await.unwrap();
+    // Nobody but the operator starts a connection: no credential, a coach's key, a made-up
+    // ticket are all refused.
+    let anonymous = http.get(format!("{}/oauth/hubspot/start", app.base)).send().await.unwrap();
+    assert_eq!(anonymous.status().as_u16(), 401);
+    let coach = http.get(format!("{}/oauth/hubspot/start", app.base)).bearer_auth(&app.coach_key).send().await.unwrap();
+    assert_eq!(coach.status().as_u16(), 403);
+    let made_up = http.get(format!("{}/oauth/hubspot/start?ticket=guess", app.base)).send().await.unwrap();
+    assert_eq!(made_up.status().as_u16(), 401);
+    assert_eq!(made_up.json::<Value>().await.unwrap()["success"], false);
+    let start = http.get(format!("{}/oauth/hubspot/start", app.base)).bearer_auth(&app.admin_key).send().await.unwrap();
     assert_eq!(start.status().as_u16(), 302);
     let location = start.headers()["location"].to_str().unwrap().to_string();
     assert!(location.starts_with(&format!("{uri}/oauth/authorize?client_id={CLIENT_ID}&redirect_uri=https%3A%2F%2Fdebrief.example")), "{location}");
@@ -129,13 +151,75 @@ async fn oauth_round_trip_over_http_with_forged_and_replayed_state_rejected() {
 
     // A grant without a required scope is refused in words.
     hs.state.lock().unwrap().granted_scopes.retain(|s| s != "crm.schemas.custom.write");
-    let start = http.get(format!("{}/oauth/hubspot/start", app.base)).send().await.unwrap();
+    let start = http.get(format!("{}/oauth/hubspot/start", app.base)).bearer_auth(&app.admin_key).send().await.unwrap();
     let location = start.headers()["location"].to_str().unwrap().to_string();
     let state = location.split("state=").nth(1).unwrap().replace("%2E", ".").replace("%2D", "-").replace("%5F", "_");
     let r = callback(GOOD_CODE, &state).await.unwrap();
     assert_eq!(r.status().as_u16(), 400);
     let v: Value = r.json().await.unwrap();
     assert!(v["error"]["message"].as_str().unwrap().contains("missing scope(s) crm.schemas.custom.write"), "{v}");
+}
+
+/// The attack the hardening issue found: with OAuth configured, a stranger's grant for their
+/// own portal must not replace the connected one. Only the operator's start link works, once,
+/// and only a start made with `--replace` may switch portals.
+#[tokio::test]
+async fn only_the_operator_can_connect_and_replacing_a_portal_is_explicit() {
+    let (server, hs) = HubSpotStandIn::start().await;
+    let (app, _) = oauth_app(&server).await;
+    let http = debrief::net::client_builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let connect = |replace: bool| {
+        let mut cmd = std::process::Command::new(debrief_tests::app::debrief_bin());
+        cmd.args(["hubspot", "connect", "--base-url", &app.base, "--data-dir"]).arg(&app.dir);
+        if replace {
+            cmd.arg("--replace");
+        }
+        let out = cmd.output().unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8(out.stdout).unwrap().trim().to_string()
+    };
+    let state_of = |location: &str| location.split("state=").nth(1).unwrap().replace("%2E", ".").replace("%2D", "-").replace("%5F", "_");
+    let callback = |state: String| http.get(format!("{}/oauth/hubspot/callback?code={GOOD_CODE}&state={state}", app.base)).send();
+
+    let link = connect(false);
+    assert!(link.starts_with(&format!("{}/oauth/hubspot/start?ticket=", app.base)), "{link}");
+    let start = http.get(&link).send().await.unwrap();
+    assert_eq!(start.status().as_u16(), 302);
+    let first_state = state_of(start.headers()["location"].to_str().unwrap());
+    assert_eq!(http.get(&link).send().await.unwrap().status().as_u16(), 401, "a start link works once");
+    assert_eq!(callback(first_state).await.unwrap().status().as_u16(), 200);
+
+    // The attacker's portal, through a fresh operator link without --replace: refused, and the
+    // connected portal stays.
+    hs.state.lock().unwrap().hub_id = Some(9999);
+    let start = http.get(connect(false)).send().await.unwrap();
+    let r = callback(state_of(start.headers()["location"].to_str().unwrap())).await.unwrap();
+    assert_eq!(r.status().as_u16(), 409);
+    let v: Value = r.json().await.unwrap();
+    assert!(v["error"]["message"].as_str().unwrap().contains("--replace"), "{v}");
+    let default = app.repo().store().get(&oauth::default_portal_key()).await.unwrap().unwrap();
+    assert!(default.body.contains("4242"), "{}", default.body);
+    assert!(app.repo().store().get(&connection_key("9999")).await.unwrap().is_none());
+
+    // The operator's explicit replacement.
+    let start = http.get(connect(true)).send().await.unwrap();
+    assert_eq!(callback(state_of(start.headers()["location"].to_str().unwrap())).await.unwrap().status().as_u16(), 200);
+    let default = app.repo().store().get(&oauth::default_portal_key()).await.unwrap().unwrap();
+    assert!(default.body.contains("9999"), "{}", default.body);
+}
+
+#[tokio::test]
+async fn a_signed_state_that_no_start_issued_is_refused() {
+    let (server, hs) = HubSpotStandIn::start().await;
+    let (s, _) = store();
+    let c = config(&server);
+    let keys = TokenKeys::Local(TokenCipher::from_base64(c.token_key.as_deref().unwrap()).unwrap());
+    let forged = oauth::new_state(c.state_secret.as_bytes());
+    let r = oauth::complete(&s, &debrief::net::client(), &c, &keys, GOOD_CODE, &forged).await;
+    assert!(matches!(r, Err(oauth::OAuthError::BadState)), "{r:?}");
+    assert_eq!(hs.state.lock().unwrap().issued, 0, "no code is exchanged");
+    let started = started_state(&s, &c).await;
+    assert!(oauth::complete(&s, &debrief::net::client(), &c, &keys, GOOD_CODE, &started).await.is_ok());
 }
 
 #[tokio::test]
@@ -256,7 +340,7 @@ async fn a_401_refreshes_once_then_the_error_surfaces() {
     let c = config(&server);
     let cipher = TokenCipher::from_base64(c.token_key.as_deref().unwrap()).unwrap();
     let http = debrief::net::client();
-    let state = oauth::new_state(c.state_secret.as_bytes());
+    let state = started_state(&s, &c).await;
     oauth::complete(&s, &http, &c, &TokenKeys::Local(cipher.clone()), GOOD_CODE, &state).await.unwrap();
     let api = HubSpotHttp::new(http.clone(), c.clone(), s.clone(), Credentials::OAuth(Arc::new(TokenKeys::Local(cipher.clone()))), "4242");
     hs.expire_tokens();
@@ -367,7 +451,7 @@ async fn tokens_sealed_with_a_kms_data_key() {
     c.kms_key_id = Some(key_id.clone());
     let keys = TokenKeys::kms(debrief::adapters::aws::KmsDataKeys::from_config(&sdk, key_id.clone()));
     let http = debrief::net::client();
-    oauth::complete(&s, &http, &c, &keys, GOOD_CODE, &oauth::new_state(c.state_secret.as_bytes())).await.unwrap();
+    oauth::complete(&s, &http, &c, &keys, GOOD_CODE, &started_state(&s, &c).await).await.unwrap();
     let conn: oauth::Connection = serde_json::from_str(&s.get(&connection_key("4242")).await.unwrap().unwrap().body).unwrap();
     let wrapped = conn.data_key.clone().expect("the encrypted data key is stored beside the tokens");
     // A fresh process: nothing cached, KMS decrypts the data key.

@@ -198,3 +198,17 @@ async fn a_silent_participant_costs_no_call() {
     assert!(server.received_requests().await.unwrap().is_empty());
     assert!(a.generated_email.contains("did not hear from you"));
 }
+
+/// The hardening issue's #7: an answer with a value of the wrong type was logged with the value
+/// (participant text). The reason, which is logged, names the kind and the path only.
+#[tokio::test]
+async fn a_wrongly_typed_answer_is_reported_without_its_values() {
+    let server = MockServer::start().await;
+    let wrong = json!({"wins": "priya.nair@example.com said she doubled her prices", "challenges": [], "actionItems": [], "urgencyIndicators": [],
+                       "coachRecommendations": [], "summary": "s", "emailSubject": "e", "email": "x"}).to_string();
+    Mock::given(method("POST")).respond_with(ResponseTemplate::new(200).set_body_json(completion(&wrong))).mount(&server).await;
+    let a = analyser(&server).analyse(&ctx("Priya Nair")).await;
+    let reason = a.analyser.fallback_reason.expect("fell back");
+    assert!(reason.contains("`wins`"), "{reason}");
+    assert!(!reason.contains("priya") && !reason.contains("doubled"), "{reason}");
+}

@@ -7,36 +7,18 @@ use debrief::domain::AnalyserKind;
 use debrief_tests::app::spawn_app_env;
 use debrief_tests::llm_stand_in;
 use debrief_tests::outbox::read_outbox;
-use serde_json::{Value, json};
-
-fn body(coach_id: &str) -> Value {
-    let transcript = std::fs::read_to_string(debrief_tests::bundled_sample().join("transcript.vtt")).unwrap();
-    let roster = std::fs::read_to_string(debrief_tests::bundled_sample().join("roster.csv")).unwrap();
-    json!({"transcript": transcript, "workshopDate": "2026-11-20", "cohortName": "Lab", "coachId": coach_id, "roster": roster})
-}
+use serde_json::Value;
 
 async fn ingest(app: &debrief_tests::app::TestApp) -> String {
     let resp = debrief::net::client()
         .post(format!("{}/v1/workshops", app.base))
         .bearer_auth(&app.ingest_key)
-        .json(&body(&app.coach.coach_id))
+        .json(&app.sample_workshop())
         .send()
         .await
         .unwrap();
     assert_eq!(resp.status().as_u16(), 202);
     resp.json::<Value>().await.unwrap()["sessionId"].as_str().unwrap().to_string()
-}
-
-async fn wait_done(app: &debrief_tests::app::TestApp, sid: &str, timeout: Duration) {
-    let started = Instant::now();
-    loop {
-        let s = app.repo().get_session(sid).await.unwrap().map(|v| v.value);
-        if s.as_ref().is_some_and(|s| s.email_notification_sent) {
-            return;
-        }
-        assert!(started.elapsed() < timeout, "not completed: {s:?}");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
 }
 
 #[tokio::test]
@@ -45,7 +27,7 @@ async fn a_flaky_model_still_completes_everyone_once() {
     env.push(("LEASE_SECS".into(), "60".into()));
     let app = spawn_app_env(env).await;
     let sid = ingest(&app).await;
-    wait_done(&app, &sid, Duration::from_secs(60)).await;
+    app.wait_notified(&sid, Duration::from_secs(60)).await;
 
     let summaries = app.repo().list_participants(&sid).await.unwrap();
     assert_eq!(summaries.len(), 5, "every participant completes");
@@ -75,7 +57,7 @@ async fn a_killed_server_finishes_after_restart_without_duplicates() {
     assert!(!before.email_notification_sent, "killed before the end");
 
     app.restart();
-    wait_done(&app, &sid, Duration::from_secs(60)).await;
+    app.wait_notified(&sid, Duration::from_secs(60)).await;
     let summaries = app.repo().list_participants(&sid).await.unwrap();
     assert_eq!(summaries.len(), 5, "nothing lost");
     assert_eq!(read_outbox(&app.outbox()).len(), 1, "no duplicate email");

@@ -107,7 +107,8 @@ async fn the_callback_is_signed_and_sent_once() {
         .respond_with(ResponseTemplate::new(200))
         .mount(&hook)
         .await;
-    let config = PipelineConfig { callback_secret: Some("s3cret".into()), ..Default::default() };
+    // The hook listens on loopback, which only a development set-up may call back.
+    let config = PipelineConfig { callback_secret: Some("s3cret".into()), callback_allow_private: true, ..Default::default() };
     let (p, _) = pipeline(config).await;
     let accepted = p.ingest(request(Some(format!("{}/make/hook", hook.uri()))), None, None).await.unwrap();
     let messages = p.queue.receive(10, Duration::from_secs(60), Duration::ZERO).await.unwrap();
@@ -127,4 +128,35 @@ async fn the_callback_is_signed_and_sent_once() {
     let body: serde_json::Value = serde_json::from_slice(&calls[0].body).unwrap();
     assert_eq!(body["sessionId"], accepted.session_id.as_str());
     assert_eq!(body["status"], "completed");
+}
+
+/// The hardening issue's #8: every worker that saw "remaining ≤ 0" queued a CRM sync (2–6 per
+/// session). One completion, one sync message, however many finish it.
+#[tokio::test]
+async fn one_completion_queues_one_crm_sync() {
+    let dir = std::env::temp_dir().join(format!("debrief-finish-{:016x}", fastrand::u64(..)));
+    let db = EmbeddedDb::open(dir.join("db.sqlite3")).unwrap();
+    let p = Pipeline::new(
+        EmbeddedStore::new(db.clone()),
+        EmbeddedQueue::new(db.clone(), "analysis", 5),
+        OutboxMailer::new(dir.join("outbox")),
+        BuiltinAnalyser,
+        PipelineConfig::default(),
+    )
+    .with_crm_queue(EmbeddedQueue::new(db, "crm", 5));
+    p.repo.put_coach(&debrief_tests::app::sample_coach()).await.unwrap();
+    let accepted = p.ingest(request(None), None, None).await.unwrap();
+    let messages = p.queue.receive(10, Duration::from_secs(60), Duration::ZERO).await.unwrap();
+    for m in &messages {
+        p.handle_message(&m.body, 1).await.unwrap();
+    }
+    // Redeliveries and concurrent finishers after completion.
+    let again = futures_util::future::join_all((0..6).map(|_| p.finish(&accepted.session_id))).await;
+    assert!(again.iter().all(Result::is_ok));
+    for m in &messages {
+        p.handle_message(&m.body, 2).await.unwrap();
+    }
+    let crm = p.crm_queue.as_ref().unwrap().receive(10, Duration::from_secs(60), Duration::ZERO).await.unwrap();
+    assert_eq!(crm.len(), 1, "{:?}", crm.iter().map(|m| &m.body).collect::<Vec<_>>());
+    assert_eq!(debrief_tests::outbox::read_outbox(&dir.join("outbox")).len(), 1);
 }

@@ -28,7 +28,8 @@ pub struct KeysArgs {
 enum KeysCommand {
     /// Creates a key and prints it once; only its SHA-256 is stored.
     Create {
-        /// `ingest` (Make.com) or `coach` (one coach's review GPT).
+        /// `ingest` (Make.com), `coach` (one coach's review), `capi` (the Conversions API
+        /// intake) or `admin` (the operator: HubSpot connection and bootstrap).
         #[arg(long, default_value = "ingest")]
         scope: String,
         /// The coach the key belongs to (required for coach keys; limits an ingest key).
@@ -104,13 +105,15 @@ async fn keys_on<S: Store>(repo: Repo<S>, command: &KeysCommand) -> Result<(), S
             coach,
             label,
         } => {
-            let scope = match scope.as_str() {
-                "ingest" => KeyScope::Ingest,
-                "coach" => KeyScope::Coach,
-                other => return Err(format!("--scope: `{other}` is not ingest or coach")),
-            };
+            let scope = KeyScope::ALL
+                .into_iter()
+                .find(|s| s.name() == scope)
+                .ok_or_else(|| format!("--scope: `{scope}` is not ingest, coach, capi or admin"))?;
             if scope == KeyScope::Coach && coach.is_none() {
                 return Err("--coach is required for a coach key".into());
+            }
+            if matches!(scope, KeyScope::Capi | KeyScope::Admin) && coach.is_some() {
+                return Err(format!("--coach: a {} key is not one coach's", scope.name()));
             }
             let key = create_key(&repo, scope, coach.as_deref(), label.as_deref()).await?;
             println!("{key}");
@@ -121,7 +124,7 @@ async fn keys_on<S: Store>(repo: Repo<S>, command: &KeysCommand) -> Result<(), S
                 println!(
                     "{}  {:<6}  {:<16}  {}  {}",
                     &r.key_hash[..12],
-                    format!("{:?}", r.scope).to_lowercase(),
+                    r.scope.name(),
                     r.coach_id.as_deref().unwrap_or("-"),
                     r.created_at,
                     if r.revoked { "revoked" } else { "active" }

@@ -47,6 +47,9 @@ enum Command {
 async fn main() -> ExitCode {
     debrief::runtime::init_tracing();
     let cli = Cli::parse();
+    if !matches!(cli.command, Command::Serve(_) | Command::Demo(_)) {
+        debrief::runtime::exit_quietly_on_closed_stdout();
+    }
     let result = match cli.command {
         Command::Analyze(args) => analyze::run(args).await,
         Command::Serve(args) => serve::run(args).await,

@@ -160,12 +160,11 @@ where
         let _ = tx.send(true);
     });
     let mut server_rx = rx;
-    axum::serve(listener, app)
-        .with_graceful_shutdown(async move {
-            let _ = server_rx.wait_for(|stop| *stop).await;
-        })
-        .await
-        .map_err(|e| e.to_string())?;
+    debrief::http::serve::serve(listener, app, async move {
+        let _ = server_rx.wait_for(|stop| *stop).await;
+    })
+    .await
+    .map_err(|e| e.to_string())?;
     let _ = worker.await;
     let _ = crm.await;
     if let Some(sender) = sender {

@@ -61,12 +61,34 @@ pub fn first_name(name: &str) -> &str {
     name.split_whitespace().find(|w| !titles.contains(&w.to_lowercase().as_str())).unwrap_or(name)
 }
 
-fn fill(template: &str, ctx: &ParticipantContext) -> String {
-    template
-        .replace("{firstName}", first_name(&ctx.participant_name))
-        .replace("{name}", &ctx.participant_name)
-        .replace("{coachName}", &ctx.coach.coach_name)
-        .replace("{coachFirstName}", first_name(&ctx.coach.coach_name))
+/// The coach's greeting or signature with its placeholders filled, in one pass over the
+/// template: a value is never scanned again, so a participant named `{coachName}` is greeted
+/// by that name, not the coach's.
+pub(crate) fn fill(template: &str, ctx: &ParticipantContext) -> String {
+    let values = [
+        ("{firstName}", first_name(&ctx.participant_name)),
+        ("{name}", ctx.participant_name.as_str()),
+        ("{coachName}", ctx.coach.coach_name.as_str()),
+        ("{coachFirstName}", first_name(&ctx.coach.coach_name)),
+    ];
+    let mut out = String::with_capacity(template.len() + 32);
+    let mut rest = template;
+    while let Some(at) = rest.find('{') {
+        out.push_str(&rest[..at]);
+        rest = &rest[at..];
+        match values.iter().find(|(k, _)| rest.starts_with(k)) {
+            Some((k, v)) => {
+                out.push_str(v);
+                rest = &rest[k.len()..];
+            }
+            None => {
+                out.push('{');
+                rest = &rest[1..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 fn texts(xs: &[Finding]) -> Vec<&str> {

@@ -23,7 +23,7 @@ use async_openai::types::chat::{
 use serde::Deserialize;
 use serde_json::json;
 
-use super::compose::{first_name, strip_avoid_phrases};
+use super::compose::strip_avoid_phrases;
 use super::evidence::QuoteIndex;
 use super::{Analyser, Analysis, BuiltinAnalyser, Line, ParticipantContext};
 use crate::domain::{AnalyserInfo, AnalyserKind, Evidence, Finding};
@@ -237,8 +237,8 @@ formality {formality:?}, greeting \"{greeting}\", signature \"{signature}\", use
         coach = ctx.coach.coach_name,
         tone = style.tone,
         formality = style.formality_level,
-        greeting = style.preferred_greeting.replace("{firstName}", first_name(&ctx.participant_name)),
-        signature = style.signature_style.replace("{coachName}", &ctx.coach.coach_name),
+        greeting = super::compose::fill(&style.preferred_greeting, ctx),
+        signature = super::compose::fill(&style.signature_style, ctx),
         key = style.key_phrases,
         avoid = style.avoid_phrases,
     );
@@ -299,10 +299,22 @@ impl LlmAnalyser {
         let response = self.client.chat().create(request).await.map_err(describe)?;
         let message = &response.choices.first().ok_or("the model returned no choice")?.message;
         if let Some(refusal) = &message.refusal {
-            return Err(format!("the model refused: {}", refusal.chars().take(120).collect::<String>()));
+            // The refusal's words may quote the transcript: say only that it refused.
+            let _ = refusal;
+            return Err("the model refused to answer".to_string());
         }
         let content = message.content.as_deref().ok_or("the model returned no content")?;
-        serde_json::from_str(content).map_err(|e| format!("the model's JSON does not match the schema: {e}"))
+        // The error names the kind and the path only: serde's message quotes the offending
+        // value, which is participant text (or an address), and this reason reaches the logs.
+        let de = &mut serde_json::Deserializer::from_str(content);
+        serde_path_to_error::deserialize(de).map_err(|e| {
+            let kind = match e.inner().classify() {
+                serde_json::error::Category::Data => "a value of the wrong type or a missing field",
+                serde_json::error::Category::Syntax | serde_json::error::Category::Eof => "invalid JSON",
+                serde_json::error::Category::Io => "an unreadable answer",
+            };
+            format!("the model's JSON does not match the schema: {kind} at `{}`", e.path())
+        })
     }
 
     fn verify(&self, ctx: &ParticipantContext, out: ModelOutput) -> Analysis {

@@ -85,6 +85,29 @@ impl ParticipantContext {
     }
 }
 
+impl ParticipantContext {
+    /// Cuts the context to an excerpt when its stored form would pass `max_bytes`: the prompts
+    /// before the participant's turns go first, then their latest utterances. Statistics were
+    /// counted on the whole transcript and stay whole.
+    pub fn fit_within(&mut self, max_bytes: usize) {
+        const LINE_OVERHEAD: usize = 64;
+        let size = |ls: &[Line]| ls.iter().map(|l| l.text.len() + l.speaker.as_ref().map_or(0, String::len) + LINE_OVERHEAD).sum::<usize>();
+        let fixed = serde_json::to_string(&(&self.session, &self.coach, &self.stats)).map_or(0, |s| s.len()) + 1024;
+        let budget = max_bytes.saturating_sub(fixed);
+        let (before_u, before_s) = (self.utterances.len(), self.surrounding.len());
+        while size(&self.utterances) + size(&self.surrounding) > budget && self.surrounding.pop().is_some() {}
+        while size(&self.utterances) > budget && self.utterances.pop().is_some() {}
+        if self.utterances.len() < before_u || self.surrounding.len() < before_s {
+            tracing::info!(
+                participant_id = %self.participant_id,
+                utterances_kept = self.utterances.len(),
+                utterances = before_u,
+                "participant context cut to an excerpt"
+            );
+        }
+    }
+}
+
 fn to_line(u: &crate::transcript::Utterance<'_>) -> Line {
     Line { start_ms: u.start_ms, end_ms: u.end_ms, speaker: u.speaker.as_deref().map(str::to_owned), text: u.text.to_string() }
 }

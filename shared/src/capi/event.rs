@@ -5,7 +5,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use super::normalize::{FieldError, NormalizeContext, RawUserData, UserData, hash_user_data};
+use super::normalize::{FieldError, NormalizeContext, RawUserData, UserData, hash_user_data_lenient};
 use crate::repo::sha256_hex;
 
 /// Meta's standard events Debrief's customers send; any other name is sent as a custom event.
@@ -142,6 +142,19 @@ pub fn prepare(
     now: i64,
     scratch: &mut String,
 ) -> Result<MetaEvent, FieldError> {
+    let mut warnings = Vec::new();
+    prepare_with_warnings(e, cfg, now, scratch, &mut warnings)
+}
+
+/// As [`prepare`]; a user-data field or custom-data key that cannot be sent is left out with
+/// its reason in `warnings` instead of rejecting the event.
+pub fn prepare_with_warnings(
+    e: &IncomingEvent,
+    cfg: &PrepareConfig,
+    now: i64,
+    scratch: &mut String,
+    warnings: &mut Vec<FieldError>,
+) -> Result<MetaEvent, FieldError> {
     let event_name = e
         .event_name
         .as_deref()
@@ -208,7 +221,8 @@ pub fn prepare(
     } else {
         MAX_AGE_SECS
     };
-    if now - event_time > max_age {
+    // Checked arithmetic: an event_time near i64::MIN must not wrap into "recent".
+    if now.checked_sub(event_time).is_none_or(|age| age > max_age) {
         return Err(FieldError::new(
             "event_time",
             format!(
@@ -217,17 +231,21 @@ pub fn prepare(
             ),
         ));
     }
-    if event_time - now > MAX_FUTURE_SECS {
+    if event_time.checked_sub(now).is_none_or(|ahead| ahead > MAX_FUTURE_SECS) {
         return Err(FieldError::new("event_time", "is in the future"));
     }
-    let user_data = hash_user_data(&e.user_data, &cfg.normalize, scratch)?;
+    let user_data = hash_user_data_lenient(&e.user_data, &cfg.normalize, scratch, warnings);
     if !user_data.is_matchable() {
+        // Nothing left to match on because a field was unusable: that field is the reason.
+        if let Some(first) = warnings.iter().find(|w| w.field.starts_with("user_data.")) {
+            return Err(FieldError::new(first.field.clone(), format!("{} (and the event has no other match key)", first.message)));
+        }
         return Err(FieldError::new(
             "user_data",
             "Meta cannot match this event: send an email, phone, external_id, fbp/fbc, client_ip_address with client_user_agent, or name with zip/city/date of birth",
         ));
     }
-    let custom_data = custom_data(e.custom_data.as_ref(), event_name, &cfg.default_currency)?;
+    let custom_data = custom_data(e.custom_data.as_ref(), event_name, &cfg.default_currency, warnings)?;
     let event_id = match e.event_id.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         Some(id) if id.len() > 200 => return Err(FieldError::new("event_id", "is longer than 200 characters")),
         Some(id) => id.to_string(),
@@ -287,12 +305,38 @@ fn scalar_text(v: &Value) -> Option<String> {
     }
 }
 
+/// The `custom_data` keys Meta defines (its standard parameters). Anything else could hold
+/// personal data in clear — stored, then sent — so it is dropped with a warning.
+pub const CUSTOM_DATA_KEYS: &[&str] = &[
+    "content_category",
+    "content_ids",
+    "content_name",
+    "content_type",
+    "contents",
+    "currency",
+    "delivery_category",
+    "num_items",
+    "order_id",
+    "predicted_ltv",
+    "search_string",
+    "status",
+    "value",
+];
+
 fn custom_data(
     c: Option<&Map<String, Value>>,
     event_name: &str,
     default_currency: &str,
+    warnings: &mut Vec<FieldError>,
 ) -> Result<Option<Map<String, Value>>, FieldError> {
-    let mut out = c.cloned().unwrap_or_default();
+    let mut out = Map::new();
+    for (k, v) in c.into_iter().flatten() {
+        if CUSTOM_DATA_KEYS.contains(&k.as_str()) {
+            out.insert(k.clone(), v.clone());
+        } else {
+            warnings.push(FieldError::new(format!("custom_data.{k}"), "is not one of Meta's standard parameters; left out (it may hold personal data)"));
+        }
+    }
     if let Some(v) = out.get("value").cloned() {
         let n = match &v {
             Value::Number(n) => n.as_f64(),
@@ -360,6 +404,14 @@ mod tests {
         let out = serde_json::to_value(&e).unwrap();
         assert_eq!(out["user_data"]["em"][0].as_str().unwrap().len(), 64);
         assert!(out.get("event_source_url").is_none());
+    }
+
+    #[test]
+    fn extreme_event_times_are_refused_not_wrapped() {
+        for t in [i64::MIN, i64::MIN + 1, i64::MAX, -1] {
+            let e = prep(json!({"event_name": "Lead", "event_id": "1", "event_time": t, "user_data": {"email": "a@b.co"}}));
+            assert_eq!(e.err().map(|e| e.field), Some("event_time".to_string()), "{t}");
+        }
     }
 
     #[test]

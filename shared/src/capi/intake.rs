@@ -7,7 +7,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::CapiConfig;
-use super::event::{IncomingEvent, MetaEvent, prepare};
+use super::event::{IncomingEvent, MetaEvent, prepare_with_warnings};
 use super::hubspot;
 use super::normalize::FieldError;
 use super::records::{self, EventStatus, Mode, StoredEvent};
@@ -25,6 +25,9 @@ pub struct IntakeReport {
     pub rejected: Vec<Rejected>,
     /// HubSpot payloads that no active mapping rule turns into an event.
     pub skipped: Vec<Skipped>,
+    /// Fields left out of accepted events (an unusable value), by index: the event was kept
+    /// with its other fields.
+    pub warnings: Vec<Rejected>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -74,7 +77,8 @@ pub fn split_body(body: &Value) -> Result<Vec<&Value>, FieldError> {
 
 /// What one input turns into, before storage.
 pub enum Prepared {
-    Event { pixel_id: String, event: MetaEvent },
+    /// `warnings`: fields left out of the event (see [`prepare_with_warnings`]).
+    Event { pixel_id: String, event: MetaEvent, warnings: Vec<FieldError> },
     Skipped(String),
 }
 
@@ -134,8 +138,9 @@ pub fn prepare_one(
             .cloned()
             .ok_or_else(|| FieldError::new("pixel_id", "no pixel is configured"))?,
     };
-    let event = prepare(&incoming, &config.prepare, now, scratch)?;
-    Ok(Prepared::Event { pixel_id, event })
+    let mut warnings = Vec::new();
+    let event = prepare_with_warnings(&incoming, &config.prepare, now, scratch, &mut warnings)?;
+    Ok(Prepared::Event { pixel_id, event, warnings })
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -161,7 +166,8 @@ pub async fn accept<S: Store>(
     let mut scratch = String::new();
     for (index, v) in inputs.into_iter().enumerate() {
         match prepare_one(v, config, now, &mut scratch) {
-            Ok(Prepared::Event { pixel_id, event }) => {
+            Ok(Prepared::Event { pixel_id, event, warnings }) => {
+                report.warnings.extend(warnings.into_iter().map(|w| Rejected { index, field: w.field, message: w.message }));
                 let hash = event.dedup_hash();
                 to_store.push((index, pixel_id, event, hash))
             }

@@ -120,6 +120,16 @@ impl HashList {
         self.first.map_or(0, |_| 1 + self.rest.len())
     }
 
+    /// Keeps the first `n` hashes.
+    pub fn truncate(&mut self, n: usize) {
+        if n == 0 {
+            self.first = None;
+            self.rest.clear();
+        } else {
+            self.rest.truncate(n - 1);
+        }
+    }
+
     pub fn iter(&self) -> impl Iterator<Item = &HashHex> {
         self.first.iter().chain(self.rest.iter())
     }
@@ -329,12 +339,29 @@ pub struct NormalizeContext {
     pub default_calling_code: Option<String>,
 }
 
-/// Normalises and hashes one record. `scratch` is reused between fields and records.
+/// Normalises and hashes one record, strictly: the first unusable field is an error.
+/// `scratch` is reused between fields and records.
 pub fn hash_user_data(
     raw: &RawUserData,
     ctx: &NormalizeContext,
     scratch: &mut String,
 ) -> Result<UserData, FieldError> {
+    let mut warnings = Vec::new();
+    let out = hash_user_data_lenient(raw, ctx, scratch, &mut warnings);
+    match warnings.into_iter().next() {
+        Some(e) => Err(e),
+        None => Ok(out),
+    }
+}
+
+/// Normalises and hashes one record; a field with an unusable value is left out (with its
+/// reason in `warnings`) so that the event keeps its other match keys.
+pub fn hash_user_data_lenient(
+    raw: &RawUserData,
+    ctx: &NormalizeContext,
+    scratch: &mut String,
+    warnings: &mut Vec<FieldError>,
+) -> UserData {
     let mut out = UserData::default();
     // The country first: phone and zip rules depend on it.
     for v in &raw.country.0 {
@@ -342,63 +369,41 @@ pub fn hash_user_data(
             out.country.push(h);
             continue;
         }
-        let code = country_code(v).ok_or_else(|| {
-            FieldError::new(
-                "user_data.country",
-                "use an ISO 3166-1 alpha-2 code, e.g. AE or US",
-            )
-        })?;
-        out.country.push(HashHex::of(&code));
+        match country_code(v) {
+            Some(code) => out.country.push(HashHex::of(&code)),
+            None => warnings.push(FieldError::new("user_data.country", "use an ISO 3166-1 alpha-2 code, e.g. AE or US")),
+        }
     }
     let country = raw.country.0.first().and_then(|c| country_code(c));
-    hash_each(&raw.email.0, &mut out.em, scratch, |v, s| {
-        email(v, s).map_err(|m| FieldError::new("user_data.email", m))
-    })?;
-    let calling = country
-        .and_then(calling_code)
-        .or(ctx.default_calling_code.as_deref());
-    hash_each(&raw.phone.0, &mut out.ph, scratch, |v, s| {
-        phone(v, calling, s).map_err(|m| FieldError::new("user_data.phone", m))
-    })?;
-    hash_each(&raw.first_name.0, &mut out.first_name, scratch, |v, s| {
-        name(v, s).map_err(|m| FieldError::new("user_data.first_name", m))
-    })?;
-    hash_each(&raw.last_name.0, &mut out.last_name, scratch, |v, s| {
-        name(v, s).map_err(|m| FieldError::new("user_data.last_name", m))
-    })?;
-    hash_each(&raw.city.0, &mut out.ct, scratch, |v, s| {
-        letters_only(v, s).map_err(|m| FieldError::new("user_data.city", m))
-    })?;
-    hash_each(&raw.state.0, &mut out.st, scratch, |v, s| {
-        state(v, country, s).map_err(|m| FieldError::new("user_data.state", m))
-    })?;
-    hash_each(&raw.zip.0, &mut out.zp, scratch, |v, s| {
-        zip(v, country, s).map_err(|m| FieldError::new("user_data.zip", m))
-    })?;
-    hash_each(&raw.gender.0, &mut out.ge, scratch, |v, s| {
-        gender(v, s).map_err(|m| FieldError::new("user_data.gender", m))
-    })?;
-    hash_each(&raw.date_of_birth.0, &mut out.db, scratch, |v, s| {
-        date_of_birth(v, s).map_err(|m| FieldError::new("user_data.date_of_birth", m))
-    })?;
-    hash_each(&raw.external_id.0, &mut out.external_id, scratch, |v, s| {
-        external_id(v, s).map_err(|m| FieldError::new("user_data.external_id", m))
-    })?;
-    if let Some(ip) = raw
-        .client_ip_address
-        .as_deref()
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-    {
-        let parsed: std::net::IpAddr = ip.parse().map_err(|_| {
-            FieldError::new("user_data.client_ip_address", "not an IPv4 or IPv6 address")
-        })?;
-        out.client_ip_address = Some(parsed.to_string());
+    let calling = country.and_then(calling_code).or(ctx.default_calling_code.as_deref());
+    // Each field whole or not at all.
+    let mut field = |values: &[String], list: &mut HashList, name: &'static str, f: &dyn Fn(&str, &mut String) -> Result<(), String>| {
+        let before = list.len();
+        if let Err(e) = hash_each(values, list, scratch, |v, s| f(v, s).map_err(|m| FieldError::new(name, m))) {
+            list.truncate(before);
+            warnings.push(e);
+        }
+    };
+    field(&raw.email.0, &mut out.em, "user_data.email", &|v, s| email(v, s));
+    field(&raw.phone.0, &mut out.ph, "user_data.phone", &|v, s| phone(v, calling, s));
+    field(&raw.first_name.0, &mut out.first_name, "user_data.first_name", &|v, s| name(v, s));
+    field(&raw.last_name.0, &mut out.last_name, "user_data.last_name", &|v, s| name(v, s));
+    field(&raw.city.0, &mut out.ct, "user_data.city", &|v, s| letters_only(v, s));
+    field(&raw.state.0, &mut out.st, "user_data.state", &|v, s| state(v, country, s));
+    field(&raw.zip.0, &mut out.zp, "user_data.zip", &|v, s| zip(v, country, s));
+    field(&raw.gender.0, &mut out.ge, "user_data.gender", &|v, s| gender(v, s));
+    field(&raw.date_of_birth.0, &mut out.db, "user_data.date_of_birth", &|v, s| date_of_birth(v, s));
+    field(&raw.external_id.0, &mut out.external_id, "user_data.external_id", &|v, s| external_id(v, s));
+    if let Some(ip) = raw.client_ip_address.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        match ip.parse::<std::net::IpAddr>() {
+            Ok(parsed) => out.client_ip_address = Some(parsed.to_string()),
+            Err(_) => warnings.push(FieldError::new("user_data.client_ip_address", "not an IPv4 or IPv6 address")),
+        }
     }
     out.client_user_agent = clear_text(raw.client_user_agent.as_deref());
     out.fbc = clear_text(raw.fbc.as_deref());
     out.fbp = clear_text(raw.fbp.as_deref());
-    Ok(out)
+    out
 }
 
 fn clear_text(v: Option<&str>) -> Option<String> {
@@ -639,30 +644,39 @@ pub fn external_id(v: &str, out: &mut String) -> Result<(), String> {
 
 /// ISO 3166-1 alpha-2 code (lowercase) from a code in any case or a few common names.
 pub fn country_code(v: &str) -> Option<[u8; 2]> {
-    let t = v.trim_ascii();
+    // As Meta's SDK does: trim, lower-case, keep letters only (" U.S. " → "us"); then a few
+    // names and common abbreviations.
+    let mut letters = [0u8; 32];
+    let mut n = 0;
+    for b in v.bytes().filter(u8::is_ascii_alphabetic) {
+        if n == letters.len() {
+            return None;
+        }
+        letters[n] = b.to_ascii_lowercase();
+        n += 1;
+    }
+    let t = &letters[..n];
     let code: [u8; 2] = if t.len() == 2 {
-        let b = t.as_bytes();
-        [b[0].to_ascii_lowercase(), b[1].to_ascii_lowercase()]
+        [t[0], t[1]]
     } else {
-        let lower = t.to_ascii_lowercase();
-        let c = match lower.as_str() {
-            "united arab emirates" | "uae" => "ae",
-            "united states" | "united states of america" | "usa" => "us",
-            "united kingdom" | "great britain" | "uk" => "gb",
-            "saudi arabia" | "ksa" => "sa",
-            "india" => "in",
-            "germany" => "de",
-            "france" => "fr",
-            "canada" => "ca",
-            "australia" => "au",
-            "egypt" => "eg",
-            "qatar" => "qa",
-            "kuwait" => "kw",
-            "oman" => "om",
-            "bahrain" => "bh",
-            "jordan" => "jo",
-            "lebanon" => "lb",
-            "pakistan" => "pk",
+        let c = match t {
+            b"unitedarabemirates" | b"uae" => "ae",
+            b"unitedstates" | b"unitedstatesofamerica" | b"usa" => "us",
+            b"unitedkingdom" | b"greatbritain" | b"uk" => "gb",
+            b"saudiarabia" | b"ksa" => "sa",
+            b"india" => "in",
+            b"germany" => "de",
+            b"france" => "fr",
+            b"canada" => "ca",
+            b"australia" => "au",
+            b"egypt" => "eg",
+            b"qatar" => "qa",
+            b"kuwait" => "kw",
+            b"oman" => "om",
+            b"bahrain" => "bh",
+            b"jordan" => "jo",
+            b"lebanon" => "lb",
+            b"pakistan" => "pk",
             _ => return None,
         };
         let b = c.as_bytes();

@@ -1,6 +1,7 @@
 //! The product's entities, serialised exactly as the data model names them (camelCase).
 
 mod coach;
+mod mailbox;
 mod participant;
 mod roster;
 mod session;
@@ -10,5 +11,6 @@ pub use participant::{
     AnalyserInfo, AnalyserKind, CoachReviewStatus, EngagementLevel, Evidence, Finding,
     ParticipantSummary, PriorityFlag, PriorityReason,
 };
+pub use mailbox::{MailboxError, normalize_mailbox};
 pub use roster::{Roster, RosterEntry};
 pub use session::{ProcessingStatus, WorkshopSession, session_id_for};

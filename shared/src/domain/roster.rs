@@ -2,6 +2,12 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::InputError;
 
+/// The most participants one roster may list.
+pub const MAX_ROSTER_ENTRIES: usize = 2_000;
+const MAX_NAME_CHARS: usize = 200;
+/// HubSpot's record ids are numbers; other CRMs' ids are short too.
+const MAX_ID_CHARS: usize = 64;
+
 /// One expected attendee: the HubSpot contact id is the participant's id everywhere.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -64,20 +70,35 @@ impl Roster {
         if text.trim_start().starts_with('[') { Self::from_json(text) } else { Self::from_csv(text) }
     }
 
-    pub fn validated(self) -> Result<Self, InputError> {
+    /// Checks every entry (names, ids and addresses of bounded size; one valid mailbox per
+    /// email, stored in its sending form) and that ids are unique.
+    pub fn validated(mut self) -> Result<Self, InputError> {
+        if self.0.len() > MAX_ROSTER_ENTRIES {
+            return Err(InputError::field("roster", format!("at most {MAX_ROSTER_ENTRIES} participants")));
+        }
         let mut seen = std::collections::HashSet::new();
-        for (i, entry) in self.0.iter().enumerate() {
+        for (i, entry) in self.0.iter_mut().enumerate() {
+            let field = |name: &str| format!("roster[{i}].{name}");
             if entry.name.trim().is_empty() {
-                return Err(InputError::field(format!("roster[{i}].name"), "must not be empty"));
+                return Err(InputError::field(field("name"), "must not be empty"));
             }
-            if entry.hubspot_contact_id.trim().is_empty() {
-                return Err(InputError::field(format!("roster[{i}].hubspotContactId"), "must not be empty"));
+            if entry.name.chars().count() > MAX_NAME_CHARS {
+                return Err(InputError::field(field("name"), format!("is longer than {MAX_NAME_CHARS} characters")));
             }
-            if !seen.insert(entry.hubspot_contact_id.as_str()) {
-                return Err(InputError::field(
-                    format!("roster[{i}].hubspotContactId"),
-                    "appears twice in the roster",
-                ));
+            let id = entry.hubspot_contact_id.trim();
+            if id.is_empty() {
+                return Err(InputError::field(field("hubspotContactId"), "must not be empty"));
+            }
+            if id.len() > MAX_ID_CHARS || id.chars().any(char::is_control) {
+                return Err(InputError::field(field("hubspotContactId"), format!("must be at most {MAX_ID_CHARS} printable characters")));
+            }
+            if !seen.insert(id.to_string()) {
+                return Err(InputError::field(field("hubspotContactId"), "appears twice in the roster"));
+            }
+            if let Some(email) = entry.email.as_deref().filter(|e| !e.trim().is_empty()) {
+                entry.email = Some(super::normalize_mailbox(email).map_err(|e| InputError::field(field("email"), e.to_string()))?);
+            } else {
+                entry.email = None;
             }
         }
         Ok(self)

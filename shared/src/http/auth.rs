@@ -12,7 +12,9 @@ pub type ApiKey = ApiKeyRecord;
 pub fn api_key_from_headers(headers: &HeaderMap) -> Option<String> {
     if let Some(v) = headers.get("authorization").and_then(|v| v.to_str().ok()) {
         let v = v.trim();
-        if let Some(k) = v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")) {
+        // The scheme is case-insensitive (RFC 9110 §11.1).
+        if let Some((scheme, k)) = v.split_once(' ').filter(|(s, _)| s.eq_ignore_ascii_case("bearer")) {
+            let _ = scheme;
             return Some(k.trim().to_string()).filter(|k| !k.is_empty());
         }
     }
@@ -25,7 +27,7 @@ pub async fn require<S: Store>(repo: &Repo<S>, headers: &HeaderMap, scope: KeySc
         .ok_or_else(|| ApiError::Unauthorized("an API key is required (Authorization: Bearer <key> or X-Api-Key)".into()))?;
     let record = repo.find_api_key(&presented).await?.ok_or_else(|| ApiError::Unauthorized("the API key is not valid".into()))?;
     if record.scope != scope {
-        return Err(ApiError::Forbidden(format!("this key is for {:?} use, not {:?}", record.scope, scope).to_lowercase()));
+        return Err(ApiError::Forbidden(format!("this key is for {} use, not {}", record.scope.name(), scope.name())));
     }
     Ok(record)
 }

@@ -29,7 +29,7 @@ pub async fn events<S: Store>(
     request: Request,
 ) -> Result<Response, ApiError> {
     let (parts, body) = request.into_parts();
-    require(&svc.repo, &parts.headers, KeyScope::Ingest).await?;
+    require(&svc.repo, &parts.headers, KeyScope::Capi).await?;
     let mode = match parts
         .uri
         .query()

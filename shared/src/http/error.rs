@@ -22,6 +22,8 @@ pub enum ApiError {
     PayloadTooLarge(usize),
     #[error("{0}")]
     UnsupportedMediaType(String),
+    #[error("the request body was not received in time")]
+    RequestTimeout,
     /// The detail is logged, never sent.
     #[error("a service Debrief depends on is unavailable; try again shortly")]
     Unavailable(String),
@@ -41,6 +43,7 @@ impl ApiError {
             Self::Conflict(_) => StatusCode::CONFLICT,
             Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
         }
     }
@@ -54,6 +57,7 @@ impl ApiError {
             Self::Conflict(_) => "conflict",
             Self::PayloadTooLarge(_) => "payload_too_large",
             Self::UnsupportedMediaType(_) => "unsupported_media_type",
+            Self::RequestTimeout => "request_timeout",
             Self::Unavailable(_) => "unavailable",
         }
     }
@@ -76,15 +80,56 @@ impl IntoResponse for ApiError {
     }
 }
 
+/// Puts every error answer in the JSON envelope, including those axum writes itself: a path
+/// it cannot decode (400), a body over a route's limit (413), an unsupported method (405,
+/// with its `Allow` header kept), a JSON body of the wrong shape (422 → 400).
+pub async fn json_errors(resp: Response) -> Response {
+    let status = resp.status();
+    let is_json = resp
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    if !(status.is_client_error() || status.is_server_error()) || is_json {
+        return resp;
+    }
+    let (parts, body) = resp.into_parts();
+    let text = axum::body::to_bytes(body, 4096).await.map(|b| String::from_utf8_lossy(&b).trim().to_string()).unwrap_or_default();
+    let err = match status {
+        StatusCode::METHOD_NOT_ALLOWED => {
+            let allow = parts.headers.get(axum::http::header::ALLOW).and_then(|v| v.to_str().ok()).unwrap_or("");
+            let message = if allow.is_empty() { "this route does not take that method".to_string() } else { format!("this route takes {allow}") };
+            json!({"code": "method_not_allowed", "message": message})
+        }
+        StatusCode::PAYLOAD_TOO_LARGE => json!({"code": "payload_too_large", "message": "the request body is larger than this route accepts"}),
+        StatusCode::NOT_FOUND => json!({"code": "not_found", "message": "no such route"}),
+        s if s.is_client_error() => {
+            let field = if text.to_ascii_lowercase().contains("path") { "path" } else { "body" };
+            let message = if text.is_empty() { "the request could not be read".to_string() } else { text };
+            json!({"code": "invalid_request", "message": message, "field": field})
+        }
+        _ => json!({"code": "unavailable", "message": "a service Debrief depends on is unavailable; try again shortly"}),
+    };
+    // Axum answers a JSON body of the wrong shape with 422; the API's input errors are 400s.
+    let status = if status == StatusCode::UNPROCESSABLE_ENTITY { StatusCode::BAD_REQUEST } else { status };
+    let mut out = (status, axum::Json(json!({"success": false, "error": err}))).into_response();
+    if let Some(allow) = parts.headers.get(axum::http::header::ALLOW) {
+        out.headers_mut().insert(axum::http::header::ALLOW, allow.clone());
+    }
+    out
+}
+
 impl From<PipelineError> for ApiError {
     fn from(e: PipelineError) -> Self {
         match e {
             PipelineError::Input(i) => Self::bad(i.field_name().to_string(), i.to_string()),
             PipelineError::UnknownCoach(_) => Self::bad("coachId", e.to_string()),
             PipelineError::NotFound => Self::NotFound("no such workshop session".into()),
-            PipelineError::TooLarge(got, max) => {
-                let _ = got;
-                Self::PayloadTooLarge(max)
+            PipelineError::TooLarge(_, max) => Self::PayloadTooLarge(max),
+            // Limits are checked at the edge; an item still too large for the store is the
+            // request's size, not an outage.
+            PipelineError::Repo(crate::repo::RepoError::Store(crate::ports::StoreError::TooLarge(_))) => {
+                Self::bad("body", "the request holds more than Debrief can store for one item; shorten its longest field")
             }
             other => Self::Unavailable(other.to_string()),
         }

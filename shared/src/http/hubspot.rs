@@ -29,6 +29,8 @@ impl From<OAuthError> for ApiError {
     fn from(e: OAuthError) -> Self {
         match e {
             OAuthError::BadState => ApiError::bad("state", e.to_string()),
+            OAuthError::NoStartCredential => ApiError::Unauthorized(e.to_string()),
+            OAuthError::WouldReplace { .. } => ApiError::Conflict(e.to_string()),
             OAuthError::MissingScopes(_) | OAuthError::Refused(_) => ApiError::bad("code", e.to_string()),
             OAuthError::NotConfigured(_) | OAuthError::Unavailable(_) => ApiError::Unavailable(e.to_string()),
             OAuthError::Store(s) => ApiError::Unavailable(s.to_string()),
@@ -36,13 +38,30 @@ impl From<OAuthError> for ApiError {
     }
 }
 
-pub async fn start<S: Store>(State(svc): State<Arc<HubSpotService<S>>>) -> Result<Response, ApiError> {
+#[derive(Deserialize)]
+pub struct Start {
+    ticket: Option<String>,
+    #[serde(default)]
+    replace: bool,
+}
+
+/// An operator's start only: a one-time ticket (`debrief hubspot connect` prints the link),
+/// or an admin key in `Authorization` (then `?replace=true` may replace a connected portal).
+pub async fn start<S: Store>(State(svc): State<Arc<HubSpotService<S>>>, Query(q): Query<Start>, headers: HeaderMap) -> Result<Response, ApiError> {
     if !svc.connector.config.oauth_ready() {
         return Err(ApiError::Unavailable(
             "HubSpot OAuth is not configured (DEBRIEF_HUBSPOT_CLIENT_ID, _CLIENT_SECRET, _REDIRECT_URI, DEBRIEF_TOKEN_KEY)".into(),
         ));
     }
-    let url = oauth::authorize_url(&svc.connector.config)?;
+    let grant = match q.ticket.as_deref().filter(|t| !t.is_empty()) {
+        Some(ticket) => oauth::redeem_start_ticket(svc.repo.store(), ticket).await?,
+        None if super::api_key_from_headers(&headers).is_some() => {
+            require(&svc.repo, &headers, KeyScope::Admin).await?;
+            oauth::StartGrant { replace: q.replace }
+        }
+        None => return Err(OAuthError::NoStartCredential.into()),
+    };
+    let url = oauth::authorize_url(svc.repo.store(), &svc.connector.config, grant).await?;
     Ok((StatusCode::FOUND, [(header::LOCATION, url), (header::CACHE_CONTROL, "no-store".into())]).into_response())
 }
 
@@ -69,7 +88,7 @@ pub async fn callback<S: Store>(State(svc): State<Arc<HubSpotService<S>>>, Query
 }
 
 pub async fn bootstrap<S: Store + Clone>(State(svc): State<Arc<HubSpotService<S>>>, headers: HeaderMap) -> Result<Response, ApiError> {
-    require(&svc.repo, &headers, KeyScope::Ingest).await?;
+    require(&svc.repo, &headers, KeyScope::Admin).await?;
     let store = svc.repo.store();
     let (portal, api) = svc.connector.connect(store).await.map_err(|e| ApiError::Unavailable(e.to_string()))?;
     let report = schema::bootstrap(store, &api, &portal).await.map_err(|e| match e {

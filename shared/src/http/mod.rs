@@ -5,6 +5,7 @@ mod actions;
 mod auth;
 mod capi;
 mod hubspot;
+pub mod serve;
 mod error;
 mod workshops;
 
@@ -31,7 +32,7 @@ where
     M: Mailer,
     A: Analyser + 'static,
 {
-    actions_only(pipeline).fallback(not_found)
+    finish(actions_only(pipeline))
 }
 
 fn actions_only<S, Q, M, A>(pipeline: Arc<Pipeline<S, Q, M, A>>) -> Router
@@ -73,12 +74,12 @@ where
     M: Mailer,
     A: Analyser + 'static,
 {
-    workshops_only(pipeline.clone()).merge(actions_only(pipeline)).merge(capi_only(capi)).merge(hubspot_only(hubspot)).fallback(not_found)
+    finish(workshops_only(pipeline.clone()).merge(actions_only(pipeline)).merge(capi_only(capi)).merge(hubspot_only(hubspot)))
 }
 
 /// Connecting HubSpot (the `hubspot-connect` function): OAuth start and callback, bootstrap.
 pub fn hubspot_routes<S: Store + Clone>(hubspot: Arc<HubSpotService<S>>) -> Router {
-    hubspot_only(hubspot).fallback(not_found)
+    finish(hubspot_only(hubspot))
 }
 
 fn hubspot_only<S: Store + Clone>(hubspot: Arc<HubSpotService<S>>) -> Router {
@@ -91,7 +92,7 @@ fn hubspot_only<S: Store + Clone>(hubspot: Arc<HubSpotService<S>>) -> Router {
 
 /// `POST /v1/capi/events` alone (the `capi-ingest` function).
 pub fn capi_routes<S: Store>(capi: Arc<CapiIntake<S>>) -> Router {
-    capi_only(capi).fallback(not_found)
+    finish(capi_only(capi))
 }
 
 fn capi_only<S: Store>(capi: Arc<CapiIntake<S>>) -> Router {
@@ -104,6 +105,11 @@ async fn not_found() -> ApiError {
     ApiError::NotFound("no such route".into())
 }
 
+/// What every public router ends with: the JSON 404 and the JSON envelope on every error.
+fn finish(router: Router) -> Router {
+    router.fallback(not_found).layer(axum::middleware::map_response(error::json_errors))
+}
+
 /// The Make.com-facing routes: `POST /v1/workshops` and `GET /v1/workshops/{sessionId}`.
 pub fn workshop_routes<S, Q, M, A>(pipeline: Arc<Pipeline<S, Q, M, A>>) -> Router
 where
@@ -112,7 +118,7 @@ where
     M: Mailer,
     A: Analyser + 'static,
 {
-    workshops_only(pipeline).fallback(not_found)
+    finish(workshops_only(pipeline))
 }
 
 fn workshops_only<S, Q, M, A>(pipeline: Arc<Pipeline<S, Q, M, A>>) -> Router

@@ -22,7 +22,10 @@ fn body_limit(transcript_limit: usize) -> usize {
 }
 
 async fn read_body(body: Body, limit: usize) -> Result<Bytes, ApiError> {
-    axum::body::to_bytes(body, limit).await.map_err(|_| ApiError::PayloadTooLarge(limit))
+    axum::body::to_bytes(body, limit).await.map_err(|e| {
+        let timed_out = std::error::Error::source(&e).is_some_and(|s| s.is::<super::serve::BodyTimedOut>());
+        if timed_out { ApiError::RequestTimeout } else { ApiError::PayloadTooLarge(limit) }
+    })
 }
 
 async fn from_multipart(headers: HeaderMap, bytes: Bytes) -> Result<IngestRequest, ApiError> {
@@ -32,7 +35,9 @@ async fn from_multipart(headers: HeaderMap, bytes: Bytes) -> Result<IngestReques
     let mut out = IngestRequest::default();
     while let Some(field) = form.next_field().await.map_err(|e| ApiError::bad("body", format!("unreadable multipart form: {e}")))? {
         let name = field.name().unwrap_or_default().to_string();
-        let text = field.text().await.map_err(|e| ApiError::bad(name.clone(), format!("unreadable part: {e}")))?;
+        let bytes = field.bytes().await.map_err(|e| ApiError::bad(name.clone(), format!("unreadable part: {e}")))?;
+        // No lossy decoding: random bytes must not pass as a transcript of replacement characters.
+        let text = String::from_utf8(bytes.to_vec()).map_err(|_| ApiError::bad(name.clone(), "is not valid UTF-8 text"))?;
         match name.as_str() {
             "transcript" | "file" => out.transcript = Some(text),
             "transcriptFormat" => out.transcript_format = Some(text),

@@ -1,4 +1,9 @@
-//! Connecting a portal: the authorize redirect with a signed, expiring, single-use `state`;
+//! Connecting a portal is an operator's act: `GET /oauth/hubspot/start` needs an admin key or
+//! a one-time start ticket (`debrief hubspot connect` prints a link holding one), and the
+//! `state` it issues is recorded as pending, so only a callback that follows such a start is
+//! accepted. Replacing an already connected portal with another needs `--replace` at start.
+//!
+//! The authorize redirect carries a signed, expiring, single-use `state`;
 //! the code exchanged at HubSpot's token endpoint (v3, parameters in the body); the portal id
 //! and scopes read by token introspection; tokens stored encrypted and refreshed before they
 //! expire.
@@ -37,6 +42,10 @@ const STATE_TTL_SECS: i64 = 600;
 pub enum OAuthError {
     #[error("the state is forged, expired or already used")]
     BadState,
+    #[error("a start link or an admin key is required to connect HubSpot (`debrief hubspot connect` prints a link)")]
+    NoStartCredential,
+    #[error("portal {connected} is connected; connecting portal {offered} instead needs `debrief hubspot connect --replace`")]
+    WouldReplace { connected: String, offered: String },
     #[error("HubSpot OAuth is not configured: {0}")]
     NotConfigured(&'static str),
     #[error("the app was granted too little: missing scope(s) {0}")]
@@ -125,11 +134,59 @@ fn enc(s: &str) -> String {
     out
 }
 
-/// Where `GET /oauth/hubspot/start` redirects.
-pub fn authorize_url(config: &HubSpotConfig) -> Result<String, OAuthError> {
+/// What a start allows its callback to do.
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize)]
+pub struct StartGrant {
+    /// Replace a connected portal with another one.
+    pub replace: bool,
+}
+
+fn ticket_key(ticket: &str) -> Key {
+    Key::new(format!("OAUTHSTART#{}", crate::repo::sha256_hex(ticket)), "TICKET")
+}
+
+fn pending_key(nonce: &str) -> Key {
+    Key::new(format!("OAUTHSTATE#{nonce}"), "PENDING")
+}
+
+/// A one-time start ticket for `GET /oauth/hubspot/start?ticket=…`, valid `ttl`; only its
+/// hash is stored.
+pub async fn new_start_ticket<S: Store>(store: &S, grant: StartGrant, ttl: Duration) -> Result<String, OAuthError> {
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes).expect("the OS random source works");
+    let ticket = URL_SAFE_NO_PAD.encode(bytes);
+    let mut item = Item::new(ticket_key(&ticket), serde_json::to_string(&grant).expect("JSON"));
+    item.expires_at = Some(unix_secs() + ttl.as_secs() as i64);
+    store.put_new(&item).await?;
+    Ok(ticket)
+}
+
+/// Uses up a start ticket (once: concurrent uses race on one conditional write).
+pub async fn redeem_start_ticket<S: Store>(store: &S, ticket: &str) -> Result<StartGrant, OAuthError> {
+    let key = ticket_key(ticket);
+    let item = store.get(&key).await?.ok_or(OAuthError::NoStartCredential)?;
+    let grant: StartGrant = serde_json::from_str(&item.body).unwrap_or_default();
+    let mut used = Item::new(Key::new(key.pk.clone(), "USED"), "{}");
+    used.expires_at = item.expires_at;
+    match store.put_new(&used).await {
+        Ok(()) => {}
+        Err(StoreError::AlreadyExists) => return Err(OAuthError::NoStartCredential),
+        Err(e) => return Err(e.into()),
+    }
+    store.delete(&key).await?;
+    Ok(grant)
+}
+
+/// Where `GET /oauth/hubspot/start` redirects, once the caller's credential was checked: the
+/// state is recorded as pending with what this start allows.
+pub async fn authorize_url<S: Store>(store: &S, config: &HubSpotConfig, grant: StartGrant) -> Result<String, OAuthError> {
     let client_id = config.client_id.as_deref().ok_or(OAuthError::NotConfigured("DEBRIEF_HUBSPOT_CLIENT_ID"))?;
     let redirect = config.redirect_uri.as_deref().ok_or(OAuthError::NotConfigured("DEBRIEF_HUBSPOT_REDIRECT_URI"))?;
     let state = new_state(config.state_secret.as_bytes());
+    let nonce = verify_state(config.state_secret.as_bytes(), &state)?;
+    let mut pending = Item::new(pending_key(&nonce), serde_json::to_string(&grant).expect("JSON"));
+    pending.expires_at = Some(unix_secs() + STATE_TTL_SECS);
+    store.put_new(&pending).await?;
     Ok(format!(
         "{}/oauth/authorize?client_id={}&redirect_uri={}&scope={}&state={}",
         config.app_url.trim_end_matches('/'),
@@ -180,6 +237,9 @@ pub async fn complete<S: Store>(
     state: &str,
 ) -> Result<String, OAuthError> {
     let nonce = verify_state(config.state_secret.as_bytes(), state)?;
+    // Only a state issued by an authorised start is accepted.
+    let pending = store.get(&pending_key(&nonce)).await?.ok_or(OAuthError::BadState)?;
+    let grant: StartGrant = serde_json::from_str(&pending.body).unwrap_or_default();
     let mut burnt = Item::new(Key::new(format!("OAUTHSTATE#{nonce}"), "USED"), "{}");
     burnt.expires_at = Some(unix_secs() + STATE_TTL_SECS * 2);
     match store.put_new(&burnt).await {
@@ -210,6 +270,15 @@ pub async fn complete<S: Store>(
         Value::Array(a) => a.iter().filter_map(|s| s.as_str().map(str::to_string)).collect(),
         _ => info["scope"].as_str().unwrap_or_default().split_whitespace().map(str::to_string).collect(),
     };
+    if let Some(pinned) = config.portal_id.as_deref().filter(|p| *p != portal) {
+        return Err(OAuthError::WouldReplace { connected: pinned.to_string(), offered: portal });
+    }
+    if !grant.replace {
+        let current = store.get(&default_portal_key()).await?.and_then(|i| serde_json::from_str::<Value>(&i.body).ok());
+        if let Some(connected) = current.as_ref().and_then(|v| v["portalId"].as_str()).filter(|c| *c != portal) {
+            return Err(OAuthError::WouldReplace { connected: connected.to_string(), offered: portal });
+        }
+    }
     let missing: Vec<&str> = REQUIRED_SCOPES.iter().copied().filter(|s| !scopes.iter().any(|g| g == s)).collect();
     if !missing.is_empty() {
         return Err(OAuthError::MissingScopes(missing.join(", ")));

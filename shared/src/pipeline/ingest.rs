@@ -79,6 +79,58 @@ fn required(v: &Option<String>, field: &str) -> Result<String, InputError> {
     InputError::required(v, field).map(str::to_owned)
 }
 
+/// Ids (coach, Zoom meeting) and names (cohort) are short; a longer one is a 400 naming the
+/// field, never a store error.
+const MAX_ID_BYTES: usize = 128;
+const MAX_NAME_BYTES: usize = 300;
+/// A participant's stored context stays well inside the store's 400 KB item limit; a longer
+/// share of the transcript is cut to an excerpt (statistics are counted before, in full).
+const MAX_CONTEXT_BYTES: usize = 300 * 1024;
+/// How long a session's creator has to send its queue messages before a retry does it.
+const DISPATCH_GRACE_SECS: i64 = 10;
+
+fn bounded(v: String, field: &str, max: usize) -> Result<String, InputError> {
+    if v.len() > max { Err(InputError::field(field, format!("is longer than {max} bytes"))) } else { Ok(v) }
+}
+
+/// An absolute http(s) URL of at most 2,048 bytes whose host is not loopback, private or
+/// link-local when written as an address (names are resolved and checked again at send time).
+fn check_callback_url(url: &str, allow_private: bool) -> Result<(), InputError> {
+    let bad = |m: &str| InputError::field("callbackUrl", m);
+    if url.len() > 2048 {
+        return Err(bad("is longer than 2,048 bytes"));
+    }
+    let parsed = url::Url::parse(url).map_err(|_| bad("must be an http(s) URL"))?;
+    if !matches!(parsed.scheme(), "http" | "https") || parsed.host_str().is_none() {
+        return Err(bad("must be an http(s) URL"));
+    }
+    if allow_private {
+        return Ok(());
+    }
+    let private = match parsed.host() {
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost") || d.to_ascii_lowercase().ends_with(".localhost"),
+        Some(url::Host::Ipv4(ip)) => !crate::net::is_public(ip.into()),
+        Some(url::Host::Ipv6(ip)) => !crate::net::is_public(ip.into()),
+        None => true,
+    };
+    if private {
+        return Err(bad("must point at a public host, not a loopback, private or link-local address"));
+    }
+    Ok(())
+}
+
+
+/// What `validate` checked, ready to use.
+struct Validated {
+    coach_id: String,
+    workshop_date: String,
+    cohort_name: String,
+    zoom_meeting_id: Option<String>,
+    roster: Roster,
+    format: Option<TranscriptFormat>,
+    coach: crate::domain::CoachProfile,
+}
+
 fn parse_roster(v: &serde_json::Value) -> Result<Roster, InputError> {
     match v {
         serde_json::Value::String(csv) => Roster::from_csv(csv),
@@ -105,118 +157,141 @@ impl<S: Store, Q: Queue, M: Mailer, A: Analyser> Pipeline<S, Q, M, A> {
         IngestAccepted { status_url: self.status_url(&session_id), session_id, status: "processing".into(), created }
     }
 
-    /// `allowed_coach`: the coach an ingestion key is limited to, if any.
-    pub async fn ingest(
-        &self,
-        req: IngestRequest,
-        idempotency_key: Option<&str>,
-        allowed_coach: Option<&str>,
-    ) -> Result<IngestAccepted, PipelineError> {
-        let transcript = req.transcript.clone().unwrap_or_default();
+    /// Checks every field, as on a first request so on a replay; returns what ingest needs.
+    async fn validate(&self, req: &IngestRequest, allowed_coach: Option<&str>) -> Result<Validated, PipelineError> {
+        let transcript = req.transcript.as_deref().unwrap_or_default();
         if transcript.trim().is_empty() {
             return Err(InputError::field("transcript", "is required (the transcript text, or a file part named `transcript`)").into());
         }
         if transcript.len() > self.config.max_transcript_bytes {
             return Err(PipelineError::TooLarge(transcript.len(), self.config.max_transcript_bytes));
         }
-        let coach_id = required(&req.coach_id, "coachId")?;
+        let coach_id = bounded(required(&req.coach_id, "coachId")?, "coachId", MAX_ID_BYTES)?;
         if allowed_coach.is_some_and(|c| c != coach_id) {
             // An ingestion key for one coach cannot post for another; say nothing more.
             return Err(PipelineError::UnknownCoach(coach_id));
         }
-        let workshop_date = required(&req.workshop_date, "workshopDate")?;
+        let workshop_date = bounded(required(&req.workshop_date, "workshopDate")?, "workshopDate", 64)?;
         if !crate::clock::is_iso8601(&workshop_date) {
             return Err(InputError::field("workshopDate", "must be an ISO 8601 date such as 2026-11-20 or 2026-11-20T18:00:00Z").into());
         }
-        let cohort_name = required(&req.cohort_name, "cohortName")?;
+        let cohort_name = bounded(required(&req.cohort_name, "cohortName")?, "cohortName", MAX_NAME_BYTES)?;
+        let zoom_meeting_id = match req.zoom_meeting_id.as_deref().map(str::trim).filter(|z| !z.is_empty()) {
+            Some(z) => Some(bounded(z.to_string(), "zoomMeetingId", MAX_ID_BYTES)?),
+            None => None,
+        };
         let roster = parse_roster(req.roster.as_ref().ok_or_else(|| InputError::field("roster", "is required"))?)?;
         if let Some(url) = &req.callback_url {
-            let ok = url.starts_with("https://") || url.starts_with("http://");
-            if !ok || url.len() > 2048 {
-                return Err(InputError::field("callbackUrl", "must be an http(s) URL").into());
-            }
+            check_callback_url(url, self.config.callback_allow_private)?;
         }
         let format = match req.transcript_format.as_deref() {
             None | Some("") => None,
             Some(f) => Some(f.parse::<TranscriptFormat>().map_err(|e| InputError::field("transcriptFormat", e))?),
         };
         let coach = self.repo.get_coach(&coach_id).await?.ok_or_else(|| PipelineError::UnknownCoach(coach_id.clone()))?;
+        Ok(Validated { coach_id, workshop_date, cohort_name, zoom_meeting_id, roster, format, coach })
+    }
 
-        // Idempotency: any earlier request with one of these keys owns the session.
+    /// `allowed_coach`: the coach an ingestion key is limited to, if any.
+    ///
+    /// Resumable: every write is safe to repeat and the session is created only after the
+    /// participants' contexts and the input record, so a retry after any failure (a crash, a
+    /// store error) finishes what the first attempt started. One transcript is one session:
+    /// its id follows from the coach and the content, and creating it is one conditional
+    /// write, whatever `Idempotency-Key` each of many concurrent requests carries.
+    pub async fn ingest(
+        &self,
+        req: IngestRequest,
+        idempotency_key: Option<&str>,
+        allowed_coach: Option<&str>,
+    ) -> Result<IngestAccepted, PipelineError> {
+        let v = self.validate(&req, allowed_coach).await?;
+        let transcript = req.transcript.as_deref().unwrap_or_default();
+        let coach_id = &v.coach_id;
+        let session_id = format!("ws-{}", &sha256_hex(&format!("content#{coach_id}#{}", sha256_hex(transcript)))[..20]);
+
+        // The header and the Zoom meeting id name a session too: an earlier request with one
+        // of them owns it (even with another transcript).
         let mut keys = Vec::new();
-        if let Some(k) = idempotency_key.filter(|k| !k.trim().is_empty()) {
-            keys.push(format!("key#{coach_id}#{}", sha256_hex(k.trim())));
+        if let Some(k) = idempotency_key.map(str::trim).filter(|k| !k.is_empty()) {
+            keys.push(format!("key#{coach_id}#{}", sha256_hex(k)));
         }
-        if let Some(z) = req.zoom_meeting_id.as_deref().filter(|z| !z.trim().is_empty()) {
-            keys.push(format!("zoom#{coach_id}#{}", z.trim()));
+        if let Some(z) = &v.zoom_meeting_id {
+            keys.push(format!("zoom#{coach_id}#{z}"));
         }
-        keys.push(format!("content#{coach_id}#{}", sha256_hex(&transcript)));
-        let store = self.repo.store();
         for k in &keys {
-            if let Some(existing) = self.repo.find_claim("ingest", k).await? {
-                return Ok(self.accepted(existing, false));
+            if let Claim::Existing(other) = self.repo.claim_idempotency("ingest", k, &session_id, self.config.idempotency_ttl).await? {
+                if other != session_id && self.repo.get_session(&other).await?.is_some() {
+                    return Ok(self.accepted(other, false));
+                }
             }
         }
-        // The session id follows from the strongest key, so concurrent twins compute the same one.
-        let session_id = format!("ws-{}", &sha256_hex(&keys[0])[..20]);
+        crate::faults::crash_point("ingest:claimed");
 
-        let options = AnalyseOptions { format, engagement: self.config.engagement, priority: self.config.priority };
-        let meta = SessionMeta { session_id: session_id.clone(), workshop_date, cohort_name };
-        let prepared = prepare(&transcript, &roster, &coach, meta, &options)?;
+        let options = AnalyseOptions { format: v.format, engagement: self.config.engagement, priority: self.config.priority };
+        let meta = SessionMeta { session_id: session_id.clone(), workshop_date: v.workshop_date, cohort_name: v.cohort_name };
+        let prepared = prepare(transcript, &v.roster, &v.coach, meta, &options)?;
         let mut session: WorkshopSession = prepared.session.clone();
         if session.chat_gpt_session_url.is_none() {
             session.chat_gpt_session_url = std::env::var("DEBRIEF_CHATGPT_URL").ok().filter(|u| !u.is_empty());
         }
-        let n = prepared.contexts.len() as u32;
+        let mut contexts = prepared.contexts;
+        for c in &mut contexts {
+            c.fit_within(MAX_CONTEXT_BYTES);
+        }
+        let store = self.repo.store();
+        let items: Vec<Item> = contexts
+            .iter()
+            .map(|c| Item::new(context_key(&session_id, &c.participant_id), serde_json::to_string(c).expect("contexts serialise")))
+            .collect();
+        store.put_all(&items).await.map_err(RepoError::from)?;
+        crate::faults::crash_point("ingest:contexts");
+        let input = SessionInput {
+            callback_url: req.callback_url.clone(),
+            zoom_meeting_id: v.zoom_meeting_id.clone(),
+            unknown_speakers: prepared.attendance.unknown_speakers.clone(),
+            dispatched: false,
+            created_at: crate::clock::unix_secs(),
+        };
+        match store.put_new(&Item::new(input_key(&session_id), serde_json::to_string(&input).expect("serialises"))).await {
+            Ok(()) | Err(StoreError::AlreadyExists) => {}
+            Err(e) => return Err(RepoError::from(e).into()),
+        }
+        crate::faults::crash_point("ingest:input");
+        let n = contexts.len() as u32;
         let created = match self.repo.create_session(&session, n).await {
             Ok(()) => true,
             Err(RepoError::Store(StoreError::AlreadyExists)) => false,
             Err(e) => return Err(e.into()),
         };
-        for k in &keys {
-            match self.repo.claim_idempotency("ingest", k, &session_id, self.config.idempotency_ttl).await? {
-                Claim::New => {}
-                Claim::Existing(other) if other != session_id => {
-                    tracing::warn!(session_id = %session_id, other_session = %other, "two sessions claimed one idempotency key");
-                }
-                Claim::Existing(_) => {}
-            }
+        crate::faults::crash_point("ingest:session");
+        if created || self.must_resume(&session_id).await? {
+            self.dispatch(&session_id, &contexts).await?;
+            tracing::info!(session_id = %session_id, participants = n, resumed = !created, "workshop accepted");
         }
-        if !created {
-            // A twin created it. Dispatch only if that twin died before dispatching.
-            let input = store.get(&input_key(&session_id)).await.map_err(RepoError::from)?;
-            let stale = input.as_ref().and_then(|i| serde_json::from_str::<SessionInput>(&i.body).ok()).is_some_and(|i| !i.dispatched && crate::clock::unix_secs() - i.created_at > 60);
-            if !stale {
-                return Ok(self.accepted(session_id, false));
-            }
-        }
-        self.dispatch(&session_id, &prepared.contexts, &prepared.attendance.unknown_speakers, &req).await?;
-        tracing::info!(session_id = %session_id, participants = n, "workshop accepted");
-        Ok(self.accepted(session_id, true))
+        Ok(self.accepted(session_id, created))
     }
 
-    /// Stores every participant's context, then sends one message per participant.
-    async fn dispatch(
-        &self,
-        session_id: &str,
-        contexts: &[ParticipantContext],
-        unknown: &[crate::attendance::UnknownSpeaker],
-        req: &IngestRequest,
-    ) -> Result<(), PipelineError> {
-        let store = self.repo.store();
-        let mut input = SessionInput {
-            callback_url: req.callback_url.clone(),
-            zoom_meeting_id: req.zoom_meeting_id.clone(),
-            unknown_speakers: unknown.to_vec(),
-            dispatched: false,
-            created_at: crate::clock::unix_secs(),
-        };
-        let mut items: Vec<Item> = contexts
-            .iter()
-            .map(|c| Item::new(context_key(session_id, &c.participant_id), serde_json::to_string(c).expect("contexts serialise")))
-            .collect();
-        items.push(Item::new(input_key(session_id), serde_json::to_string(&input).expect("serialises")));
-        store.put_all(&items).await.map_err(RepoError::from)?;
+    /// For a session that exists already: whether this request must send its queue messages,
+    /// because the attempt that created it died before it had. A live twin gets a grace
+    /// period to finish; after it, sending again is safe (a participant is analysed once).
+    async fn must_resume(&self, session_id: &str) -> Result<bool, PipelineError> {
+        let started = std::time::Instant::now();
+        loop {
+            let item = self.repo.store().get(&input_key(session_id)).await.map_err(RepoError::from)?;
+            let Some(input) = item.and_then(|i| serde_json::from_str::<SessionInput>(&i.body).ok()) else { return Ok(false) };
+            if input.dispatched {
+                return Ok(false);
+            }
+            if crate::clock::unix_secs().saturating_sub(input.created_at) >= DISPATCH_GRACE_SECS || started.elapsed() > std::time::Duration::from_secs(DISPATCH_GRACE_SECS as u64 + 1) {
+                return Ok(true);
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Sends one message per participant, then records that it did.
+    async fn dispatch(&self, session_id: &str, contexts: &[ParticipantContext]) -> Result<(), PipelineError> {
         let bodies: Vec<String> = contexts
             .iter()
             .map(|c| {
@@ -225,11 +300,20 @@ impl<S: Store, Q: Queue, M: Mailer, A: Analyser> Pipeline<S, Q, M, A> {
             })
             .collect();
         self.queue.send_batch(&bodies).await?;
-        input.dispatched = true;
-        store
-            .put_all(&[Item::new(input_key(session_id), serde_json::to_string(&input).expect("serialises"))])
-            .await
-            .map_err(RepoError::from)?;
+        crate::faults::crash_point("ingest:queued");
+        let store = self.repo.store();
+        let key = input_key(session_id);
+        if let Some(item) = store.get(&key).await.map_err(RepoError::from)? {
+            let mut input: SessionInput = serde_json::from_str(&item.body).map_err(|e| RepoError::Corrupt("session input".into(), e.to_string()))?;
+            input.dispatched = true;
+            let mut updated = item.clone();
+            updated.body = serde_json::to_string(&input).expect("serialises");
+            // A twin that marked it first has done the same.
+            match store.update(&updated, item.version).await {
+                Ok(_) | Err(StoreError::Conflict) => {}
+                Err(e) => return Err(RepoError::from(e).into()),
+            }
+        }
         Ok(())
     }
 

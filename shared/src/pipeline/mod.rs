@@ -37,6 +37,13 @@ pub struct PipelineConfig {
     pub engagement: EngagementThresholds,
     pub priority: PriorityRules,
     pub callback_attempts: u32,
+    /// How long a claimed send (an email, the callback, the CRM message) is its claimer's
+    /// before another worker may take it over (`DEBRIEF_SEND_LEASE_SECS`). Keep it below the
+    /// queue's visibility timeout, so a crashed claimer's redelivered message finds it expired.
+    pub send_lease: Duration,
+    /// Allows callbacks to loopback and private addresses (`DEBRIEF_CALLBACK_ALLOW_PRIVATE=1`):
+    /// for local development and tests only.
+    pub callback_allow_private: bool,
 }
 
 impl Default for PipelineConfig {
@@ -51,6 +58,8 @@ impl Default for PipelineConfig {
             engagement: EngagementThresholds::default(),
             priority: PriorityRules::default(),
             callback_attempts: 3,
+            send_lease: Duration::from_secs(60),
+            callback_allow_private: false,
         }
     }
 }
@@ -70,6 +79,10 @@ impl PipelineConfig {
         if let Some(v) = var("DEBRIEF_MAX_TRANSCRIPT_BYTES").and_then(|v| v.parse().ok()) {
             c.max_transcript_bytes = v;
         }
+        if let Some(v) = var("DEBRIEF_SEND_LEASE_SECS").and_then(|v| v.parse().ok()) {
+            c.send_lease = Duration::from_secs(v);
+        }
+        c.callback_allow_private = var("DEBRIEF_CALLBACK_ALLOW_PRIVATE").is_some_and(|v| v == "1" || v == "true");
         c
     }
 }
@@ -83,14 +96,11 @@ pub struct Pipeline<S, Q, M, A> {
     pub mailer: M,
     pub analyser: A,
     pub config: PipelineConfig,
-    /// For callbacks only; built on first use, since loading TLS roots costs every other cold
-    /// start (ingest, status, actions never call back).
-    http: std::sync::OnceLock<reqwest::Client>,
 }
 
 impl<S: Store, Q: Queue, M: Mailer, A: crate::analysis::Analyser> Pipeline<S, Q, M, A> {
     pub fn new(store: S, queue: Q, mailer: M, analyser: A, config: PipelineConfig) -> Self {
-        Self { repo: Repo::new(store), queue, crm_queue: None, mailer, analyser, config, http: std::sync::OnceLock::new() }
+        Self { repo: Repo::new(store), queue, crm_queue: None, mailer, analyser, config }
     }
 
     pub fn with_crm_queue(mut self, queue: Q) -> Self {
@@ -106,10 +116,30 @@ impl<S: Store, Q: Queue, M: Mailer, A: crate::analysis::Analyser> Pipeline<S, Q,
         }
     }
 
-    pub(crate) fn http(&self) -> &reqwest::Client {
-        self.http.get_or_init(|| {
-            crate::net::client_builder().timeout(Duration::from_secs(10)).build().expect("TLS backend initialises")
-        })
+    /// A client for one callback that can reach only `url`'s public addresses: the host is
+    /// resolved here, every address checked, and the connection pinned to the checked
+    /// addresses (DNS cannot answer differently at connect time); redirects are not followed.
+    /// Built per callback (once a session), so no cold start pays for TLS roots.
+    pub(crate) async fn callback_client(&self, url: &str) -> Result<reqwest::Client, &'static str> {
+        let parsed = reqwest::Url::parse(url).map_err(|_| "not a URL")?;
+        let host = parsed.host_str().ok_or("no host")?.trim_start_matches('[').trim_end_matches(']').to_string();
+        let port = parsed.port_or_known_default().ok_or("no port")?;
+        let addrs: Vec<std::net::SocketAddr> = match host.parse::<std::net::IpAddr>() {
+            Ok(ip) => vec![std::net::SocketAddr::new(ip, port)],
+            Err(_) => tokio::net::lookup_host((host.as_str(), port)).await.map_err(|_| "the host does not resolve")?.collect(),
+        };
+        if addrs.is_empty() {
+            return Err("the host does not resolve");
+        }
+        if !self.config.callback_allow_private && addrs.iter().any(|a| !crate::net::is_public(a.ip())) {
+            return Err("the host resolves to a loopback, private or link-local address");
+        }
+        crate::net::client_builder()
+            .timeout(Duration::from_secs(10))
+            .redirect(reqwest::redirect::Policy::none())
+            .resolve_to_addrs(&host, &addrs)
+            .build()
+            .map_err(|_| "no HTTP client")
     }
 }
 
@@ -130,6 +160,8 @@ pub enum PipelineError {
     Queue(#[from] crate::ports::QueueError),
     #[error("mail: {0}")]
     Mail(#[from] crate::ports::MailError),
+    #[error("{0} is being sent by another worker; try again after its lease")]
+    SendInProgress(&'static str),
     #[error("{0}")]
     Message(String),
 }

@@ -5,12 +5,14 @@
 //!   (`put_new_with_counter`): a redelivered message finds the summary and neither analyses
 //!   nor decrements again.
 //! - Whoever then reads "remaining = 0" runs finish. Finish moves the session from
-//!   `processing` to `completed` with a version check, so two finishers cannot both do it;
-//!   a redelivered message of a finisher that died half-way finds "remaining = 0" and a
-//!   session not yet done, and finishes it.
-//! - The coach's email is sent under a claim (an idempotency record, 15 minutes) and then
-//!   recorded in `emailNotificationSent`: a retry while the claim stands sends nothing; a
-//!   claim left by a crash between claim and send expires, and the next retry sends.
+//!   `processing` to `completed` with a version check, so two finishers cannot both do it.
+//! - What finish sends — the CRM sync message, the coach's email, the callback — each goes
+//!   through a send record (`Repo::begin_send`): claimed with a lease, then sent. A message
+//!   redelivered for a completed session runs the same tail again: whatever is recorded sent
+//!   is skipped, a claim whose holder died (its lease ran out) is taken over and sent, and a
+//!   claim still held by a live worker fails the message so that it comes back later. The
+//!   send lease (`DEBRIEF_SEND_LEASE_SECS`, 60 s) is shorter than the queue's visibility
+//!   timeout, so a crashed holder's message returns to find the lease expired.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -27,10 +29,8 @@ use crate::analysis::{Analyser, ParticipantContext, rank_priorities};
 use crate::domain::{ParticipantSummary, ProcessingStatus};
 use crate::ports::store::StoreError;
 use crate::ports::{Mailer, Queue, Store};
-use crate::repo::{Claim, RepoError};
+use crate::repo::{RepoError, SendTurn};
 use crate::report::summarise;
-
-const CLAIM_TTL: Duration = Duration::from_secs(15 * 60);
 
 impl<S: Store, Q: Queue, M: Mailer, A: Analyser> Pipeline<S, Q, M, A> {
     /// Handles one queue message. An error leaves the message to be delivered again; on its
@@ -56,8 +56,11 @@ impl<S: Store, Q: Queue, M: Mailer, A: Analyser> Pipeline<S, Q, M, A> {
 
     async fn analyze_participant(&self, session_id: &str, participant_id: &str) -> Result<(), PipelineError> {
         let session = self.repo.get_session(session_id).await?.ok_or(PipelineError::NotFound)?;
-        if session.value.processing_status != ProcessingStatus::Processing {
-            return Ok(());
+        match session.value.processing_status {
+            ProcessingStatus::Processing => {}
+            // A redelivery after completion: finish what a crashed finisher left unsent.
+            ProcessingStatus::Completed => return self.finish_sends(session_id).await,
+            _ => return Ok(()),
         }
         if self.repo.get_participant(session_id, participant_id).await?.is_none() {
             let store = self.repo.store();
@@ -112,12 +115,51 @@ impl<S: Store, Q: Queue, M: Mailer, A: Analyser> Pipeline<S, Q, M, A> {
                 Err(e) => return Err(e.into()),
             }
         }
-        // Before the coach's email: a failure here retries the message, and everything after
-        // the completion is safe to repeat.
-        self.notify_crm(&crate::hubspot::sync::CrmMessage::SessionCompleted { session_id: session_id.to_string() }).await?;
+        crate::faults::crash_point("finish:completed");
+        self.finish_sends(session_id).await
+    }
+
+    /// The sends of a completed session, each at most once and none lost (see the module
+    /// comment). Safe to run any number of times.
+    async fn finish_sends(&self, session_id: &str) -> Result<(), PipelineError> {
+        self.sync_crm_once(session_id).await?;
         self.notify_coach(session_id).await?;
-        self.send_callback(session_id).await;
-        Ok(())
+        self.send_callback(session_id).await
+    }
+
+    /// The turn to perform a finish send, waiting while another worker holds it: until that
+    /// worker records it sent (moments, when it is alive), or its lease runs out and this one
+    /// takes over (it died). `InProgress` only after waiting longer than a lease.
+    async fn send_turn(&self, scope: &str, key: &str) -> Result<SendTurn, PipelineError> {
+        let started = std::time::Instant::now();
+        loop {
+            match self.repo.begin_send(scope, key, self.config.send_lease).await? {
+                SendTurn::InProgress if started.elapsed() <= self.config.send_lease + Duration::from_secs(2) => {
+                    tokio::time::sleep(Duration::from_millis(fastrand::u64(50..=250))).await;
+                }
+                turn => return Ok(turn),
+            }
+        }
+    }
+
+    /// One completion, one CRM sync message, however many workers finish the session.
+    async fn sync_crm_once(&self, session_id: &str) -> Result<(), PipelineError> {
+        if self.crm_queue.is_none() {
+            return Ok(());
+        }
+        let lease = match self.send_turn("crm", &format!("session-completed#{session_id}")).await? {
+            SendTurn::Go(lease) => lease,
+            SendTurn::Done => return Ok(()),
+            SendTurn::InProgress => return Err(PipelineError::SendInProgress("the CRM sync")),
+        };
+        crate::faults::crash_point("finish:crm-claimed");
+        let message = crate::hubspot::sync::CrmMessage::SessionCompleted { session_id: session_id.to_string() };
+        if let Err(e) = self.notify_crm(&message).await {
+            self.repo.send_failed(&lease).await?;
+            return Err(e.into());
+        }
+        crate::faults::crash_point("finish:crm-queued");
+        Ok(self.repo.send_done(&lease).await?)
     }
 
     async fn session_input(&self, session_id: &str) -> Result<Option<SessionInput>, PipelineError> {
@@ -153,47 +195,63 @@ impl<S: Store, Q: Queue, M: Mailer, A: Analyser> Pipeline<S, Q, M, A> {
         if !coach.notification_preferences.email_on_completion {
             return self.mark_email_sent(session_id).await;
         }
-        let claim_key = format!("coach-email#{session_id}");
-        if let Claim::Existing(_) = self.repo.claim_idempotency("mail", &claim_key, "sending", CLAIM_TTL).await? {
-            return Ok(());
-        }
+        let lease = match self.send_turn("mail", &format!("coach-email#{session_id}")).await? {
+            SendTurn::Go(lease) => lease,
+            // Sent, and the crash came before `emailNotificationSent` was written.
+            SendTurn::Done => return self.mark_email_sent(session_id).await,
+            SendTurn::InProgress => return Err(PipelineError::SendInProgress("the coach's email")),
+        };
+        crate::faults::crash_point("finish:email-claimed");
         let mut participants: Vec<ParticipantSummary> =
             self.repo.list_participants(session_id).await?.into_iter().map(|v| v.value).collect();
         participants.sort_by_key(|p| p.priority.as_ref().map_or(u32::MAX, |f| f.rank));
         let unknown = self.session_input(session_id).await?.map(|i| i.unknown_speakers).unwrap_or_default();
         let email = coach_email(&session, &coach, &participants, &unknown, &self.config.sender_email);
         if let Err(e) = self.mailer.send(&email).await {
-            // Release the claim so that the retry sends.
-            let _ = self.repo.release_claim("mail", &claim_key).await;
+            // Give the turn back so that the retry sends.
+            self.repo.send_failed(&lease).await?;
             return Err(e.into());
         }
+        crate::faults::crash_point("finish:email-sent");
+        self.repo.send_done(&lease).await?;
         tracing::info!(session_id = %session_id, "coach notified");
+        crate::faults::crash_point("finish:email-recorded");
         self.mark_email_sent(session_id).await
     }
 
     /// POSTs the session's summary to the ingest request's `callbackUrl`, signed with
     /// HMAC-SHA256 over `{timestamp}.{body}` in `X-Debrief-Signature: sha256=<hex>` beside
-    /// `X-Debrief-Timestamp`. Retried with backoff; a failure is logged, never fatal.
-    async fn send_callback(&self, session_id: &str) {
-        let Ok(Some(input)) = self.session_input(session_id).await else { return };
-        let Some(url) = input.callback_url else { return };
+    /// `X-Debrief-Timestamp`. Retried with backoff; a refusal is logged, never fatal. Sent once
+    /// under a send record, like the coach's email; a receiver may still see a repeat if we
+    /// die between its 2xx and our record, and deduplicates by session id and timestamp.
+    async fn send_callback(&self, session_id: &str) -> Result<(), PipelineError> {
+        let Some(input) = self.session_input(session_id).await? else { return Ok(()) };
+        let Some(url) = input.callback_url else { return Ok(()) };
         let Some(secret) = &self.config.callback_secret else {
             tracing::warn!(session_id = %session_id, "callbackUrl given but DEBRIEF_CALLBACK_SECRET is not set; no callback sent");
-            return;
+            return Ok(());
         };
-        match self.repo.claim_idempotency("callback", session_id, "sending", CLAIM_TTL).await {
-            Ok(Claim::New) => {}
-            _ => return,
-        }
-        let Ok(status) = self.status(session_id, None).await else { return };
+        let lease = match self.send_turn("callback", session_id).await? {
+            SendTurn::Go(lease) => lease,
+            SendTurn::Done => return Ok(()),
+            SendTurn::InProgress => return Err(PipelineError::SendInProgress("the callback")),
+        };
+        crate::faults::crash_point("finish:callback-claimed");
+        let status = self.status(session_id, None).await?;
         let body = serde_json::to_string(&status).expect("status serialises");
         let ts = crate::clock::unix_secs().to_string();
         let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("HMAC takes any key");
         mac.update(format!("{ts}.{body}").as_bytes());
         let sig: String = mac.finalize().into_bytes().iter().map(|b| format!("{b:02x}")).collect();
+        let http = match self.callback_client(&url).await {
+            Ok(http) => http,
+            Err(reason) => {
+                tracing::warn!(session_id = %session_id, reason, "callback refused before sending");
+                return Ok(self.repo.send_done(&lease).await?);
+            }
+        };
         for attempt in 1..=self.config.callback_attempts.max(1) {
-            let r = self
-                .http()
+            let r = http
                 .post(&url)
                 .header("content-type", "application/json")
                 .header("x-debrief-timestamp", &ts)
@@ -204,13 +262,17 @@ impl<S: Store, Q: Queue, M: Mailer, A: Analyser> Pipeline<S, Q, M, A> {
             match r {
                 Ok(resp) if resp.status().is_success() => {
                     tracing::info!(session_id = %session_id, "callback delivered");
-                    return;
+                    break;
                 }
                 Ok(resp) => tracing::warn!(session_id = %session_id, status = resp.status().as_u16(), attempt, "callback refused"),
                 Err(e) => tracing::warn!(session_id = %session_id, timeout = e.is_timeout(), attempt, "callback failed"),
             }
-            tokio::time::sleep(Duration::from_millis(200 * (1 << attempt))).await;
+            if attempt < self.config.callback_attempts {
+                tokio::time::sleep(Duration::from_millis(200 * (1 << attempt))).await;
+            }
         }
+        // Delivered or given up on: either way it is not tried again.
+        Ok(self.repo.send_done(&lease).await?)
     }
 
     /// Marks a session failed for good and tells the coach what to do, once.
@@ -237,10 +299,17 @@ impl<S: Store, Q: Queue, M: Mailer, A: Analyser> Pipeline<S, Q, M, A> {
             return;
         }
         let Ok(Some(coach)) = self.repo.get_coach(&session.value.coach_id).await else { return };
-        if let Ok(Claim::New) = self.repo.claim_idempotency("mail", &format!("failure-email#{session_id}"), "sent", CLAIM_TTL * 4 * 24 * 7).await {
+        if let Ok(SendTurn::Go(lease)) = self.repo.begin_send("mail", &format!("failure-email#{session_id}"), self.config.send_lease).await {
             let email = failure_email(&session.value, &coach, &self.config.sender_email);
-            if let Err(e) = self.mailer.send(&email).await {
-                tracing::error!(session_id = %session_id, error = %e, "failure email not sent");
+            let recorded = match self.mailer.send(&email).await {
+                Ok(_) => self.repo.send_done(&lease).await,
+                Err(e) => {
+                    tracing::error!(session_id = %session_id, error = %e, "failure email not sent");
+                    self.repo.send_failed(&lease).await
+                }
+            };
+            if let Err(e) = recorded {
+                tracing::error!(session_id = %session_id, error = %e, "failure email's send record not written");
             }
         }
     }

@@ -16,16 +16,21 @@ pub struct Email {
 }
 
 impl Email {
-    /// What every provider refuses, checked before sending so all adapters agree.
-    pub fn validate(&self) -> Result<(), MailError> {
+    /// What every provider refuses, checked before sending so all adapters agree: each
+    /// address must be exactly one mailbox (a second line of defence behind ingest). Returns
+    /// the email with its addresses in sending form (internationalised domains in ASCII). The
+    /// error names the header, never the address.
+    pub fn normalized(&self) -> Result<Email, MailError> {
         if self.to.is_empty() {
             return Err(MailError::Rejected("no recipient".into()));
         }
-        let bad = |a: &str| !a.contains('@') || a.contains(['\r', '\n']);
-        if let Some(a) = std::iter::once(&self.from).chain(&self.to).chain(&self.reply_to).find(|a| bad(a)) {
-            return Err(MailError::Rejected(format!("not an email address: {a:?}")));
-        }
-        Ok(())
+        let check = |header: &str, a: &str| crate::domain::normalize_mailbox(a).map_err(|e| MailError::Rejected(format!("{header}: {e}")));
+        Ok(Email {
+            from: check("From", &self.from)?,
+            to: self.to.iter().map(|a| check("To", a)).collect::<Result<_, _>>()?,
+            reply_to: self.reply_to.as_deref().map(|a| check("Reply-To", a)).transpose()?,
+            ..self.clone()
+        })
     }
 }
 

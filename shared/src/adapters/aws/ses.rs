@@ -41,7 +41,7 @@ fn tag_safe(s: &str) -> String {
 
 impl Mailer for SesMailer {
     async fn send(&self, email: &Email) -> Result<String, MailError> {
-        email.validate()?;
+        let email = &email.normalized()?;
         let body = if self.raw {
             let id = format!("{:032x}@debrief", fastrand::u128(..));
             let date = time::OffsetDateTime::now_utc().format(&time::format_description::well_known::Rfc2822).expect("date formats");

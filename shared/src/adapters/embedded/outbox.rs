@@ -40,14 +40,19 @@ fn base64_lines(text: &str) -> String {
 }
 
 /// Renders `email` as an RFC 5322 message with the given Message-ID and date (RFC 2822 form).
+/// An address header: addresses are never RFC 2047 words (no server parses those); an
+/// internationalised local part is written as UTF-8, as RFC 6532 allows. The addresses were
+/// checked to be single mailboxes (no line breaks) before rendering.
+fn address_value(addresses: &[&str]) -> String {
+    addresses.join(", ")
+}
+
 pub fn render_eml(email: &Email, message_id: &str, date: &str) -> String {
     let boundary = format!("=_debrief_{}", &random_id()[..16]);
-    let mut h = vec![
-        format!("From: {}", header_value(&email.from)),
-        format!("To: {}", header_value(&email.to.join(", "))),
-    ];
+    let to: Vec<&str> = email.to.iter().map(String::as_str).collect();
+    let mut h = vec![format!("From: {}", address_value(&[&email.from])), format!("To: {}", address_value(&to))];
     if let Some(r) = &email.reply_to {
-        h.push(format!("Reply-To: {}", header_value(r)));
+        h.push(format!("Reply-To: {}", address_value(&[r])));
     }
     h.push(format!("Subject: {}", header_value(&email.subject)));
     h.push(format!("Date: {date}"));
@@ -70,7 +75,7 @@ pub fn render_eml(email: &Email, message_id: &str, date: &str) -> String {
 
 impl Mailer for OutboxMailer {
     async fn send(&self, email: &Email) -> Result<String, MailError> {
-        email.validate()?;
+        let email = &email.normalized()?;
         let id = random_id();
         let message_id = format!("{id}@debrief.local");
         let now = time::OffsetDateTime::now_utc();

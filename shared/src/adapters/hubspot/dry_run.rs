@@ -1,11 +1,13 @@
 //! The default with no HubSpot credentials: every request is recorded in the store (method,
 //! path, body) and answered the way HubSpot would for an empty portal, so the sync runs to the
-//! end and `debrief hubspot log` shows exactly what would have been sent.
+//! end and `debrief hubspot log` shows exactly what would have been sent. The schema it was
+//! asked to create (property group, properties, custom objects) is remembered per portal, so a
+//! second `debrief hubspot bootstrap` reports "existed", as against a real portal.
 
 use serde_json::{Value, json};
 
 use crate::adapters::request_log::RequestLog;
-use crate::ports::{CrmApi, CrmError, CrmRequest, CrmResponse, Store};
+use crate::ports::{CrmApi, CrmError, CrmRequest, CrmResponse, Item, Key, Store};
 use crate::repo::sha256_hex;
 
 pub struct DryRunCrm<S> {
@@ -23,14 +25,66 @@ impl<S: Store> DryRunCrm<S> {
     }
 }
 
+/// What the dry run's portal holds of the schema it was asked to create.
+#[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
+struct DryPortal {
+    groups: Vec<String>,
+    properties: Vec<Value>,
+    schemas: Vec<Value>,
+}
+
+fn portal_key(portal: &str) -> Key {
+    Key::new(format!("HUBSPOTDRY#{portal}"), "SCHEMA")
+}
+
+impl DryPortal {
+    /// Answers a schema read; `None` for any other request.
+    fn read(&self, request: &CrmRequest) -> Option<CrmResponse> {
+        let path = request.path.as_str();
+        if request.method != "GET" {
+            return None;
+        }
+        if path.ends_with("/schemas") {
+            return Some(CrmResponse { status: 200, body: json!({"results": self.schemas}) });
+        }
+        if let Some(group) = path.strip_prefix("/crm/v3/properties/contacts/groups/") {
+            return Some(if self.groups.iter().any(|g| g == group) {
+                CrmResponse { status: 200, body: json!({"name": group}) }
+            } else {
+                CrmResponse { status: 404, body: json!({"status": "error", "message": "not found (dry run)"}) }
+            });
+        }
+        if path.starts_with("/crm/v3/properties/") && path.matches('/').count() == 4 {
+            return Some(CrmResponse { status: 200, body: json!({"results": self.properties}) });
+        }
+        None
+    }
+
+    /// Remembers what a create request (answered by `response`) made; whether it changed.
+    fn remember(&mut self, request: &CrmRequest, response: &CrmResponse) -> bool {
+        if request.method != "POST" {
+            return false;
+        }
+        let body = request.body.clone().unwrap_or(Value::Null);
+        match request.path.as_str() {
+            "/crm/v3/properties/contacts/groups" => body["name"].as_str().map(|g| self.groups.push(g.to_string())).is_some(),
+            "/crm/v3/properties/contacts/batch/create" => {
+                self.properties.extend(body["inputs"].as_array().cloned().unwrap_or_default());
+                true
+            }
+            "/crm/v3/schemas" => {
+                self.schemas.push(response.body.clone());
+                true
+            }
+            _ => false,
+        }
+    }
+}
+
 fn answer(request: &CrmRequest) -> CrmResponse {
     let body = request.body.clone().unwrap_or(Value::Null);
     if request.method == "GET" {
-        return if request.path.ends_with("/schemas") || request.path.starts_with("/crm/v3/properties/") && request.path.matches('/').count() == 4 {
-            CrmResponse { status: 200, body: json!({"results": []}) }
-        } else {
-            CrmResponse { status: 404, body: json!({"status": "error", "message": "not found (dry run)"}) }
-        };
+        return CrmResponse { status: 404, body: json!({"status": "error", "message": "not found (dry run)"}) };
     }
     if let Some(inputs) = body["inputs"].as_array() {
         let results: Vec<Value> = inputs
@@ -62,6 +116,21 @@ impl<S: Store> CrmApi for DryRunCrm<S> {
             .record(&dry_run_partition(&self.portal), serde_json::to_string(request).expect("JSON"))
             .await
             .map_err(|e| CrmError::Transient(e.to_string()))?;
-        Ok(answer(request))
+        let schema_call = request.path.starts_with("/crm/v3/schemas") || request.path.starts_with("/crm/v3/properties/");
+        if !schema_call {
+            return Ok(answer(request));
+        }
+        let store = self.log.store();
+        let key = portal_key(&self.portal);
+        let transient = |e: crate::ports::StoreError| CrmError::Transient(e.to_string());
+        let mut portal: DryPortal = store.get(&key).await.map_err(transient)?.and_then(|i| serde_json::from_str(&i.body).ok()).unwrap_or_default();
+        if let Some(read) = portal.read(request) {
+            return Ok(read);
+        }
+        let response = answer(request);
+        if portal.remember(request, &response) {
+            store.put_all(&[Item::new(key, serde_json::to_string(&portal).expect("JSON"))]).await.map_err(transient)?;
+        }
+        Ok(response)
     }
 }

@@ -35,23 +35,49 @@ impl<S: Store> DryRunConversions<S> {
     }
 }
 
+/// Bodies up to this size are logged whole; larger ones as a summary.
+const MAX_LOGGED_BODY_BYTES: usize = 64 * 1024;
+
+/// Per event: name, id, time, source and which user-data fields it carries (no values).
+fn summary(request: &EventsRequest<'_>, bytes: usize) -> Value {
+    let events: Vec<Value> = request
+        .data
+        .iter()
+        .map(|e| {
+            let v = serde_json::to_value(e).unwrap_or(Value::Null);
+            let fields: Vec<&String> = v["user_data"].as_object().map(|o| o.keys().collect()).unwrap_or_default();
+            serde_json::json!({
+                "event_name": v["event_name"], "event_id": v["event_id"], "event_time": v["event_time"],
+                "action_source": v["action_source"], "user_data_fields": fields,
+            })
+        })
+        .collect();
+    serde_json::json!({"summary": true, "bytes": bytes, "events": events.len(), "test_event_code": request.test_event_code, "data": events})
+}
+
 impl<S: Store> ConversionsApi for DryRunConversions<S> {
     async fn send(&self, request: EventsRequest<'_>) -> Result<EventsReceipt, AdsError> {
         let mut body = serde_json::json!({ "data": request.data });
         if let Some(code) = request.test_event_code {
             body["test_event_code"] = Value::String(code.to_string());
         }
+        let full = serde_json::to_string(&body).expect("JSON");
+        // A full batch with user data passes the store's item limit: log what was in it.
+        let body = if full.len() > MAX_LOGGED_BODY_BYTES { summary(&request, full.len()) } else { body };
         let record = DryRunRequest {
             method: "POST".into(),
             path: format!("/{}/{}/events", self.version, request.pixel_id),
             body,
             recorded_at: crate::clock::unix_secs(),
         };
-        let n = self
-            .log
-            .record(&dry_run_partition(request.pixel_id), serde_json::to_string(&record).expect("JSON"))
-            .await
-            .map_err(|e| AdsError::Transient(e.to_string()))?;
+        // The log is for the operator; failing to write it never holds a send back.
+        let n = match self.log.record(&dry_run_partition(request.pixel_id), serde_json::to_string(&record).expect("JSON")).await {
+            Ok(n) => n,
+            Err(e) => {
+                tracing::warn!(pixel = request.pixel_id, error = %e, "dry-run request not logged");
+                0
+            }
+        };
         Ok(EventsReceipt {
             events_received: request.data.len() as u64,
             fbtrace_id: Some(format!("dry-run-{n}")),
