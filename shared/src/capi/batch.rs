@@ -239,7 +239,7 @@ impl<S: Store, C: ConversionsApi> Run<'_, S, C> {
                 let now = unix_secs();
                 let (fresh, stale): (Vec<Pending>, Vec<Pending>) = events
                     .into_iter()
-                    .partition(|p| now - p.body.event_time <= p.body.max_age_secs);
+                    .partition(|p| now.checked_sub(p.body.event_time).is_some_and(|age| age <= p.body.max_age_secs));
                 events = fresh;
                 if !stale.is_empty() {
                     tracing::warn!(

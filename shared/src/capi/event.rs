@@ -80,7 +80,7 @@ impl MetaEvent {
 
     /// Whether Meta would still accept the event at `now`.
     pub fn within_window(&self, now: i64) -> bool {
-        now - self.event_time <= self.max_age_secs()
+        now.checked_sub(self.event_time).is_some_and(|age| age <= self.max_age_secs())
     }
 
     /// Stable identity for deduplication: (event_id, event_name).

@@ -46,3 +46,21 @@ pub trait Mailer: Send + Sync + 'static {
     /// Sends and returns the provider's message id.
     fn send(&self, email: &Email) -> impl Future<Output = Result<String, MailError>> + Send;
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn email(to: &str) -> Email {
+        Email { from: "coach@example.com".into(), to: vec![to.into()], reply_to: None, subject: "s".into(), text: "t".into(), html: "h".into(), tags: vec![] }
+    }
+
+    /// Every mailer refuses a smuggled second recipient, whatever ingest let through, and never
+    /// quotes the address in its error (errors reach the logs).
+    #[test]
+    fn a_list_in_one_address_is_refused_without_quoting_it() {
+        let e = email("l@example.com, attacker@evil.example").normalized().unwrap_err().to_string();
+        assert!(e.contains("To") && !e.contains("attacker"), "{e}");
+        assert_eq!(email("anna@bücher.example").normalized().unwrap().to, vec!["anna@xn--bcher-kva.example".to_string()]);
+    }
+}
