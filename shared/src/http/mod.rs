@@ -5,6 +5,7 @@ mod actions;
 mod auth;
 mod capi;
 mod hubspot;
+pub mod mcp;
 pub mod serve;
 mod error;
 mod workshops;
@@ -74,7 +75,9 @@ where
     M: Mailer,
     A: Analyser + 'static,
 {
-    finish(workshops_only(pipeline.clone()).merge(actions_only(pipeline)).merge(capi_only(capi)).merge(hubspot_only(hubspot)))
+    // The MCP server answers in JSON-RPC, so it stays outside the REST error envelope.
+    finish(workshops_only(pipeline.clone()).merge(actions_only(pipeline.clone())).merge(capi_only(capi)).merge(hubspot_only(hubspot)))
+        .merge(mcp::mcp_routes(pipeline))
 }
 
 /// Connecting HubSpot (the `hubspot-connect` function): OAuth start and callback, bootstrap.
