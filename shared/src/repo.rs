@@ -133,6 +133,10 @@ fn participant_key(session_id: &str, participant_id: &str) -> Key {
     Key::new(format!("SESSION#{session_id}"), format!("PARTICIPANT#{participant_id}"))
 }
 
+fn coach_email_key(email: &str) -> Key {
+    Key::new(format!("COACHEMAIL#{}", sha256_hex(&email.trim().to_lowercase())), "COACH")
+}
+
 fn idempotency_key(scope: &str, key: &str) -> Key {
     Key::new(format!("IDEMPOTENCY#{scope}#{key}"), "RECORD")
 }
@@ -247,8 +251,21 @@ impl<S: Store> Repo<S> {
         }
     }
 
+    /// Stores a coach's profile and the lookup of the coach by email address (the MCP
+    /// sign-in by emailed code), keyed by the address's SHA-256.
     pub async fn put_coach(&self, c: &CoachProfile) -> Result<(), RepoError> {
-        Ok(self.store.put_all(&[Item::new(Key::new(format!("COACH#{}", c.coach_id), "PROFILE"), encode(c))]).await?)
+        Ok(self
+            .store
+            .put_all(&[
+                Item::new(Key::new(format!("COACH#{}", c.coach_id), "PROFILE"), encode(c)),
+                Item::new(coach_email_key(&c.email_address), c.coach_id.clone()),
+            ])
+            .await?)
+    }
+
+    /// The coach whose profile has this email address (any case).
+    pub async fn find_coach_by_email(&self, email: &str) -> Result<Option<String>, RepoError> {
+        Ok(self.store.get(&coach_email_key(email)).await?.map(|i| i.body))
     }
 
     pub async fn get_coach(&self, coach_id: &str) -> Result<Option<CoachProfile>, RepoError> {

@@ -1,8 +1,9 @@
 //! `POST /mcp`: the MCP review server (`crate::mcp`) on the one router, and who may call it.
 //!
-//! A request needs `Authorization: Bearer <coach key>`; without a valid one it is a 401 whose
-//! `WWW-Authenticate` names the protected-resource metadata (RFC 9728), which
-//! `/.well-known/oauth-protected-resource` serves. The coach the key belongs to travels to the
+//! A request needs `Authorization: Bearer` with an access token issued for this resource by
+//! the authorization server beside it (`super::oauth`), or a coach's key (clients configured
+//! with a static header); without one it is a 401 whose `WWW-Authenticate` names the
+//! protected-resource metadata (RFC 9728), which `/.well-known/oauth-protected-resource` serves. The coach the key belongs to travels to the
 //! tools in the request's extensions. The SDK checks `Host` against the deployment's public URL
 //! (`DEBRIEF_PUBLIC_URL`) and loopback, and serves statelessly with JSON responses.
 
@@ -27,7 +28,7 @@ use crate::repo::{KeyScope, Repo};
 
 /// Where the MCP server is reachable from outside: `DEBRIEF_PUBLIC_URL`, or what the request's
 /// `Host` says (a local server).
-fn public_base(configured: Option<&str>, headers: &HeaderMap) -> String {
+pub(crate) fn public_base(configured: Option<&str>, headers: &HeaderMap) -> String {
     match configured {
         Some(base) => base.trim_end_matches('/').to_string(),
         None => {
@@ -66,13 +67,24 @@ async fn authenticate<S: Store>(State(auth): State<Arc<McpAuth<S>>>, mut request
     let Some(presented) = super::api_key_from_headers(request.headers()) else {
         return refuse("a coach's key or access token is required (Authorization: Bearer …)");
     };
-    match auth.repo.find_api_key(&presented).await {
-        Ok(Some(record)) if record.scope == KeyScope::Coach && record.coach_id.is_some() => {
-            request.extensions_mut().insert(CoachIdentity(record.coach_id.expect("checked")));
+    let coach = if presented.starts_with("dbo_at_") {
+        match crate::mcp::oauth::coach_for_access_token(auth.repo.store(), &presented, &format!("{base}/mcp")).await {
+            Ok(c) => c,
+            Err(e) => return ApiError::Unavailable(e.to_string()).into_response(),
+        }
+    } else {
+        match auth.repo.find_api_key(&presented).await {
+            Ok(Some(record)) if record.scope == KeyScope::Coach => record.coach_id,
+            Ok(_) => None,
+            Err(e) => return ApiError::from(e).into_response(),
+        }
+    };
+    match coach {
+        Some(coach_id) => {
+            request.extensions_mut().insert(CoachIdentity(coach_id));
             next.run(request).await
         }
-        Ok(_) => refuse("the key or token is not valid for the review"),
-        Err(e) => ApiError::from(e).into_response(),
+        None => refuse("the key or token is not valid for the review (expired, revoked, or for another resource)"),
     }
 }
 
@@ -81,6 +93,8 @@ async fn protected_resource<S: Store>(State(auth): State<Arc<McpAuth<S>>>, heade
     let base = public_base(auth.public_url.as_deref(), &headers);
     axum::Json(json!({
         "resource": format!("{base}/mcp"),
+        "authorization_servers": [base],
+        "scopes_supported": [crate::mcp::oauth::SCOPE],
         "bearer_methods_supported": ["header"],
         "resource_name": "Debrief workshop review",
     }))
@@ -102,6 +116,12 @@ where
         .with_json_response(true)
         .with_sse_keep_alive(None)
         .with_allowed_hosts(allowed_hosts(public_url.as_deref()));
+    let oauth_routes = Router::new()
+        .route("/.well-known/oauth-authorization-server", get(super::oauth::metadata::<S, Q, M, A>))
+        .route("/oauth/register", axum::routing::post(super::oauth::register::<S, Q, M, A>))
+        .route("/oauth/authorize", get(super::oauth::authorize_page::<S, Q, M, A>).post(super::oauth::authorize_submit::<S, Q, M, A>))
+        .route("/oauth/token", axum::routing::post(super::oauth::token::<S, Q, M, A>))
+        .with_state(pipeline.clone());
     let service = StreamableHttpService::new(move || Ok(ReviewServer::new(pipeline.clone())), Arc::new(NeverSessionManager::default()), config);
     Router::new()
         .nest_service("/mcp", service)
@@ -109,4 +129,5 @@ where
         .route("/.well-known/oauth-protected-resource", get(protected_resource::<S>))
         .route("/.well-known/oauth-protected-resource/mcp", get(protected_resource::<S>))
         .with_state(auth)
+        .merge(oauth_routes)
 }

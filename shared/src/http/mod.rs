@@ -6,6 +6,7 @@ mod auth;
 mod capi;
 mod hubspot;
 pub mod mcp;
+mod oauth;
 pub mod serve;
 mod error;
 mod workshops;

@@ -10,6 +10,8 @@
 //! Who is calling is decided before the SDK sees the request (`crate::http::mcp`): a coach's
 //! identity arrives in the request's extensions, and every tool works on that coach's data only.
 
+pub mod oauth;
+
 use std::sync::Arc;
 
 use rmcp::model::{
