@@ -174,11 +174,13 @@ where
 }
 
 pub async fn run(args: Args) -> Result<(), String> {
-    let config = PipelineConfig::from_env();
+    let mut config = PipelineConfig::from_env();
     let listener = tokio::net::TcpListener::bind(args.addr)
         .await
         .map_err(|e| format!("{}: {e}", args.addr))?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
+    // Review links in the coach's email point here unless a public URL is configured.
+    config.links_base.get_or_insert_with(|| format!("http://{addr}"));
     let lease = Duration::from_secs(args.lease_secs.max(1));
     let capi = CapiHost::from_env(args.capi_every)?;
     if args.aws {

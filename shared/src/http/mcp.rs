@@ -101,7 +101,8 @@ async fn protected_resource<S: Store>(State(auth): State<Arc<McpAuth<S>>>, heade
     .into_response()
 }
 
-/// `/mcp` and its metadata.
+/// `/mcp`, its metadata and authorization server, and the review links in the coach's email
+/// (the `mcp` function hosts them all).
 pub fn mcp_routes<S, Q, M, A>(pipeline: Arc<Pipeline<S, Q, M, A>>) -> Router
 where
     S: Store + Clone,
@@ -121,6 +122,8 @@ where
         .route("/oauth/register", axum::routing::post(super::oauth::register::<S, Q, M, A>))
         .route("/oauth/authorize", get(super::oauth::authorize_page::<S, Q, M, A>).post(super::oauth::authorize_submit::<S, Q, M, A>))
         .route("/oauth/token", axum::routing::post(super::oauth::token::<S, Q, M, A>))
+        // The review links in the coach's email: the same review without a chat client.
+        .route("/review/{token}", get(super::review_links::show::<S, Q, M, A>).post(super::review_links::send::<S, Q, M, A>))
         .with_state(pipeline.clone());
     let service = StreamableHttpService::new(move || Ok(ReviewServer::new(pipeline.clone())), Arc::new(NeverSessionManager::default()), config);
     Router::new()

@@ -7,6 +7,7 @@ mod capi;
 mod hubspot;
 pub mod mcp;
 mod oauth;
+mod review_links;
 pub mod serve;
 mod error;
 mod workshops;

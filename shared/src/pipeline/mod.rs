@@ -18,7 +18,7 @@ use crate::ports::{Mailer, Queue, Store};
 use crate::repo::{Repo, RepoError};
 
 pub use ingest::{IngestAccepted, IngestRequest, SessionStatus};
-pub use notify::{coach_email, failure_email, html_escape};
+pub use notify::{ReviewLinks, coach_email, failure_email, html_escape};
 
 /// Settings read once at start-up.
 #[derive(Debug, Clone)]
@@ -41,6 +41,9 @@ pub struct PipelineConfig {
     /// before another worker may take it over (`DEBRIEF_SEND_LEASE_SECS`). Keep it below the
     /// queue's visibility timeout, so a crashed claimer's redelivered message finds it expired.
     pub send_lease: Duration,
+    /// Where the review links in the coach's email point (`DEBRIEF_PUBLIC_URL`; `debrief serve`
+    /// uses its own address when that is unset). No links without it.
+    pub links_base: Option<String>,
     /// Allows callbacks to loopback and private addresses (`DEBRIEF_CALLBACK_ALLOW_PRIVATE=1`):
     /// for local development and tests only.
     pub callback_allow_private: bool,
@@ -59,6 +62,7 @@ impl Default for PipelineConfig {
             priority: PriorityRules::default(),
             callback_attempts: 3,
             send_lease: Duration::from_secs(60),
+            links_base: None,
             callback_allow_private: false,
         }
     }
@@ -76,6 +80,7 @@ impl PipelineConfig {
         }
         c.callback_secret = var("DEBRIEF_CALLBACK_SECRET");
         c.public_base_url = var("DEBRIEF_PUBLIC_URL").map(|u| u.trim_end_matches('/').to_string());
+        c.links_base = c.public_base_url.clone();
         if let Some(v) = var("DEBRIEF_MAX_TRANSCRIPT_BYTES").and_then(|v| v.parse().ok()) {
             c.max_transcript_bytes = v;
         }

@@ -17,7 +17,7 @@ const SUMMARY_HTML: &str = r#"<!doctype html>
 <p style="margin-top: 0; color: #555;">{{ date }} · {{ total }} participants · session <code>{{ session_id }}</code></p>
 <h3>Priority follow-ups</h3>
 {% if priority %}<ol>
-{% for p in priority %}<li><strong>{{ p.name }}</strong> ({{ p.level }}): {{ p.reason }}</li>
+{% for p in priority %}<li><strong>{{ p.name }}</strong> ({{ p.level }}): {{ p.reason }}{% if p.link %} — <a href="{{ p.link }}">Review and send</a>{% endif %}</li>
 {% endfor %}</ol>{% else %}<p>No one needs urgent follow-up.</p>{% endif %}
 <h3>At a glance</h3>
 <ul>
@@ -28,6 +28,8 @@ const SUMMARY_HTML: &str = r#"<!doctype html>
 {% if unknown %}<li>Speakers not on the roster: {{ unknown | join(", ") }}</li>{% endif %}
 </ul>
 <h3>Review and send the follow-ups</h3>
+{% if session_link %}<p><a href="{{ session_link }}" style="display: inline-block; padding: 10px 16px; background: #1f4f99; color: #fff; text-decoration: none; border-radius: 6px;">Review and send the priority follow-ups</a></p>
+<p style="color: #777; font-size: 12px;">Opening a link sends nothing: you read and edit each draft first, then press Send. Links work for {{ link_days }} days.</p>{% endif %}
 {% if gpt_url %}<p><a href="{{ gpt_url }}">Open your Workshop Review Assistant</a> and give it this session id: <code>{{ session_id }}</code></p>
 {% else %}<p>Open your Workshop Review Assistant and give it this session id: <code>{{ session_id }}</code></p>{% endif %}
 <p style="color: #777; font-size: 12px;">Sent by Debrief. Every draft waits for your approval; nothing goes to a participant without it.</p>
@@ -38,7 +40,8 @@ const SUMMARY_TXT: &str = r#"{{ cohort }} — {{ date }} — {{ total }} partici
 
 PRIORITY FOLLOW-UPS
 {% if priority %}{% for p in priority %}{{ loop.index }}. {{ p.name }} ({{ p.level }}): {{ p.reason }}
-{% endfor %}{% else %}No one needs urgent follow-up.
+{% if p.link %}   Review and send: {{ p.link }}
+{% endif %}{% endfor %}{% else %}No one needs urgent follow-up.
 {% endif %}
 AT A GLANCE
 - Active contributors: {{ active }}/{{ total }}
@@ -48,7 +51,9 @@ AT A GLANCE
 {% if unknown %}- Speakers not on the roster: {{ unknown | join(", ") }}
 {% endif %}
 REVIEW AND SEND THE FOLLOW-UPS
-{% if gpt_url %}Open your Workshop Review Assistant: {{ gpt_url }}
+{% if session_link %}All priority follow-ups: {{ session_link }}
+(Opening a link sends nothing; you review each draft and press Send. Links work for {{ link_days }} days.)
+{% endif %}{% if gpt_url %}Open your Workshop Review Assistant: {{ gpt_url }}
 {% endif %}Give it this session id: {{ session_id }}
 "#;
 
@@ -78,6 +83,16 @@ struct PriorityLine {
     name: String,
     level: String,
     reason: String,
+    link: Option<String>,
+}
+
+/// The signed "review and send" links of one session's email (see `crate::review::links`).
+#[derive(Debug, Clone, Default)]
+pub struct ReviewLinks {
+    pub session: Option<String>,
+    /// Participant id → link.
+    pub participants: std::collections::HashMap<String, String>,
+    pub days: i64,
 }
 
 fn date_of(s: &WorkshopSession) -> &str {
@@ -95,6 +110,7 @@ pub fn coach_email(
     participants: &[ParticipantSummary],
     unknown: &[UnknownSpeaker],
     sender: &str,
+    links: &ReviewLinks,
 ) -> Email {
     let priority: Vec<PriorityLine> = participants
         .iter()
@@ -103,6 +119,7 @@ pub fn coach_email(
                 name: p.participant_name.clone(),
                 level: format!("{:?}", p.engagement_level).to_lowercase(),
                 reason: f.explanation.clone(),
+                link: links.participants.get(&p.participant_id).cloned(),
             })
         })
         .collect();
@@ -123,6 +140,8 @@ pub fn coach_email(
         unknown => unknown.iter().map(|u| u.label.as_str()).collect::<Vec<_>>(),
         priority,
         gpt_url => session.chat_gpt_session_url.clone().or_else(|| coach.chat_gpt_url.clone()),
+        session_link => links.session,
+        link_days => links.days,
     };
     let render = |name: &str| env().get_template(name).and_then(|t| t.render(&ctx)).expect("template renders");
     let n = participants.iter().filter(|p| p.priority.is_some()).count();

@@ -206,7 +206,8 @@ impl<S: Store, Q: Queue, M: Mailer, A: Analyser> Pipeline<S, Q, M, A> {
             self.repo.list_participants(session_id).await?.into_iter().map(|v| v.value).collect();
         participants.sort_by_key(|p| p.priority.as_ref().map_or(u32::MAX, |f| f.rank));
         let unknown = self.session_input(session_id).await?.map(|i| i.unknown_speakers).unwrap_or_default();
-        let email = coach_email(&session, &coach, &participants, &unknown, &self.config.sender_email);
+        let links = self.review_links(&session, &participants).await?;
+        let email = coach_email(&session, &coach, &participants, &unknown, &self.config.sender_email, &links);
         if let Err(e) = self.mailer.send(&email).await {
             // Give the turn back so that the retry sends.
             self.repo.send_failed(&lease).await?;
@@ -217,6 +218,23 @@ impl<S: Store, Q: Queue, M: Mailer, A: Analyser> Pipeline<S, Q, M, A> {
         tracing::info!(session_id = %session_id, "coach notified");
         crate::faults::crash_point("finish:email-recorded");
         self.mark_email_sent(session_id).await
+    }
+
+    /// Signed links for the session and each priority participant, when there is a base URL.
+    async fn review_links(&self, session: &crate::domain::WorkshopSession, participants: &[ParticipantSummary]) -> Result<super::ReviewLinks, PipelineError> {
+        use crate::review::links::{LinkClaims, secret, sign, ttl_secs};
+        let Some(base) = &self.config.links_base else { return Ok(super::ReviewLinks::default()) };
+        let key = secret(self.repo.store()).await.map_err(RepoError::from)?;
+        let ttl = ttl_secs();
+        let expires_at = crate::clock::unix_secs().saturating_add(ttl);
+        let link = |participant_id: Option<String>| {
+            format!("{base}/review/{}", sign(&key, &LinkClaims { session_id: session.session_id.clone(), participant_id, expires_at }))
+        };
+        Ok(super::ReviewLinks {
+            session: Some(link(None)),
+            participants: participants.iter().filter(|p| p.priority.is_some()).map(|p| (p.participant_id.clone(), link(Some(p.participant_id.clone())))).collect(),
+            days: (ttl + 86_399) / 86_400,
+        })
     }
 
     /// POSTs the session's summary to the ingest request's `callbackUrl`, signed with

@@ -8,6 +8,8 @@
 //! nothing. A failed send gives the claim back, so the coach can retry it; a claim left by a
 //! crash is taken over once its lease has run out.
 
+pub mod links;
+
 use serde::{Deserialize, Serialize};
 
 use crate::analysis::Analyser;
