@@ -1,4 +1,4 @@
-//! getWorkshopData under load from a second process (this one) on loopback: a 30-participant
+//! getWorkshopData, and the MCP tool call get_workshop, under load from a second process (this one) on loopback: a 30-participant
 //! session on a release `debrief serve` (embedded store), requests sent at a fixed 200 per
 //! second for 10 s (open loop: a slow answer does not slow the sender), p50/p99 latency.
 //! `scripts/bench-actions`.
@@ -24,10 +24,33 @@ async fn main() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     let url = format!("{}/workshop-data/{sid}", app.base);
-    let size = http.get(&url).bearer_auth(&app.coach_key).send().await.unwrap().bytes().await.unwrap().len();
-    // Warm up, then the measured run.
+    let get = {
+        let (http, url, key) = (http.clone(), url.clone(), app.coach_key.clone());
+        move || http.get(&url).bearer_auth(&key)
+    };
+    let size = get().send().await.unwrap().bytes().await.unwrap().len();
+    measure(&format!("getWorkshopData, 30 participants ({} KB compact)", size / 1024), get).await;
+    // The same read as an MCP tool call (stateless JSON-RPC over streamable HTTP).
+    let call = {
+        let (http, url, key) = (http.clone(), format!("{}/mcp", app.base), app.coach_key.clone());
+        let body = json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": {"name": "get_workshop", "arguments": {"sessionId": sid}}});
+        move || {
+            http.post(&url)
+                .bearer_auth(&key)
+                .header("accept", "application/json, text/event-stream")
+                .header("mcp-protocol-version", "2025-06-18")
+                .json(&body)
+        }
+    };
+    let size = call().send().await.unwrap().bytes().await.unwrap().len();
+    measure(&format!("MCP tools/call get_workshop, 30 participants ({} KB)", size / 1024), call).await;
+}
+
+/// Warms up, then sends `request()` at a fixed 200 per second for 10 s (open loop) and prints
+/// p50/p99/max latency.
+async fn measure(name: &str, request: impl Fn() -> reqwest::RequestBuilder) {
     for _ in 0..50 {
-        http.get(&url).bearer_auth(&app.coach_key).send().await.unwrap().bytes().await.unwrap();
+        request().send().await.unwrap().bytes().await.unwrap();
     }
     let rate = 200u32;
     let secs = 10u32;
@@ -37,10 +60,10 @@ async fn main() {
     let started = Instant::now();
     for _ in 0..rate * secs {
         ticker.tick().await;
-        let (http, url, key) = (http.clone(), url.clone(), app.coach_key.clone());
+        let req = request();
         tasks.spawn(async move {
             let t0 = Instant::now();
-            let resp = http.get(&url).bearer_auth(&key).send().await.unwrap();
+            let resp = req.send().await.unwrap();
             assert_eq!(resp.status().as_u16(), 200);
             resp.bytes().await.unwrap();
             t0.elapsed()
@@ -51,8 +74,7 @@ async fn main() {
     lat.sort();
     let pct = |p: f64| lat[((lat.len() as f64 - 1.0) * p).round() as usize].as_secs_f64() * 1e3;
     println!(
-        "getWorkshopData, 30 participants ({} KB compact), {} requests at {rate}/s over {elapsed:.1} s: p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
-        size / 1024,
+        "{name}, {} requests at {rate}/s over {elapsed:.1} s: p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
         lat.len(),
         pct(0.5),
         pct(0.99),

@@ -181,6 +181,9 @@ impl<S: Store, Q: Queue, M: Mailer, A: Analyser> Pipeline<S, Q, M, A> {
             None => None,
         };
         let roster = parse_roster(req.roster.as_ref().ok_or_else(|| InputError::field("roster", "is required"))?)?;
+        if roster.entries().is_empty() {
+            return Err(InputError::field("roster", "must list at least one participant").into());
+        }
         if let Some(url) = &req.callback_url {
             check_callback_url(url, self.config.callback_allow_private)?;
         }
@@ -227,6 +230,10 @@ impl<S: Store, Q: Queue, M: Mailer, A: Analyser> Pipeline<S, Q, M, A> {
             }
         }
         crate::faults::crash_point("ingest:claimed");
+        // A replay of a session that was created and dispatched: nothing to parse or write.
+        if self.repo.get_session(&session_id).await?.is_some() && !self.must_resume(&session_id).await? {
+            return Ok(self.accepted(session_id, false));
+        }
 
         let options = AnalyseOptions { format: v.format, engagement: self.config.engagement, priority: self.config.priority };
         let meta = SessionMeta { session_id: session_id.clone(), workshop_date: v.workshop_date, cohort_name: v.cohort_name };
