@@ -84,3 +84,23 @@ async fn concurrent_approve_and_send_emails_each_participant_once() {
     assert_eq!(bad["isError"], true);
     assert!(bad["content"][0]["text"].as_str().unwrap().contains("expectedVersion"), "{bad}");
 }
+
+/// Clients of the two earlier revisions get their own version back.
+#[tokio::test]
+async fn clients_negotiating_2025_06_18_or_2025_11_25_are_served() {
+    let app = spawn_app().await;
+    for v in ["2025-06-18", "2025-11-25"] {
+        let r = debrief::net::client()
+            .post(format!("{}/mcp", app.base))
+            .bearer_auth(&app.coach_key)
+            .header("accept", "application/json, text/event-stream")
+            .header("mcp-protocol-version", v)
+            .json(&json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {"protocolVersion": v, "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}}}))
+            .send()
+            .await
+            .unwrap();
+        let body: Value = r.json().await.unwrap();
+        assert_eq!(body["result"]["protocolVersion"], v, "{body}");
+        assert!(body["result"]["capabilities"]["tools"].is_object());
+    }
+}
