@@ -29,7 +29,7 @@ use crate::analysis::{Analyser, ParticipantContext, rank_priorities};
 use crate::domain::{ParticipantSummary, ProcessingStatus};
 use crate::ports::store::StoreError;
 use crate::ports::{Mailer, Queue, Store};
-use crate::repo::{RepoError, SendTurn};
+use crate::repo::{RepoError, SendLease, SendTurn};
 use crate::report::summarise;
 
 impl<S: Store, Q: Queue, M: Mailer, A: Analyser> Pipeline<S, Q, M, A> {
@@ -127,17 +127,20 @@ impl<S: Store, Q: Queue, M: Mailer, A: Analyser> Pipeline<S, Q, M, A> {
         self.send_callback(session_id).await
     }
 
-    /// The turn to perform a finish send, waiting while another worker holds it: until that
-    /// worker records it sent (moments, when it is alive), or its lease runs out and this one
-    /// takes over (it died). `InProgress` only after waiting longer than a lease.
-    async fn send_turn(&self, scope: &str, key: &str) -> Result<SendTurn, PipelineError> {
+    /// The lease to perform the finish send `what`, or `None` when it was sent already. While
+    /// another worker holds it, this waits: until that worker records it sent (moments, when
+    /// it is alive), or its lease runs out and this one takes over (it died). An error only
+    /// after waiting longer than a lease (the message then comes back later).
+    async fn claim_send(&self, scope: &str, key: &str, what: &'static str) -> Result<Option<SendLease>, PipelineError> {
         let started = std::time::Instant::now();
         loop {
             match self.repo.begin_send(scope, key, self.config.send_lease).await? {
+                SendTurn::Go(lease) => return Ok(Some(lease)),
+                SendTurn::Done => return Ok(None),
                 SendTurn::InProgress if started.elapsed() <= self.config.send_lease + Duration::from_secs(2) => {
                     tokio::time::sleep(Duration::from_millis(fastrand::u64(50..=250))).await;
                 }
-                turn => return Ok(turn),
+                SendTurn::InProgress => return Err(PipelineError::SendInProgress(what)),
             }
         }
     }
@@ -147,11 +150,7 @@ impl<S: Store, Q: Queue, M: Mailer, A: Analyser> Pipeline<S, Q, M, A> {
         if self.crm_queue.is_none() {
             return Ok(());
         }
-        let lease = match self.send_turn("crm", &format!("session-completed#{session_id}")).await? {
-            SendTurn::Go(lease) => lease,
-            SendTurn::Done => return Ok(()),
-            SendTurn::InProgress => return Err(PipelineError::SendInProgress("the CRM sync")),
-        };
+        let Some(lease) = self.claim_send("crm", &format!("session-completed#{session_id}"), "the CRM sync").await? else { return Ok(()) };
         crate::faults::crash_point("finish:crm-claimed");
         let message = crate::hubspot::sync::CrmMessage::SessionCompleted { session_id: session_id.to_string() };
         if let Err(e) = self.notify_crm(&message).await {
@@ -195,11 +194,9 @@ impl<S: Store, Q: Queue, M: Mailer, A: Analyser> Pipeline<S, Q, M, A> {
         if !coach.notification_preferences.email_on_completion {
             return self.mark_email_sent(session_id).await;
         }
-        let lease = match self.send_turn("mail", &format!("coach-email#{session_id}")).await? {
-            SendTurn::Go(lease) => lease,
+        let Some(lease) = self.claim_send("mail", &format!("coach-email#{session_id}"), "the coach's email").await? else {
             // Sent, and the crash came before `emailNotificationSent` was written.
-            SendTurn::Done => return self.mark_email_sent(session_id).await,
-            SendTurn::InProgress => return Err(PipelineError::SendInProgress("the coach's email")),
+            return self.mark_email_sent(session_id).await;
         };
         crate::faults::crash_point("finish:email-claimed");
         let mut participants: Vec<ParticipantSummary> =
@@ -249,11 +246,7 @@ impl<S: Store, Q: Queue, M: Mailer, A: Analyser> Pipeline<S, Q, M, A> {
             tracing::warn!(session_id = %session_id, "callbackUrl given but DEBRIEF_CALLBACK_SECRET is not set; no callback sent");
             return Ok(());
         };
-        let lease = match self.send_turn("callback", session_id).await? {
-            SendTurn::Go(lease) => lease,
-            SendTurn::Done => return Ok(()),
-            SendTurn::InProgress => return Err(PipelineError::SendInProgress("the callback")),
-        };
+        let Some(lease) = self.claim_send("callback", session_id, "the callback").await? else { return Ok(()) };
         crate::faults::crash_point("finish:callback-claimed");
         let status = self.status(session_id, None).await?;
         let body = serde_json::to_string(&status).expect("status serialises");
