@@ -211,14 +211,12 @@ struct SendOne {
 }
 
 impl<S: Store, Q: Queue, M: Mailer, A: Analyser + 'static> ReviewServer<S, Q, M, A> {
-    async fn call(&self, coach: &str, params: &CallToolRequestParams) -> CallToolResult {
+    /// One tool call; a tool error is returned as `Err` so that `?` ends it.
+    async fn call(&self, coach: &str, params: &CallToolRequestParams) -> Result<CallToolResult, CallToolResult> {
         let p = &self.pipeline;
-        match params.name.as_ref() {
+        Ok(match params.name.as_ref() {
             "list_workshops" => {
-                let a: ListArgs = match args(params) {
-                    Ok(a) => a,
-                    Err(e) => return e,
-                };
+                let a: ListArgs = args(params)?;
                 match p.list_workshops(coach, a.status, a.limit.unwrap_or(20), a.cursor.as_deref()).await {
                     Ok(list) => {
                         let text = list
@@ -234,10 +232,7 @@ impl<S: Store, Q: Queue, M: Mailer, A: Analyser + 'static> ReviewServer<S, Q, M,
                 }
             }
             "get_workshop" => {
-                let a: GetArgs = match args(params) {
-                    Ok(a) => a,
-                    Err(e) => return e,
-                };
+                let a: GetArgs = args(params)?;
                 match p.workshop_data(coach, &a.session_id, a.view, a.participant_id.as_deref(), a.page.unwrap_or(1), None).await {
                     Ok(data) => {
                         let text = format!(
@@ -255,10 +250,7 @@ impl<S: Store, Q: Queue, M: Mailer, A: Analyser + 'static> ReviewServer<S, Q, M,
                 }
             }
             "update_participant" => {
-                let a: UpdateArgs = match args(params) {
-                    Ok(a) => a,
-                    Err(e) => return e,
-                };
+                let a: UpdateArgs = args(params)?;
                 let req = UpdateParticipant {
                     participant_id: Some(a.participant_id),
                     session_id: Some(a.session_id),
@@ -277,12 +269,9 @@ impl<S: Store, Q: Queue, M: Mailer, A: Analyser + 'static> ReviewServer<S, Q, M,
                 }
             }
             "approve_and_send" => {
-                let a: SendArgs = match args(params) {
-                    Ok(a) => a,
-                    Err(e) => return e,
-                };
+                let a: SendArgs = args(params)?;
                 if a.participants.is_empty() || a.participants.len() > 100 {
-                    return tool_error("`participants`: give 1 to 100 participants.");
+                    return Err(tool_error("`participants`: give 1 to 100 participants."));
                 }
                 let req = BulkUpdate {
                     session_id: Some(a.session_id),
@@ -326,7 +315,7 @@ impl<S: Store, Q: Queue, M: Mailer, A: Analyser + 'static> ReviewServer<S, Q, M,
                 }
             }
             other => tool_error(format!("Unknown tool `{other}`; the tools are list_workshops, get_workshop, update_participant and approve_and_send.")),
-        }
+        })
     }
 }
 
@@ -352,6 +341,7 @@ impl<S: Store, Q: Queue, M: Mailer, A: Analyser + 'static> ServerHandler for Rev
             .and_then(|parts| parts.extensions.get::<CoachIdentity>())
             .cloned()
             .ok_or_else(|| ErrorData::invalid_request("not authenticated", None))?;
-        Ok(CallToolResponse::Complete(self.call(&coach.0, &request).await))
+        let result = self.call(&coach.0, &request).await.unwrap_or_else(|error| error);
+        Ok(CallToolResponse::Complete(result))
     }
 }
