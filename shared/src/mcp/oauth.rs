@@ -359,7 +359,10 @@ pub async fn coach_for_access_token<S: Store>(store: &S, token: &str, audience: 
 /// A six-digit one-time code and its hash (bound to the sign-in request, so a code is useless
 /// elsewhere).
 pub fn one_time_code(request_id: &str) -> (String, String) {
-    let n = fastrand::u32(0..1_000_000);
+    // From the OS CSPRNG, like every other secret here (fastrand is not one).
+    let mut bytes = [0u8; 4];
+    getrandom::fill(&mut bytes).expect("the OS random source works");
+    let n = u32::from_le_bytes(bytes) % 1_000_000;
     let code = format!("{n:06}");
     let hash = sha256_hex(&format!("{request_id}:{code}"));
     (code, hash)
