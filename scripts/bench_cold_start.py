@@ -51,24 +51,33 @@ env.update({
 
 runs = int(sys.argv[1])
 binaries = sys.argv[2:]
+
+
+def start_once(path):
+    with lock:
+        first_poll.clear()
+    start = time.perf_counter()
+    proc = subprocess.Popen([path], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    while "t" not in first_poll and time.perf_counter() - start < 10:
+        time.sleep(0.0002)
+    t = first_poll.get("t")
+    proc.kill()
+    proc.wait()
+    if t is None:
+        sys.exit(f"{path}: no poll within 10 s")
+    return (t - start) * 1000
+
+
+# Round robin: each round starts every binary once, so a noisy moment of this shared machine
+# lands on all of them instead of on whichever binary happened to run then.
+samples = {path: [] for path in binaries}
+for _ in range(runs):
+    for path in binaries:
+        samples[path].append(start_once(path))
 baseline = None
 for path in binaries:
-    samples = []
-    for _ in range(runs):
-        with lock:
-            first_poll.clear()
-        start = time.perf_counter()
-        proc = subprocess.Popen([path], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        while "t" not in first_poll and time.perf_counter() - start < 10:
-            time.sleep(0.0002)
-        t = first_poll.get("t")
-        proc.kill()
-        proc.wait()
-        if t is None:
-            sys.exit(f"{path}: no poll within 10 s")
-        samples.append((t - start) * 1000)
-    median = statistics.median(samples)
-    p90 = sorted(samples)[int(len(samples) * 0.9) - 1]
+    median = statistics.median(samples[path])
+    p90 = sorted(samples[path])[int(len(samples[path]) * 0.9) - 1]
     baseline = baseline or median
     size = os.path.getsize(path) / (1 << 20)
     print(f"{os.path.basename(path):<14} {size:5.1f} MB  init median {median:6.2f} ms  p90 {p90:6.2f} ms  ({median / baseline:4.2f}x hello-world)")
