@@ -162,6 +162,7 @@ pub async fn analyse<A: Analyser + 'static>(
     let mut indexed = tasks.join_all().await;
     indexed.sort_by_key(|(i, _)| *i);
     let mut participants: Vec<ParticipantSummary> = indexed.into_iter().map(|(_, s)| s).collect();
+    let rules = coach.priority_rules.as_ref().unwrap_or(rules);
     let priority_ids = rank_priorities(&mut participants, rules);
     // Priority clients first, most pressing first; everyone else in roster order.
     participants.sort_by_key(|p| p.priority.as_ref().map_or(u32::MAX, |f| f.rank));

@@ -95,6 +95,17 @@ async fn workshop_15_matches_truth() {
         let p = report.participants.iter().find(|p| p.participant_name == silent).unwrap();
         assert!(ids.contains(&p.participant_id.as_str()), "{silent} is a priority client");
     }
+    // The priority set is exactly the truth's urgent and silent participants.
+    let mut flagged: Vec<&str> = report.participants.iter().filter(|p| p.priority.is_some()).map(|p| p.participant_name.as_str()).collect();
+    let mut want: Vec<&str> = truth
+        .participants
+        .iter()
+        .filter(|(_, t)| t.silent || t.signals.iter().any(|s| s.kind == "urgency"))
+        .map(|(n, _)| n.as_str())
+        .collect();
+    flagged.sort();
+    want.sort();
+    assert_eq!(flagged, want);
 }
 
 #[tokio::test]
@@ -153,11 +164,25 @@ async fn bundled_sample_is_read_as_labelled() {
     assert_eq!(by_name("Jonas Weber").challenges.len(), 1);
     assert_eq!(by_name("Jonas Weber").action_items[0].evidence.timestamp.len(), "00:00:00.000".len());
 
-    // The email is in the coach's voice and never uses an avoid-phrase.
+    // Priority means urgent follow-up: the urgent participant and the silent one, nobody else
+    // (a win is celebrated in the coach's email, not prioritised).
+    let mut ids = report.session.priority_client_ids.clone();
+    ids.sort();
+    let mut want = vec![priya.participant_id.clone(), by_name("Ben Ortiz").participant_id.clone()];
+    want.sort();
+    assert_eq!(ids, want);
+
+    // The email is in the coach's voice and never uses an avoid-phrase; the coach's key phrase
+    // goes only to those who made progress, never to a silent or distressed participant.
     for p in &report.participants {
         let first = p.participant_name.split(' ').next().unwrap();
         assert!(p.generated_email.starts_with(&format!("Hi {first},")), "{}", p.generated_email);
-        assert!(p.generated_email.contains("Let's dive deep into this"));
+        let progressed = !p.wins.is_empty() || !p.action_items.is_empty();
+        let quiet_or_distressed = p.engagement_level == EngagementLevel::Silent || !p.urgency_indicators.is_empty();
+        assert_eq!(p.generated_email.contains("Let's dive deep into this"), progressed && !quiet_or_distressed, "{}", p.generated_email);
+        if quiet_or_distressed {
+            assert!(!p.generated_email.contains("Can't wait") && !p.generated_email.contains("real progress"), "{}", p.generated_email);
+        }
         assert!(p.generated_email.trim_end().ends_with("Warmly,\nMaya Okafor"));
         for avoid in ["just", "simply", "obviously"] {
             let lower = p.generated_email.to_lowercase();

@@ -4,6 +4,7 @@ mod admin;
 mod analyze;
 mod capi;
 mod demo;
+mod eval;
 mod hubspot;
 mod sample;
 mod serve;
@@ -39,6 +40,8 @@ enum Command {
     Hubspot(hubspot::HubSpotArgs),
     /// Meta Conversions API: preview, send, status, dry-run requests.
     Capi(capi::CapiArgs),
+    /// Measures the analyser on a labelled set: `debrief eval signals FILE`.
+    Eval(eval::Args),
     /// Prints the coach review API's routes (METHOD PATH), as the spec must list them.
     Routes,
 }
@@ -57,6 +60,7 @@ async fn main() -> ExitCode {
         Command::Keys(args) => admin::keys(args).await,
         Command::Coaches(args) => admin::coaches(args).await,
         Command::Capi(args) => capi::run(args).await,
+        Command::Eval(args) => eval::run(args).await,
         Command::Hubspot(args) => hubspot::run(args).await,
         Command::Routes => {
             for (method, path) in debrief::http::ACTION_ROUTES {

@@ -5,7 +5,7 @@
 use std::collections::HashSet;
 
 use super::compose::{self, Findings};
-use super::patterns::{SignalKind, classify, fold, sentences};
+use super::signals::{SignalKind, classify, fold, sentences};
 use super::{Analyser, Analysis, ParticipantContext};
 use crate::domain::{AnalyserInfo, AnalyserKind, EngagementLevel, Evidence, Finding};
 use crate::transcript::format_timestamp;

@@ -129,28 +129,52 @@ pub fn email(ctx: &ParticipantContext, f: &Findings<'_>) -> (String, String) {
     if !greeting.ends_with([',', '!', '.', ':']) {
         greeting.push(',');
     }
-    let opening = match style.tone {
-        Tone::Warm => format!("Thank you for being part of {cohort} on {date}. It was a pleasure to have you in the room."),
-        Tone::Direct => format!("Here is a quick recap of {cohort} on {date} and what comes next for you."),
-        Tone::Encouraging => format!("It was great to have you at {cohort} on {date}. You are making real progress."),
-        Tone::Analytical => format!("Here is a short review of your part in {cohort} on {date}."),
+    // The frame follows what the participant's session was like: a distressed or silent
+    // participant gets no "you are making real progress" and no "can't wait to hear how it goes".
+    let silent = ctx.engagement == EngagementLevel::Silent;
+    let distressed = !f.urgency.is_empty();
+    let opening = if distressed {
+        format!("Thank you for being at {cohort} on {date}, and for being so open about where things are.")
+    } else if silent {
+        format!("Thank you for joining {cohort} on {date}.")
+    } else {
+        match style.tone {
+            Tone::Warm => format!("Thank you for being part of {cohort} on {date}. It was a pleasure to have you in the room."),
+            Tone::Direct => format!("Here is a quick recap of {cohort} on {date} and what comes next for you."),
+            Tone::Encouraging if !f.wins.is_empty() || !f.actions.is_empty() => {
+                format!("It was great to have you at {cohort} on {date}. You are making real progress.")
+            }
+            Tone::Encouraging => format!("It was great to have you at {cohort} on {date}."),
+            Tone::Analytical => format!("Here is a short review of your part in {cohort} on {date}."),
+        }
     };
-    let closing = match style.formality_level {
-        Formality::Casual => "Can't wait to hear how it goes!",
-        Formality::Professional => "I look forward to hearing how it goes.",
-        Formality::Formal => "I look forward to hearing about your progress.",
+    let closing = match (distressed, silent, style.formality_level) {
+        (true, _, Formality::Casual) => "Just reply to this email, I'm here.",
+        (true, _, _) => "Reply to this email whenever suits you; I am here to help.",
+        (false, true, Formality::Casual) => "Would love to hear from you.",
+        (false, true, _) => "I would be glad to hear from you.",
+        (false, false, Formality::Casual) if !f.actions.is_empty() => "Can't wait to hear how it goes!",
+        (false, false, Formality::Casual) => "See you next session!",
+        (false, false, Formality::Professional) => "I look forward to hearing how it goes.",
+        (false, false, Formality::Formal) => "I look forward to hearing about your progress.",
     };
-    let key_phrase = style.key_phrases.first().map(|p| {
-        let p = p.trim().trim_end_matches(['.', '!']);
-        format!("{p} at our next session.")
-    });
+    // The coach's own phrase, as they say it, where it fits: after real progress, never to a
+    // silent or distressed participant.
+    let key_phrase = style
+        .key_phrases
+        .first()
+        .filter(|_| !silent && !distressed && (!f.wins.is_empty() || !f.actions.is_empty()))
+        .map(|p| {
+            let p = p.trim().trim_end_matches(['.', '!']);
+            format!("As I like to say: {p}.")
+        });
     let body = env()
         .get_template("email.txt")
         .and_then(|t| {
             t.render(context! {
                 greeting, opening, closing, key_phrase,
                 signature => fill(&style.signature_style, ctx),
-                silent => ctx.engagement == EngagementLevel::Silent,
+                silent,
                 urgency => f.urgency, wins => f.wins, challenges => f.challenges, actions => f.actions,
             })
         })

@@ -6,7 +6,8 @@ mod compose;
 mod engagement;
 mod evidence;
 mod llm;
-pub mod patterns;
+pub mod eval;
+pub mod signals;
 mod priority;
 
 use serde::{Deserialize, Serialize};

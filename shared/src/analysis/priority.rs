@@ -1,32 +1,37 @@
-//! Who the coach should follow up with first, and why.
+//! Who the coach should follow up with urgently, and why — the seed's `priorityClientIds`,
+//! "flagged for urgent follow-up".
 //!
-//! Rules (scores add up; highest first, ties by name):
-//! - urgency signals (leaving, refund, overwhelm…): `urgency` + 10 per extra signal;
-//! - silent: the participant did not speak: `silent`;
-//! - low engagement: `low_engagement`;
-//! - a major breakthrough (a win with "first", "doubled", "record", "went from"…, or two wins
-//!   or more): `breakthrough` — worth a congratulation and often an upsell.
+//! Rules (scores add up; highest first, ties by name), with the defaults:
+//! - urgency signals (leaving, money back, exhaustion, crisis…): `urgency` (100) + 10 per
+//!   extra signal; the reason quotes the strongest one (the refund or quit sentence, not the
+//!   first alarm word);
+//! - silent, the participant did not speak: `silent` (60);
+//! - low engagement: `low_engagement` (0, off: a quiet participant is not an emergency; a coach
+//!   who wants them on the list sets a score).
 //!
-//! Everyone with a score above zero is a priority client.
+//! A rule scored 0 is off. Breakthroughs are not priority: the coach's email celebrates them in
+//! their own section ("Wins to celebrate").
 
-use serde::{Deserialize, Serialize};
+use super::signals::{SignalKind, explain};
+use crate::domain::{EngagementLevel, Finding, ParticipantSummary, PriorityFlag, PriorityReason};
 
-use super::patterns::is_breakthrough;
-use crate::domain::{EngagementLevel, ParticipantSummary, PriorityFlag, PriorityReason};
+pub use crate::domain::PriorityRules;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct PriorityRules {
-    pub urgency: u32,
-    pub silent: u32,
-    pub low_engagement: u32,
-    pub breakthrough: u32,
-}
-
-impl Default for PriorityRules {
-    fn default() -> Self {
-        Self { urgency: 100, silent: 60, low_engagement: 40, breakthrough: 30 }
-    }
+/// The urgency finding that speaks loudest: the highest rule weight, then the earliest.
+pub fn strongest_urgency(findings: &[Finding]) -> Option<&Finding> {
+    let weight = |f: &Finding| {
+        explain(&f.evidence.quote)
+            .iter()
+            .filter(|d| d.kind == SignalKind::Urgency)
+            .map(|d| d.weight)
+            .max()
+            .unwrap_or(0)
+    };
+    findings
+        .iter()
+        .enumerate()
+        .max_by_key(|(i, f)| (weight(f), std::cmp::Reverse(*i)))
+        .map(|(_, f)| f)
 }
 
 impl PriorityRules {
@@ -35,37 +40,44 @@ impl PriorityRules {
         let mut score = 0;
         let mut reasons = Vec::new();
         let mut words = Vec::new();
-        if let Some(u) = s.urgency_indicators.first() {
-            score += self.urgency + 10 * (s.urgency_indicators.len() as u32 - 1);
-            reasons.push(PriorityReason::Urgency);
-            words.push(format!("urgent: said \"{}\" at {}", u.evidence.quote, &u.evidence.timestamp[..8]));
+        if self.urgency > 0 {
+            if let Some(u) = strongest_urgency(&s.urgency_indicators) {
+                score += self.urgency + 10 * (s.urgency_indicators.len() as u32 - 1);
+                reasons.push(PriorityReason::Urgency);
+                words.push(format!(
+                    "urgent: said \"{}\" at {}",
+                    u.evidence.quote,
+                    &u.evidence.timestamp[..8.min(u.evidence.timestamp.len())]
+                ));
+            }
         }
         match s.engagement_level {
-            EngagementLevel::Silent => {
+            EngagementLevel::Silent if self.silent > 0 => {
                 score += self.silent;
                 reasons.push(PriorityReason::Silent);
                 words.push(format!("{first} did not speak in the session"));
             }
-            EngagementLevel::Low => {
+            EngagementLevel::Low if self.low_engagement > 0 => {
                 score += self.low_engagement;
                 reasons.push(PriorityReason::LowEngagement);
-                words.push(format!("low engagement ({}% of speaking time)", s.speaking_time_percentage));
+                words.push(format!(
+                    "low engagement ({}% of speaking time)",
+                    s.speaking_time_percentage
+                ));
             }
             _ => {}
-        }
-        let big_win = s.wins.iter().find(|w| is_breakthrough(&w.evidence.quote));
-        if big_win.is_some() || s.wins.len() >= 2 {
-            score += self.breakthrough;
-            reasons.push(PriorityReason::Breakthrough);
-            let w = big_win.or(s.wins.first()).expect("a win exists");
-            words.push(format!("breakthrough: \"{}\"", w.evidence.quote));
         }
         (score > 0).then(|| {
             let mut explanation = words.join("; ");
             if let Some(c) = explanation.get_mut(..1) {
                 c.make_ascii_uppercase();
             }
-            PriorityFlag { rank: 0, score, reasons, explanation }
+            PriorityFlag {
+                rank: 0,
+                score,
+                reasons,
+                explanation,
+            }
         })
     }
 }
@@ -75,16 +87,23 @@ pub fn rank_priorities(summaries: &mut [ParticipantSummary], rules: &PriorityRul
     for s in summaries.iter_mut() {
         s.priority = rules.flag(s);
     }
-    let mut flagged: Vec<usize> = (0..summaries.len()).filter(|&i| summaries[i].priority.is_some()).collect();
+    let mut flagged: Vec<usize> = (0..summaries.len())
+        .filter(|&i| summaries[i].priority.is_some())
+        .collect();
     flagged.sort_by(|&a, &b| {
         let (sa, sb) = (&summaries[a], &summaries[b]);
         let score = |s: &ParticipantSummary| s.priority.as_ref().map_or(0, |p| p.score);
-        score(sb).cmp(&score(sa)).then_with(|| sa.participant_name.cmp(&sb.participant_name))
+        score(sb)
+            .cmp(&score(sa))
+            .then_with(|| sa.participant_name.cmp(&sb.participant_name))
     });
     for (rank, &i) in flagged.iter().enumerate() {
         if let Some(p) = summaries[i].priority.as_mut() {
             p.rank = rank as u32 + 1;
         }
     }
-    flagged.iter().map(|&i| summaries[i].participant_id.clone()).collect()
+    flagged
+        .iter()
+        .map(|&i| summaries[i].participant_id.clone())
+        .collect()
 }

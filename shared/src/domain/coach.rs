@@ -75,6 +75,28 @@ pub struct CoachProfile {
     /// Link to the coach's review GPT; the session's `chatGptSessionUrl` comes from here.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub chat_gpt_url: Option<String>,
+    /// Who this coach wants on the priority list (the deployment's defaults when absent).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub priority_rules: Option<PriorityRules>,
+}
+
+/// What puts a participant on the priority list, as scores (0 turns a rule off); see
+/// `crate::analysis::priority` for how they add up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct PriorityRules {
+    /// Urgency signals (leaving, money back, exhaustion, crisis).
+    pub urgency: u32,
+    /// The participant did not speak.
+    pub silent: u32,
+    /// The participant spoke little (off by default).
+    pub low_engagement: u32,
+}
+
+impl Default for PriorityRules {
+    fn default() -> Self {
+        Self { urgency: 100, silent: 60, low_engagement: 0 }
+    }
 }
 
 impl CoachProfile {
@@ -88,6 +110,7 @@ impl CoachProfile {
             notification_preferences: NotificationPreferences::default(),
             chat_gpt_custom_instructions: None,
             chat_gpt_url: None,
+            priority_rules: None,
         }
     }
 }

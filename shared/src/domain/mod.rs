@@ -6,7 +6,7 @@ mod participant;
 mod roster;
 mod session;
 
-pub use coach::{CoachProfile, CommunicationStyle, Formality, NotificationPreferences, Tone};
+pub use coach::{CoachProfile, CommunicationStyle, Formality, NotificationPreferences, PriorityRules, Tone};
 pub use participant::{
     AnalyserInfo, AnalyserKind, CoachReviewStatus, EngagementLevel, Evidence, Finding,
     ParticipantSummary, PriorityFlag, PriorityReason,

@@ -67,6 +67,8 @@ pub enum PriorityReason {
     Urgency,
     Silent,
     LowEngagement,
+    /// No longer set (breakthroughs are celebrated, not prioritised); kept so that stored
+    /// sessions still read.
     Breakthrough,
 }
 

@@ -8,7 +8,7 @@ use minijinja::{Environment, context};
 use serde::Serialize;
 
 use crate::attendance::UnknownSpeaker;
-use crate::domain::{CoachProfile, EngagementLevel, ParticipantSummary, PriorityReason, WorkshopSession};
+use crate::domain::{CoachProfile, EngagementLevel, ParticipantSummary, WorkshopSession};
 use crate::ports::Email;
 
 const SUMMARY_HTML: &str = r#"<!doctype html>
@@ -19,11 +19,14 @@ const SUMMARY_HTML: &str = r#"<!doctype html>
 {% if priority %}<ol>
 {% for p in priority %}<li><strong>{{ p.name }}</strong> ({{ p.level }}): {{ p.reason }}{% if p.link %} — <a href="{{ p.link }}">Review and send</a>{% endif %}</li>
 {% endfor %}</ol>{% else %}<p>No one needs urgent follow-up.</p>{% endif %}
+{% if wins %}<h3>Wins to celebrate</h3>
+<ul>
+{% for w in wins %}<li><strong>{{ w.name }}</strong>: &ldquo;{{ w.quote }}&rdquo;</li>
+{% endfor %}</ul>{% endif %}
 <h3>At a glance</h3>
 <ul>
 <li>Active contributors: {{ active }}/{{ total }}</li>
 <li>Action items: {{ actions }}</li>
-<li>Breakthroughs: {{ breakthroughs }}</li>
 <li>Silent participants: {{ silent | length }}{% if silent %} ({{ silent | join(", ") }}){% endif %}</li>
 {% if unknown %}<li>Speakers not on the roster: {{ unknown | join(", ") }}</li>{% endif %}
 </ul>
@@ -42,11 +45,13 @@ PRIORITY FOLLOW-UPS
 {% if priority %}{% for p in priority %}{{ loop.index }}. {{ p.name }} ({{ p.level }}): {{ p.reason }}
 {% if p.link %}   Review and send: {{ p.link }}
 {% endif %}{% endfor %}{% else %}No one needs urgent follow-up.
-{% endif %}
+{% endif %}{% if wins %}
+WINS TO CELEBRATE
+{% for w in wins %}- {{ w.name }}: "{{ w.quote }}"
+{% endfor %}{% endif %}
 AT A GLANCE
 - Active contributors: {{ active }}/{{ total }}
 - Action items: {{ actions }}
-- Breakthroughs: {{ breakthroughs }}
 - Silent participants: {{ silent | length }}{% if silent %} ({{ silent | join(", ") }}){% endif %}
 {% if unknown %}- Speakers not on the roster: {{ unknown | join(", ") }}
 {% endif %}
@@ -76,6 +81,19 @@ fn env() -> &'static Environment<'static> {
         env.add_template("failure.txt", FAILURE_TXT).expect("template parses");
         env
     })
+}
+
+#[derive(Serialize)]
+struct WinLine {
+    name: String,
+    quote: String,
+}
+
+/// The win to celebrate: the strongest by the analyser's rules, else the first.
+fn best_win(wins: &[crate::domain::Finding]) -> Option<&crate::domain::Finding> {
+    use crate::analysis::signals::{SignalKind, explain};
+    let weight = |f: &crate::domain::Finding| explain(&f.evidence.quote).iter().filter(|d| d.kind == SignalKind::Win).map(|d| d.weight).max().unwrap_or(0);
+    wins.iter().enumerate().max_by_key(|(i, f)| (weight(f), std::cmp::Reverse(*i))).map(|(_, f)| f)
 }
 
 #[derive(Serialize)]
@@ -135,7 +153,10 @@ pub fn coach_email(
         total => participants.len(),
         active => participants.len() - silent.len(),
         actions => participants.iter().map(|p| p.action_items.len()).sum::<usize>(),
-        breakthroughs => participants.iter().filter(|p| p.priority.as_ref().is_some_and(|f| f.reasons.contains(&PriorityReason::Breakthrough))).count(),
+        wins => participants
+            .iter()
+            .filter_map(|p| best_win(&p.wins).map(|w| WinLine { name: p.participant_name.clone(), quote: w.evidence.quote.clone() }))
+            .collect::<Vec<_>>(),
         silent,
         unknown => unknown.iter().map(|u| u.label.as_str()).collect::<Vec<_>>(),
         priority,

@@ -95,7 +95,12 @@ impl<S: Store, Q: Queue, M: Mailer, A: Analyser> Pipeline<S, Q, M, A> {
             }
             let stored = self.repo.list_participants(session_id).await?;
             let mut summaries: Vec<ParticipantSummary> = stored.iter().map(|v| v.value.clone()).collect();
-            let priority_ids = rank_priorities(&mut summaries, &self.config.priority);
+            // The coach's own rules, else the deployment's.
+            let rules = match self.repo.get_coach(&current.value.coach_id).await? {
+                Some(coach) => coach.priority_rules.unwrap_or(self.config.priority),
+                None => self.config.priority,
+            };
+            let priority_ids = rank_priorities(&mut summaries, &rules);
             for (s, v) in summaries.iter().zip(&stored) {
                 match self.repo.update_participant(s, v.version).await {
                     Ok(_) | Err(RepoError::Store(StoreError::Conflict)) => {}
