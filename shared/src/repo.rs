@@ -263,6 +263,36 @@ impl<S: Store> Repo<S> {
             .await?)
     }
 
+    /// Records that the coach's email for `session_id` is due at `due_at` (Unix seconds): a
+    /// deferred notification (`preferredNotificationTime`). Writing it again is harmless.
+    pub async fn put_notification_due(&self, session_id: &str, due_at: i64) -> Result<(), RepoError> {
+        Ok(self.store.put_all(&[Item::new(notification_due_key(session_id, due_at), session_id.to_string())]).await?)
+    }
+
+    /// Deferred notifications due at or before `now`, oldest first: (record key, session id).
+    pub async fn notifications_due(&self, now: i64, limit: usize) -> Result<Vec<(Key, String)>, RepoError> {
+        let mut due = Vec::new();
+        let mut cursor = None;
+        loop {
+            let page = self.store.query("NOTIFYDUE", "", limit, cursor.as_deref()).await?;
+            for item in page.items {
+                let at: i64 = item.key.sk.split('#').next().and_then(|s| s.parse().ok()).unwrap_or(i64::MAX);
+                if at > now || due.len() >= limit {
+                    return Ok(due);
+                }
+                due.push((item.key.clone(), item.body));
+            }
+            match page.cursor {
+                Some(next) => cursor = Some(next),
+                None => return Ok(due),
+            }
+        }
+    }
+
+    pub async fn delete_notification_due(&self, key: &Key) -> Result<(), RepoError> {
+        Ok(self.store.delete(key).await?)
+    }
+
     /// The coach whose profile has this email address (any case).
     pub async fn find_coach_by_email(&self, email: &str) -> Result<Option<String>, RepoError> {
         Ok(self.store.get(&coach_email_key(email)).await?.map(|i| i.body))
@@ -439,4 +469,9 @@ impl<S: Store> Repo<S> {
             Err(e) => Err(e.into()),
         }
     }
+}
+
+/// One partition of due-time records, sorted by due time: `NOTIFYDUE` / `{due:012}#{session}`.
+fn notification_due_key(session_id: &str, due_at: i64) -> Key {
+    Key::new("NOTIFYDUE", format!("{:012}#{session_id}", due_at.max(0)))
 }

@@ -160,3 +160,51 @@ async fn one_completion_queues_one_crm_sync() {
     assert_eq!(crm.len(), 1, "{:?}", crm.iter().map(|m| &m.body).collect::<Vec<_>>());
     assert_eq!(debrief_tests::outbox::read_outbox(&dir.join("outbox")).len(), 1);
 }
+
+/// A coach who wants the email at 08:30 in Dubai gets it then, once: finishing writes a due-time
+/// record instead of sending; a sweep before the time sends nothing; the sweep after it sends
+/// the one email; a repeated sweep, a redelivered finish, or a due record written again after
+/// the send (a crash between the send and the record's removal) sends nothing more.
+#[tokio::test]
+async fn a_deferred_coach_email_is_sent_once_at_the_preferred_time() {
+    let (p, dir) = pipeline(PipelineConfig::default()).await;
+    let mut coach = debrief_tests::app::sample_coach();
+    coach.notification_preferences.immediate_notification = false;
+    coach.notification_preferences.preferred_notification_time = Some("08:30".into());
+    coach.notification_preferences.time_zone = Some("Asia/Dubai".into());
+    coach.notification_preferences.include_stats_summary = false;
+    p.repo.put_coach(&coach).await.unwrap();
+    let accepted = p.ingest(request(None), None, None).await.unwrap();
+    let messages = p.queue.receive(10, Duration::from_secs(60), Duration::ZERO).await.unwrap();
+    for m in &messages {
+        p.handle_message(&m.body, 1).await.unwrap();
+    }
+    let outbox = || debrief_tests::outbox::read_outbox(&dir.join("outbox"));
+    let s = p.repo.get_session(&accepted.session_id).await.unwrap().unwrap().value;
+    assert_eq!(s.processing_status, ProcessingStatus::Completed);
+    assert!(!s.email_notification_sent);
+    assert!(outbox().is_empty(), "nothing is sent before the preferred time");
+
+    let now = debrief::clock::unix_secs();
+    let due = p.repo.notifications_due(now + 2 * 86_400, 10).await.unwrap();
+    assert_eq!(due.len(), 1);
+    let due_at = coach.notification_preferences.due_at(now);
+    assert!(due_at > now && due_at <= now + 86_400);
+    assert_eq!(p.send_due_notifications(due_at - 1).await.unwrap(), 0);
+    assert!(outbox().is_empty());
+
+    assert_eq!(p.send_due_notifications(due_at).await.unwrap(), 1);
+    let mails = outbox();
+    assert_eq!(mails.len(), 1);
+    assert!(!mails[0].body.contains("AT A GLANCE"), "includeStatsSummary is false");
+    assert!(mails[0].body.contains("PRIORITY FOLLOW-UPS"));
+    assert!(p.repo.get_session(&accepted.session_id).await.unwrap().unwrap().value.email_notification_sent);
+
+    // Again, redelivered, and the record back as if the crash came before its removal.
+    assert_eq!(p.send_due_notifications(due_at + 60).await.unwrap(), 0);
+    p.finish(&accepted.session_id).await.unwrap();
+    p.repo.put_notification_due(&accepted.session_id, due_at).await.unwrap();
+    assert_eq!(p.send_due_notifications(due_at + 120).await.unwrap(), 1);
+    assert_eq!(outbox().len(), 1, "one email, ever");
+    assert!(p.repo.notifications_due(now + 2 * 86_400, 10).await.unwrap().is_empty());
+}

@@ -159,7 +159,9 @@ pub async fn keys(args: KeysArgs) -> Result<(), String> {
 
 pub fn read_coach(file: &PathBuf) -> Result<CoachProfile, String> {
     let text = std::fs::read_to_string(file).map_err(|e| format!("{}: {e}", file.display()))?;
-    serde_json::from_str(&text).map_err(|e| format!("{}: not a CoachProfile: {e}", file.display()))
+    let coach: CoachProfile = serde_json::from_str(&text).map_err(|e| format!("{}: not a CoachProfile: {e}", file.display()))?;
+    coach.notification_preferences.validate().map_err(|(field, why)| format!("{}: `{field}`: {why}", file.display()))?;
+    Ok(coach)
 }
 
 pub async fn coaches(args: CoachesArgs) -> Result<(), String> {

@@ -148,6 +148,29 @@ where
             }
         })
     };
+    // The notify-due function's stand-in: deferred coach emails, swept every
+    // `DEBRIEF_NOTIFY_SWEEP_SECS` (default 60).
+    let due = {
+        let (p, mut stop) = (pipeline.clone(), rx.clone());
+        let every = std::env::var("DEBRIEF_NOTIFY_SWEEP_SECS").ok().and_then(|v| v.parse().ok()).unwrap_or(60u64).max(1);
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(Duration::from_secs(every));
+            loop {
+                tokio::select! {
+                    _ = tick.tick() => {
+                        if let Err(e) = p.send_due_notifications(debrief::clock::unix_secs()).await {
+                            tracing::warn!(error = %e, "deferred coach emails: sweep failed");
+                        }
+                    }
+                    _ = stop.changed() => {
+                        if *stop.borrow() {
+                            break;
+                        }
+                    }
+                }
+            }
+        })
+    };
     let worker = tokio::spawn(run_worker(pipeline, concurrency, lease, async move {
         let _ = worker_rx.wait_for(|stop| *stop).await;
     }));
@@ -167,6 +190,7 @@ where
     .map_err(|e| e.to_string())?;
     let _ = worker.await;
     let _ = crm.await;
+    let _ = due.await;
     if let Some(sender) = sender {
         let _ = sender.await;
     }

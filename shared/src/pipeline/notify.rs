@@ -15,51 +15,54 @@ const SUMMARY_HTML: &str = r#"<!doctype html>
 <html><body style="font-family: -apple-system, Segoe UI, Helvetica, Arial, sans-serif; color: #222; max-width: 640px;">
 <h2 style="margin-bottom: 4px;">{{ cohort }}</h2>
 <p style="margin-top: 0; color: #555;">{{ date }} · {{ total }} participants · session <code>{{ session_id }}</code></p>
-<h3>Priority follow-ups</h3>
+{% if show_priority %}<h3>Priority follow-ups</h3>
 {% if priority %}<ol>
-{% for p in priority %}<li><strong>{{ p.name }}</strong> ({{ p.level }}): {{ p.reason }}{% if p.link %} — <a href="{{ p.link }}">Review and send</a>{% endif %}</li>
-{% endfor %}</ol>{% else %}<p>No one needs urgent follow-up.</p>{% endif %}
+{% for p in priority %}<li><strong>{{ p.name }}</strong> ({{ p.level }}): {{ p.reason }}{% if p.link %} — <a href="{{ p.link | href }}">Review and send</a>{% endif %}</li>
+{% endfor %}</ol>{% else %}<p>No one needs urgent follow-up.</p>{% endif %}{% endif %}
 {% if wins %}<h3>Wins to celebrate</h3>
 <ul>
 {% for w in wins %}<li><strong>{{ w.name }}</strong>: &ldquo;{{ w.quote }}&rdquo;</li>
 {% endfor %}</ul>{% endif %}
-<h3>At a glance</h3>
+{% if show_stats %}<h3>At a glance</h3>
 <ul>
 <li>Active contributors: {{ active }}/{{ total }}</li>
 <li>Action items: {{ actions }}</li>
 <li>Silent participants: {{ silent | length }}{% if silent %} ({{ silent | join(", ") }}){% endif %}</li>
 {% if unknown %}<li>Speakers not on the roster: {{ unknown | join(", ") }}</li>{% endif %}
-</ul>
+</ul>{% endif %}
 <h3>Review and send the follow-ups</h3>
-{% if session_link %}<p><a href="{{ session_link }}" style="display: inline-block; padding: 10px 16px; background: #1f4f99; color: #fff; text-decoration: none; border-radius: 6px;">Review and send the priority follow-ups</a></p>
+{% if session_link %}<p><a href="{{ session_link | href }}" style="display: inline-block; padding: 10px 16px; background: #1f4f99; color: #fff; text-decoration: none; border-radius: 6px;">Review and send the priority follow-ups</a></p>
 <p style="color: #777; font-size: 12px;">Opening a link sends nothing: you read and edit each draft first, then press Send. Links work for {{ link_days }} days.</p>{% endif %}
-{% if gpt_url %}<p><a href="{{ gpt_url }}">Open your Workshop Review Assistant</a> and give it this session id: <code>{{ session_id }}</code></p>
-{% else %}<p>Open your Workshop Review Assistant and give it this session id: <code>{{ session_id }}</code></p>{% endif %}
+{% if gpt_url %}<p><a href="{{ gpt_url | href }}">Open your Workshop Review Assistant</a> and give it this session id: <code>{{ session_id }}</code></p>
+{% elif not session_link %}<p>Review the drafts from ChatGPT, Claude or any MCP client with Debrief connected: ask for session <code>{{ session_id }}</code>.</p>{% endif %}
 <p style="color: #777; font-size: 12px;">Sent by Debrief. Every draft waits for your approval; nothing goes to a participant without it.</p>
 </body></html>
 "#;
 
 const SUMMARY_TXT: &str = r#"{{ cohort }} — {{ date }} — {{ total }} participants (session {{ session_id }})
 
-PRIORITY FOLLOW-UPS
+{% if show_priority %}PRIORITY FOLLOW-UPS
 {% if priority %}{% for p in priority %}{{ loop.index }}. {{ p.name }} ({{ p.level }}): {{ p.reason }}
 {% if p.link %}   Review and send: {{ p.link }}
 {% endif %}{% endfor %}{% else %}No one needs urgent follow-up.
-{% endif %}{% if wins %}
+{% endif %}{% endif %}{% if wins %}
 WINS TO CELEBRATE
 {% for w in wins %}- {{ w.name }}: "{{ w.quote }}"
 {% endfor %}{% endif %}
+{% if show_stats %}
 AT A GLANCE
 - Active contributors: {{ active }}/{{ total }}
 - Action items: {{ actions }}
 - Silent participants: {{ silent | length }}{% if silent %} ({{ silent | join(", ") }}){% endif %}
 {% if unknown %}- Speakers not on the roster: {{ unknown | join(", ") }}
-{% endif %}
+{% endif %}{% endif %}
 REVIEW AND SEND THE FOLLOW-UPS
 {% if session_link %}All priority follow-ups: {{ session_link }}
 (Opening a link sends nothing; you review each draft and press Send. Links work for {{ link_days }} days.)
 {% endif %}{% if gpt_url %}Open your Workshop Review Assistant: {{ gpt_url }}
-{% endif %}Give it this session id: {{ session_id }}
+Give it this session id: {{ session_id }}
+{% elif not session_link %}Review the drafts from ChatGPT, Claude or any MCP client with Debrief connected: ask for session {{ session_id }}.
+{% endif %}
 "#;
 
 const FAILURE_TXT: &str = r#"Debrief could not finish analysing {{ cohort }} ({{ date }}), session {{ session_id }}.
@@ -76,6 +79,11 @@ fn env() -> &'static Environment<'static> {
     ENV.get_or_init(|| {
         let mut env = Environment::new();
         // Auto-escaping follows the template name: `.html` escapes, `.txt` does not.
+        // `href` writes a URL into an attribute with only what HTML requires escaped: the
+        // default escaper's `&#x2f;` for every slash breaks links in some mail clients.
+        env.add_filter("href", |url: String| {
+            minijinja::Value::from_safe_string(url.replace('&', "&amp;").replace('"', "%22").replace('<', "%3C").replace('>', "%3E"))
+        });
         env.add_template("summary.html", SUMMARY_HTML).expect("template parses");
         env.add_template("summary.txt", SUMMARY_TXT).expect("template parses");
         env.add_template("failure.txt", FAILURE_TXT).expect("template parses");
@@ -130,6 +138,7 @@ pub fn coach_email(
     sender: &str,
     links: &ReviewLinks,
 ) -> Email {
+    let prefs = &coach.notification_preferences;
     let priority: Vec<PriorityLine> = participants
         .iter()
         .filter_map(|p| {
@@ -159,24 +168,25 @@ pub fn coach_email(
             .collect::<Vec<_>>(),
         silent,
         unknown => unknown.iter().map(|u| u.label.as_str()).collect::<Vec<_>>(),
-        priority,
+        priority => if prefs.include_priority_clients { priority } else { Vec::new() },
+        show_priority => prefs.include_priority_clients,
+        show_stats => prefs.include_stats_summary,
         gpt_url => session.chat_gpt_session_url.clone().or_else(|| coach.chat_gpt_url.clone()),
         session_link => links.session,
         link_days => links.days,
     };
     let render = |name: &str| env().get_template(name).and_then(|t| t.render(&ctx)).expect("template renders");
     let n = participants.iter().filter(|p| p.priority.is_some()).count();
+    let subject = if prefs.include_priority_clients {
+        format!("Debrief: {} ({}) — {} priority follow-up{}", session.cohort_name, date_of(session), n, if n == 1 { "" } else { "s" })
+    } else {
+        format!("Debrief: {} ({}) is ready for your review", session.cohort_name, date_of(session))
+    };
     Email {
         from: sender.to_string(),
         to: vec![recipient(coach)],
         reply_to: None,
-        subject: format!(
-            "Debrief: {} ({}) — {} priority follow-up{}",
-            session.cohort_name,
-            date_of(session),
-            n,
-            if n == 1 { "" } else { "s" }
-        ),
+        subject,
         text: render("summary.txt"),
         html: render("summary.html"),
         tags: vec![("kind".into(), "coach-summary".into()), ("session".into(), session.session_id.clone())],
@@ -207,4 +217,51 @@ pub fn failure_email(session: &WorkshopSession, coach: &CoachProfile, sender: &s
 /// Escapes text for HTML element content and attribute values.
 pub fn html_escape(s: &str) -> String {
     s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;").replace('\'', "&#x27;")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::ProcessingStatus;
+
+    fn session() -> WorkshopSession {
+        WorkshopSession {
+            session_id: "ws-1".into(),
+            workshop_date: "2026-11-20".into(),
+            cohort_name: "Lab <1>".into(),
+            coach_id: "coach".into(),
+            participant_count: 0,
+            processing_status: ProcessingStatus::Completed,
+            completed_at: None,
+            priority_client_ids: vec![],
+            chat_gpt_session_url: None,
+            email_notification_sent: false,
+            review_completed_at: None,
+            failure_reason: None,
+        }
+    }
+
+    #[test]
+    fn links_keep_their_slashes_and_nothing_dangles() {
+        let mut coach = CoachProfile::anonymous();
+        coach.chat_gpt_url = Some("https://chatgpt.com/g/g-abc?x=1&y=\"2\"".into());
+        let links = ReviewLinks { session: Some("https://debrief.example/review/t0k".into()), participants: Default::default(), days: 7 };
+        let email = coach_email(&session(), &coach, &[], &[], "d@example.com", &links);
+        assert!(email.html.contains(r#"href="https://chatgpt.com/g/g-abc?x=1&amp;y=%222%22""#), "{}", email.html);
+        assert!(email.html.contains(r#"href="https://debrief.example/review/t0k""#));
+        assert!(!email.html.contains("&#x2f;"));
+        assert!(email.html.contains("Lab &lt;1&gt;"), "text is still escaped");
+        // No assistant URL and no review links: the email says where to review instead of
+        // pointing at an assistant it cannot link.
+        coach.chat_gpt_url = None;
+        let email = coach_email(&session(), &coach, &[], &[], "d@example.com", &ReviewLinks::default());
+        assert!(!email.text.contains("Workshop Review Assistant"), "{}", email.text);
+        assert!(email.text.contains("MCP client"));
+        // Preferences: no priority section, no stats.
+        coach.notification_preferences.include_priority_clients = false;
+        coach.notification_preferences.include_stats_summary = false;
+        let email = coach_email(&session(), &coach, &[], &[], "d@example.com", &ReviewLinks::default());
+        assert!(!email.text.contains("PRIORITY FOLLOW-UPS") && !email.text.contains("AT A GLANCE"), "{}", email.text);
+        assert!(email.subject.contains("ready for your review"));
+    }
 }

@@ -199,6 +199,46 @@ impl<S: Store, Q: Queue, M: Mailer, A: Analyser> Pipeline<S, Q, M, A> {
         if !coach.notification_preferences.email_on_completion {
             return self.mark_email_sent(session_id).await;
         }
+        // A coach who wants the email at a set time gets it then: a durable due-time record,
+        // swept by `send_due_notifications` (the scheduled `notify-due` function on AWS, a
+        // loop in `debrief serve`). Redelivered, this writes the record again, harmlessly.
+        let now = crate::clock::unix_secs();
+        let due_at = coach.notification_preferences.due_at(now);
+        if due_at > now {
+            self.repo.put_notification_due(session_id, due_at).await?;
+            tracing::info!(session_id = %session_id, due_at, "coach's email deferred to the preferred time");
+            return Ok(());
+        }
+        self.send_coach_email(session_id).await
+    }
+
+    /// Sends every deferred coach email due at or before `now` (Unix seconds), each once:
+    /// the send record makes a repeat of a sent one a no-op, and a due record is removed only
+    /// after its email is sent. Returns how many were sent or found already sent.
+    pub async fn send_due_notifications(&self, now: i64) -> Result<usize, PipelineError> {
+        let mut done = 0;
+        for (key, session_id) in self.repo.notifications_due(now, 100).await? {
+            match self.send_coach_email(&session_id).await {
+                Ok(()) | Err(PipelineError::NotFound) => {
+                    self.repo.delete_notification_due(&key).await?;
+                    done += 1;
+                }
+                // Kept: the next sweep tries again.
+                Err(e) => tracing::warn!(session_id = %session_id, error = %e, "deferred coach email not sent yet"),
+            }
+        }
+        Ok(done)
+    }
+
+    /// The coach's email for a completed session, now, once.
+    async fn send_coach_email(&self, session_id: &str) -> Result<(), PipelineError> {
+        let session = self.repo.get_session(session_id).await?.ok_or(PipelineError::NotFound)?.value;
+        if session.email_notification_sent {
+            return Ok(());
+        }
+        let Some(coach) = self.repo.get_coach(&session.coach_id).await? else {
+            return Err(PipelineError::UnknownCoach(session.coach_id));
+        };
         let Some(lease) = self.claim_send("mail", &format!("coach-email#{session_id}"), "the coach's email").await? else {
             // Sent, and the crash came before `emailNotificationSent` was written.
             return self.mark_email_sent(session_id).await;
