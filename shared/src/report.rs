@@ -104,7 +104,7 @@ pub fn prepare(
         .iter()
         .map(|a| {
             let level = options.engagement.level(a.stats.speaking_time_percentage, a.stats.cues, n);
-            ParticipantContext::build(&session, coach, a, level, &transcript)
+            ParticipantContext::build(&session, coach, a, level, &transcript, &attendance.coach_labels)
         })
         .collect();
     let summary = TranscriptSummary {

@@ -190,3 +190,27 @@ async fn bundled_sample_is_read_as_labelled() {
         }
     }
 }
+
+/// The coach's advice to a participant, said in the session, is kept in their words beside
+/// Debrief's own suggestions; the coach's own alarm words never become the participant's signal.
+#[tokio::test]
+async fn the_coachs_advice_is_quoted_and_the_coachs_lines_are_not_signals() {
+    use debrief::analysis::{Analyser, BuiltinAnalyser};
+    use debrief::domain::{CoachProfile, Roster};
+    use debrief::report::{self, AnalyseOptions, SessionMeta};
+    let vtt = "WEBVTT\n\n00:00:01.000 --> 00:00:05.000\nMaya Okafor: Dana, how was your week?\n\n\
+00:00:05.000 --> 00:00:12.000\nDana Lee: Honestly I keep procrastinating on the sales page.\n\n\
+00:00:12.000 --> 00:00:20.000\nMaya Okafor: That's common. Try writing it in three ugly drafts, one a day. Nobody here is going to quit over a sales page!\n\n\
+00:00:20.000 --> 00:00:24.000\nDana Lee: Okay, I'll write the first draft by Friday.\n\n";
+    let roster = Roster::parse("name,email,hubspotContactId\nDana Lee,dana@example.com,77\n").unwrap();
+    let mut coach = CoachProfile::anonymous();
+    coach.coach_name = "Maya Okafor".into();
+    let meta = SessionMeta { session_id: "s1".into(), workshop_date: "2026-11-20".into(), cohort_name: "Lab".into() };
+    let ctx = report::prepare(vtt, &roster, &coach, meta, &AnalyseOptions::default()).unwrap().contexts.remove(0);
+    let analysis = BuiltinAnalyser.analyse(&ctx).await;
+    assert_eq!(analysis.coach_recommendations[0], "From the session (00:00:12): \"Try writing it in three ugly drafts, one a day.\"", "{:?}", analysis.coach_recommendations);
+    assert!(analysis.coach_recommendations.len() > 1, "Debrief's own suggestions follow");
+    assert!(analysis.urgency_indicators.is_empty(), "the coach's 'quit' is not Dana's");
+    assert_eq!(analysis.challenges.len(), 1);
+    assert_eq!(analysis.action_items.len(), 1);
+}

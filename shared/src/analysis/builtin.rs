@@ -52,9 +52,38 @@ pub(crate) fn detect(ctx: &ParticipantContext) -> Signals {
     out
 }
 
+/// Words by which a coach's reply gives advice to the participant it answers.
+const ADVICE: &[&str] = &[
+    "try ", "i'd suggest", "i suggest", "i would suggest", "my advice", "i recommend", "i'd recommend", "you could ",
+    "you should ", "you might ", "what if you", "how about ", "consider ", "start with", "next time", "make sure",
+    "don't forget", "i want you to", "your homework", "i'd love you to", "have a go at", "i'd encourage", "my suggestion",
+    "one thing to try", "let's get you", "book a", "block ",
+];
+
+/// The coach's advice to this participant in the session, quoted: sentences of the coach's
+/// replies to their turns that give advice.
+pub(crate) fn coach_advice(ctx: &ParticipantContext) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for line in &ctx.coach_replies {
+        for range in sentences(&line.text) {
+            let sentence = &line.text[range];
+            let folded = format!("{} ", fold(sentence));
+            let advice = !sentence.trim_end().ends_with('?') || folded.contains("what if you") || folded.contains("how about");
+            if advice && ADVICE.iter().any(|a| folded.starts_with(a) || folded.contains(&format!(" {a}")) || folded.contains(&format!(", {a}"))) {
+                let quoted = format!("From the session ({}): \"{}\"", &format_timestamp(line.start_ms)[..8], sentence);
+                if !out.contains(&quoted) {
+                    out.push(quoted);
+                }
+            }
+        }
+    }
+    out
+}
+
 pub(crate) fn recommendations(ctx: &ParticipantContext, s: &Signals) -> Vec<String> {
     let first = compose::first_name(&ctx.participant_name);
-    let mut recs = Vec::new();
+    // What the coach already advised comes first, in their words; Debrief's suggestions follow.
+    let mut recs = coach_advice(ctx);
     if let Some(u) = s.urgency.first() {
         recs.push(format!("Reach out to {first} within 24 hours about: \"{}\"", u.evidence.quote));
     }

@@ -208,7 +208,7 @@ pub(crate) fn excerpt(ctx: &ParticipantContext, tokens: usize) -> String {
     };
     let mut chosen: Vec<(u64, bool, String)> = Vec::new();
     let mut used = 0;
-    for (own, lines) in [(true, &ctx.utterances), (false, &ctx.surrounding)] {
+    for (own, lines) in [(true, &ctx.utterances), (false, &ctx.surrounding), (false, &ctx.coach_replies)] {
         for l in lines.iter() {
             let s = fmt(l);
             if used + s.len() > budget {
@@ -230,7 +230,7 @@ Return JSON matching the schema. Wins, challenges, action items (commitments the
 urgency indicators (risk of leaving, refund, overwhelm, burnout, anything needing contact within a day) \
 must each quote the participant's own words verbatim from a line labelled with their name; never quote \
 anyone else and never paraphrase inside `quote`. Leave a list empty rather than guess. \
-coachRecommendations: concrete next steps for the coach. summary: three sentences at most for the coach. \
+coachRecommendations: first each piece of advice the coach gave this participant in the session, as `From the session (hh:mm:ss): \"<the coach's words, verbatim>\"`, then your own concrete next steps for the coach. A signal counts only if the participant says it of themselves, now, for real: not negated (\"I'm not going to quit\"), not resolved in the past (\"last month I nearly gave up, but...\"), not someone else's (\"my client asked for a refund\" is the participant's challenge, not their urgency), not hypothetical, quoted or a joke; distress can come without alarm words (\"I can't keep paying for this\"). Hedged intentions (\"maybe I'll\") and discourse markers (\"I'll be honest\") are not action items. summary: three sentences at most for the coach. \
 email and emailSubject: a follow-up email from the coach to the participant in the coach's voice: tone {tone:?}, \
 formality {formality:?}, greeting \"{greeting}\", signature \"{signature}\", use these phrases where natural: \
 {key:?}; never use these words or phrases: {avoid:?}. Plain text, no markdown.",

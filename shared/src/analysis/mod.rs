@@ -48,6 +48,10 @@ pub struct ParticipantContext {
     pub utterances: Vec<Line>,
     /// For each of their turns, the line just before it (usually the coach's prompt).
     pub surrounding: Vec<Line>,
+    /// The coach's lines right after each of their turns: where the coach's advice to this
+    /// participant is (the seed's `coachRecommendations` quote it).
+    #[serde(default)]
+    pub coach_replies: Vec<Line>,
 }
 
 impl ParticipantContext {
@@ -58,10 +62,12 @@ impl ParticipantContext {
         attendee: &Attendee,
         engagement: EngagementLevel,
         transcript: &Transcript<'_>,
+        coach_labels: &[String],
     ) -> Self {
         let mine = |s: Option<&str>| s.is_some_and(|s| attendee.labels.iter().any(|l| l == s));
         let mut utterances = Vec::new();
         let mut surrounding = Vec::new();
+        let mut coach_replies = Vec::new();
         let all = &transcript.utterances;
         for (i, u) in all.iter().enumerate() {
             if !mine(u.speaker.as_deref()) {
@@ -71,6 +77,14 @@ impl ParticipantContext {
                 surrounding.push(to_line(&all[i - 1]));
             }
             utterances.push(to_line(u));
+            // The coach's answer to this turn: their next line or two, before anyone else speaks.
+            for next in all[i + 1..].iter().take(2) {
+                let by_coach = next.speaker.as_deref().is_some_and(|s| coach_labels.iter().any(|l| l == s));
+                if !by_coach {
+                    break;
+                }
+                coach_replies.push(to_line(next));
+            }
         }
         Self {
             session: session.clone(),
@@ -82,6 +96,7 @@ impl ParticipantContext {
             engagement,
             utterances,
             surrounding,
+            coach_replies,
         }
     }
 }
@@ -96,6 +111,7 @@ impl ParticipantContext {
         let fixed = serde_json::to_string(&(&self.session, &self.coach, &self.stats)).map_or(0, |s| s.len()) + 1024;
         let budget = max_bytes.saturating_sub(fixed);
         let (before_u, before_s) = (self.utterances.len(), self.surrounding.len());
+        while size(&self.utterances) + size(&self.surrounding) + size(&self.coach_replies) > budget && self.coach_replies.pop().is_some() {}
         while size(&self.utterances) + size(&self.surrounding) > budget && self.surrounding.pop().is_some() {}
         while size(&self.utterances) > budget && self.utterances.pop().is_some() {}
         if self.utterances.len() < before_u || self.surrounding.len() < before_s {
