@@ -148,6 +148,22 @@ async fn ingest_is_idempotent() {
     let (sessions, _) = app.repo().list_sessions(&app.coach.coach_id, 100, None).await.unwrap();
     assert_eq!(sessions.len(), 2, "two workshops, two sessions");
     assert_eq!(read_outbox(&app.outbox()).len(), 2, "one coach email per session");
+
+    // A repeat after completion says so.
+    let (_, after) = post(&app, Some(&app.ingest_key), &b, Some("make-run-1")).await;
+    assert_eq!((after["sessionId"].clone(), after["status"].clone()), (first["sessionId"].clone(), json!("completed")));
+    // The same Zoom meeting with a corrected cohort is a revision: a new session beside the
+    // first, which stays as it was; posted again, it is that revision.
+    let mut corrected = other.clone();
+    corrected["cohortName"] = json!("Spring cohort (corrected)");
+    let (status, revision) = post(&app, Some(&app.ingest_key), &corrected, None).await;
+    assert_eq!(status, 202);
+    assert_ne!(revision["sessionId"], json!(sid));
+    assert_eq!((revision["created"].clone(), revision["revisionOf"].clone()), (json!(true), json!(sid)));
+    let (_, again) = post(&app, Some(&app.ingest_key), &corrected, None).await;
+    assert_eq!((again["sessionId"].clone(), again["created"].clone()), (revision["sessionId"].clone(), json!(false)));
+    let original = app.repo().get_session(&sid).await.unwrap().unwrap().value;
+    assert_ne!(original.cohort_name, "Spring cohort (corrected)");
 }
 
 #[tokio::test]

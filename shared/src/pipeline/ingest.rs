@@ -38,6 +38,10 @@ pub struct IngestAccepted {
     pub status_url: String,
     /// False when an earlier request already created this session.
     pub created: bool,
+    /// When this request re-posts a Zoom meeting that is already a session, with another
+    /// roster, cohort, date or transcript: the earlier session (kept as it was).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revision_of: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -154,7 +158,14 @@ impl<S: Store, Q: Queue, M: Mailer, A: Analyser> Pipeline<S, Q, M, A> {
     }
 
     fn accepted(&self, session_id: String, created: bool) -> IngestAccepted {
-        IngestAccepted { status_url: self.status_url(&session_id), session_id, status: "processing".into(), created }
+        IngestAccepted { status_url: self.status_url(&session_id), session_id, status: "processing".into(), created, revision_of: None }
+    }
+
+    /// The answer to a repeat: the session as it stands (`completed` once it is, not
+    /// `processing`).
+    fn replayed(&self, session: &WorkshopSession) -> IngestAccepted {
+        let status = serde_json::to_value(session.processing_status).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_else(|| "processing".into());
+        IngestAccepted { status_url: self.status_url(&session.session_id), session_id: session.session_id.clone(), status, created: false, revision_of: None }
     }
 
     /// Checks every field, as on a first request so on a replay; returns what ingest needs.
@@ -211,10 +222,16 @@ impl<S: Store, Q: Queue, M: Mailer, A: Analyser> Pipeline<S, Q, M, A> {
         let v = self.validate(&req, allowed_coach).await?;
         let transcript = req.transcript.as_deref().unwrap_or_default();
         let coach_id = &v.coach_id;
-        let session_id = format!("ws-{}", &sha256_hex(&format!("content#{coach_id}#{}", sha256_hex(transcript)))[..20]);
+        // Everything the analysis depends on names the session: the same request again is the
+        // same session; a corrected roster, cohort or date is a new one (a revision).
+        let roster = serde_json::to_string(v.roster.entries()).expect("rosters serialise");
+        let content = format!("content#{coach_id}#{}#{}#{}#{}", sha256_hex(transcript), sha256_hex(&roster), sha256_hex(&v.cohort_name), v.workshop_date);
+        let session_id = format!("ws-{}", &sha256_hex(&content)[..20]);
 
-        // The header and the Zoom meeting id name a session too: an earlier request with one
-        // of them owns it (even with another transcript).
+        // The header names a request: an earlier request with it owns the session (even with
+        // another body). The Zoom meeting id names a meeting: re-posted with other content it
+        // becomes a revision, a new session beside the first, which stays as it was.
+        let mut revision_of = None;
         let mut keys = Vec::new();
         if let Some(k) = idempotency_key.map(str::trim).filter(|k| !k.is_empty()) {
             keys.push(format!("key#{coach_id}#{}", sha256_hex(k)));
@@ -224,15 +241,23 @@ impl<S: Store, Q: Queue, M: Mailer, A: Analyser> Pipeline<S, Q, M, A> {
         }
         for k in &keys {
             if let Claim::Existing(other) = self.repo.claim_idempotency("ingest", k, &session_id, self.config.idempotency_ttl).await? {
-                if other != session_id && self.repo.get_session(&other).await?.is_some() {
-                    return Ok(self.accepted(other, false));
+                if other != session_id {
+                    if let Some(existing) = self.repo.get_session(&other).await? {
+                        if k.starts_with("zoom#") {
+                            revision_of = Some(other);
+                            continue;
+                        }
+                        return Ok(self.replayed(&existing.value));
+                    }
                 }
             }
         }
         crate::faults::crash_point("ingest:claimed");
         // A replay of a session that was created and dispatched: nothing to parse or write.
-        if self.repo.get_session(&session_id).await?.is_some() && !self.must_resume(&session_id).await? {
-            return Ok(self.accepted(session_id, false));
+        if let Some(existing) = self.repo.get_session(&session_id).await? {
+            if !self.must_resume(&session_id).await? {
+                return Ok(self.replayed(&existing.value));
+            }
         }
 
         let options = AnalyseOptions { format: v.format, engagement: self.config.engagement, priority: self.config.priority };
@@ -276,7 +301,7 @@ impl<S: Store, Q: Queue, M: Mailer, A: Analyser> Pipeline<S, Q, M, A> {
             self.dispatch(&session_id, &contexts).await?;
             tracing::info!(session_id = %session_id, participants = n, resumed = !created, "workshop accepted");
         }
-        Ok(self.accepted(session_id, created))
+        Ok(IngestAccepted { revision_of, ..self.accepted(session_id, created) })
     }
 
     /// For a session that exists already: whether this request must send its queue messages,
