@@ -97,6 +97,7 @@ pub fn prepare(
         email_notification_sent: false,
         failure_reason: None,
         review_completed_at: None,
+        cost: None,
     };
     let n = attendance.attendees.len();
     let contexts = attendance
@@ -168,6 +169,7 @@ pub async fn analyse<A: Analyser + 'static>(
     participants.sort_by_key(|p| p.priority.as_ref().map_or(u32::MAX, |f| f.rank));
     let mut session = prepared.session;
     session.priority_client_ids = priority_ids;
+    session.cost = Some(crate::domain::SessionCost::of(participants.iter().map(|p| &p.analyser)));
     session.processing_status = ProcessingStatus::Completed;
     session.completed_at = Some(crate::clock::now_rfc3339());
     SessionReport {

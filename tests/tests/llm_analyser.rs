@@ -212,3 +212,50 @@ async fn a_wrongly_typed_answer_is_reported_without_its_values() {
     assert!(reason.contains("`wins`"), "{reason}");
     assert!(!reason.contains("priya") && !reason.contains("doubled"), "{reason}");
 }
+
+/// Every model call records its tokens and, with a price configured, its cost; the session adds
+/// them up; past the session's budget the built-in analyser stands in, labelled.
+#[tokio::test]
+async fn model_calls_are_costed_and_a_session_budget_caps_them() {
+    use debrief::adapters::embedded::{EmbeddedDb, EmbeddedQueue, EmbeddedStore, OutboxMailer};
+    use debrief::pipeline::{IngestRequest, Pipeline, PipelineConfig};
+    use debrief::ports::Queue;
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/v1/chat/completions"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(completion(&priya_answer())))
+        .mount(&server)
+        .await;
+    let mut cfg = LlmConfig::new(format!("{}/v1", server.uri()), "test-key", "gpt-test");
+    // 10 tokens in at $1,000 and 10 out at $2,000 per million: $0.03 a call.
+    cfg.price_per_million = debrief::analysis::price_for("other=1/1, gpt-test=1000/2000", "gpt-test");
+    assert_eq!(cfg.price_per_million, Some((1000.0, 2000.0)));
+    let dir = std::env::temp_dir().join(format!("debrief-cost-{:016x}", fastrand::u64(..)));
+    let db = EmbeddedDb::open(dir.join("db.sqlite3")).unwrap();
+    let config = PipelineConfig { llm_session_budget_micro_usd: Some(50_000), ..Default::default() };
+    let p = Pipeline::new(EmbeddedStore::new(db.clone()), EmbeddedQueue::new(db, "analysis", 5), OutboxMailer::new(dir.join("outbox")), LlmAnalyser::new(cfg), config);
+    p.repo.put_coach(&debrief_tests::app::sample_coach()).await.unwrap();
+    let sample = debrief_tests::bundled_sample();
+    let req = IngestRequest {
+        transcript: Some(std::fs::read_to_string(sample.join("transcript.vtt")).unwrap()),
+        workshop_date: Some("2026-11-20".into()),
+        cohort_name: Some("Lab".into()),
+        coach_id: Some("coach-maya".into()),
+        roster: Some(Value::String(std::fs::read_to_string(sample.join("roster.csv")).unwrap())),
+        ..Default::default()
+    };
+    let accepted = p.ingest(req, None, None).await.unwrap();
+    // One at a time, so the budget's arithmetic is exact: two calls ($0.06) pass $0.05.
+    for m in p.queue.receive(10, Duration::from_secs(60), Duration::ZERO).await.unwrap() {
+        p.handle_message(&m.body, 1).await.unwrap();
+    }
+    let status = p.status(&accepted.session_id, None).await.unwrap();
+    let cost = status.cost.expect("a completed session shows its cost");
+    assert_eq!((cost.model_calls, cost.input_tokens, cost.output_tokens, cost.cost_micro_usd), (2, 20, 20, Some(60_000)));
+    // Five participants, one silent (no call): two called the model, two fell back.
+    assert_eq!(cost.over_budget, 2);
+    let participants = p.repo.list_participants(&accepted.session_id).await.unwrap();
+    let labelled = participants.iter().filter(|v| v.value.analyser.fallback_reason.as_deref().is_some_and(|r| r.contains("budget"))).count();
+    assert_eq!(labelled, 2);
+    assert_eq!(server.received_requests().await.unwrap().len(), 2);
+}

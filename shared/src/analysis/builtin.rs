@@ -123,7 +123,7 @@ impl BuiltinAnalyser {
             generated_summary,
             generated_email_subject,
             generated_email,
-            analyser: AnalyserInfo { kind: AnalyserKind::Builtin, model: None, fallback_reason: None, dropped_quotes: 0 },
+            analyser: AnalyserInfo { kind: AnalyserKind::Builtin, model: None, fallback_reason: None, dropped_quotes: 0, usage: None },
         }
     }
 }

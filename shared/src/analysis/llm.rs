@@ -26,7 +26,7 @@ use serde_json::json;
 use super::compose::strip_avoid_phrases;
 use super::evidence::QuoteIndex;
 use super::{Analyser, Analysis, BuiltinAnalyser, Line, ParticipantContext};
-use crate::domain::{AnalyserInfo, AnalyserKind, Evidence, Finding};
+use crate::domain::{AnalyserInfo, AnalyserKind, Evidence, Finding, ModelUsage};
 use crate::transcript::format_timestamp;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -44,6 +44,18 @@ pub struct LlmConfig {
     pub max_retry_after: Duration,
     /// Budget for the transcript excerpt, in tokens (≈ 4 characters each).
     pub excerpt_tokens: usize,
+    /// US dollars per million (input, output) tokens of `model`, from `DEBRIEF_LLM_PRICES`
+    /// (`model=input/output,…`); without it, calls are counted in tokens and not priced.
+    pub price_per_million: Option<(f64, f64)>,
+}
+
+/// Reads `DEBRIEF_LLM_PRICES` (`gpt-4o-mini=0.15/0.60,other=1/4`) for `model`.
+pub fn price_for(table: &str, model: &str) -> Option<(f64, f64)> {
+    table.split(',').find_map(|entry| {
+        let (name, prices) = entry.trim().split_once('=')?;
+        let (input, output) = prices.split_once('/')?;
+        (name.trim() == model).then_some((input.trim().parse().ok()?, output.trim().parse().ok()?))
+    })
 }
 
 impl LlmConfig {
@@ -58,6 +70,7 @@ impl LlmConfig {
             max_backoff: Duration::from_secs(8),
             max_retry_after: Duration::from_secs(30),
             excerpt_tokens: 6000,
+            price_per_million: None,
         }
     }
 
@@ -76,6 +89,7 @@ impl LlmConfig {
         if let Some(n) = var("DEBRIEF_LLM_MAX_ATTEMPTS", "DEBRIEF_LLM_MAX_ATTEMPTS").and_then(|v| v.parse().ok()) {
             cfg.max_attempts = n;
         }
+        cfg.price_per_million = var("DEBRIEF_LLM_PRICES", "DEBRIEF_LLM_PRICES").and_then(|t| price_for(&t, &cfg.model));
         Some(cfg)
     }
 }
@@ -278,7 +292,7 @@ impl LlmAnalyser {
         &self.config
     }
 
-    async fn ask(&self, ctx: &ParticipantContext) -> Result<ModelOutput, String> {
+    async fn ask(&self, ctx: &ParticipantContext) -> Result<(ModelOutput, Option<ModelUsage>), String> {
         let (system, user) = prompts(ctx, &excerpt(ctx, self.config.excerpt_tokens));
         let request = CreateChatCompletionRequestArgs::default()
             .model(&self.config.model)
@@ -297,6 +311,15 @@ impl LlmAnalyser {
             .build()
             .map_err(|e| format!("request: {e}"))?;
         let response = self.client.chat().create(request).await.map_err(describe)?;
+        let usage = response.usage.as_ref().map(|u| {
+            let (input, output) = (u64::from(u.prompt_tokens), u64::from(u.completion_tokens));
+            ModelUsage {
+                model: self.config.model.clone(),
+                input_tokens: input,
+                output_tokens: output,
+                cost_micro_usd: self.config.price_per_million.map(|(pi, po)| (input as f64 * pi + output as f64 * po).round() as u64),
+            }
+        });
         let message = &response.choices.first().ok_or("the model returned no choice")?.message;
         if let Some(refusal) = &message.refusal {
             // The refusal's words may quote the transcript: say only that it refused.
@@ -307,17 +330,18 @@ impl LlmAnalyser {
         // The error names the kind and the path only: serde's message quotes the offending
         // value, which is participant text (or an address), and this reason reaches the logs.
         let de = &mut serde_json::Deserializer::from_str(content);
-        serde_path_to_error::deserialize(de).map_err(|e| {
+        let out = serde_path_to_error::deserialize(de).map_err(|e| {
             let kind = match e.inner().classify() {
                 serde_json::error::Category::Data => "a value of the wrong type or a missing field",
                 serde_json::error::Category::Syntax | serde_json::error::Category::Eof => "invalid JSON",
                 serde_json::error::Category::Io => "an unreadable answer",
             };
             format!("the model's JSON does not match the schema: {kind} at `{}`", e.path())
-        })
+        })?;
+        Ok((out, usage))
     }
 
-    fn verify(&self, ctx: &ParticipantContext, out: ModelOutput) -> Analysis {
+    fn verify(&self, ctx: &ParticipantContext, out: ModelOutput, usage: Option<ModelUsage>) -> Analysis {
         let index = QuoteIndex::new(&ctx.utterances);
         let mut dropped = 0;
         let mut keep = |items: Vec<ModelItem>| -> Vec<Finding> {
@@ -358,6 +382,7 @@ impl LlmAnalyser {
                 model: Some(self.config.model.clone()),
                 fallback_reason: None,
                 dropped_quotes: dropped,
+                usage,
             },
         }
     }
@@ -384,7 +409,7 @@ impl Analyser for LlmAnalyser {
             return BuiltinAnalyser.analyse_now(ctx);
         }
         match self.ask(ctx).await {
-            Ok(out) => self.verify(ctx, out),
+            Ok((out, usage)) => self.verify(ctx, out, usage),
             Err(reason) => {
                 tracing::warn!(participant_id = %ctx.participant_id, %reason, "model failed; built-in analyser used");
                 let mut a = BuiltinAnalyser.analyse_now(ctx);

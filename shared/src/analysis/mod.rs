@@ -20,7 +20,7 @@ pub use builtin::BuiltinAnalyser;
 pub use compose::{first_name, strip_avoid_phrases};
 pub use engagement::EngagementThresholds;
 pub use evidence::QuoteIndex;
-pub use llm::{LlmAnalyser, LlmConfig};
+pub use llm::{LlmAnalyser, LlmConfig, price_for};
 pub use priority::{PriorityRules, rank_priorities};
 
 /// One line of the transcript, owned, so a context can travel in a queue message.

@@ -9,7 +9,7 @@ mod session;
 pub use coach::{CoachProfile, CommunicationStyle, Formality, NotificationPreferences, PriorityRules, Tone};
 pub use participant::{
     AnalyserInfo, AnalyserKind, CoachReviewStatus, EngagementLevel, Evidence, Finding,
-    ParticipantSummary, PriorityFlag, PriorityReason,
+    ModelUsage, ParticipantSummary, PriorityFlag, PriorityReason, SessionCost, OVER_BUDGET,
 };
 pub use mailbox::{MailboxError, normalize_mailbox};
 pub use roster::{Roster, RosterEntry};

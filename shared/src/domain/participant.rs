@@ -59,7 +59,60 @@ pub struct AnalyserInfo {
     /// Quotes the model returned that are not in the transcript, dropped.
     #[serde(default)]
     pub dropped_quotes: u32,
+    /// What the model call cost, when one was made.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub usage: Option<ModelUsage>,
 }
+
+/// One model call's tokens, and its price from the configured price table
+/// (`DEBRIEF_LLM_PRICES`) in millionths of a US dollar; no price, no cost.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ModelUsage {
+    pub model: String,
+    pub input_tokens: u64,
+    pub output_tokens: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cost_micro_usd: Option<u64>,
+}
+
+/// A session's model spend: every participant's calls added up.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SessionCost {
+    pub model_calls: u32,
+    pub input_tokens: u64,
+    pub output_tokens: u64,
+    /// Millionths of a US dollar; absent when a call's model has no price configured.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cost_micro_usd: Option<u64>,
+    /// Participants analysed by the built-in analyser because the session's budget was spent.
+    #[serde(default)]
+    pub over_budget: u32,
+}
+
+impl SessionCost {
+    pub fn of<'a>(analysers: impl IntoIterator<Item = &'a AnalyserInfo>) -> Self {
+        let mut c = SessionCost { cost_micro_usd: Some(0), ..Default::default() };
+        for a in analysers {
+            if a.fallback_reason.as_deref().is_some_and(|r| r.starts_with(OVER_BUDGET)) {
+                c.over_budget += 1;
+            }
+            let Some(u) = &a.usage else { continue };
+            c.model_calls += 1;
+            c.input_tokens += u.input_tokens;
+            c.output_tokens += u.output_tokens;
+            c.cost_micro_usd = match (c.cost_micro_usd, u.cost_micro_usd) {
+                (Some(total), Some(one)) => Some(total + one),
+                _ => None,
+            };
+        }
+        c
+    }
+}
+
+/// How a fallback for a spent budget starts its reason.
+pub const OVER_BUDGET: &str = "the session's model budget";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]

@@ -29,6 +29,9 @@ pub struct WorkshopSession {
     /// Why processing failed, when `processingStatus` is `failed`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub failure_reason: Option<String>,
+    /// The model spend of the analysis, once completed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cost: Option<super::SessionCost>,
 }
 
 /// A session id derived from the coach and the transcript, so the same workshop analysed twice

@@ -58,6 +58,9 @@ pub struct SessionStatus {
     pub email_notification_sent: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub failure_reason: Option<String>,
+    /// Model calls, tokens and cost (micro-USD) of the analysis, once completed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cost: Option<crate::domain::SessionCost>,
 }
 
 /// What ingest keeps beside the session for the later steps.
@@ -368,6 +371,7 @@ impl<S: Store, Q: Queue, M: Mailer, A: Analyser> Pipeline<S, Q, M, A> {
             priority_client_ids: s.priority_client_ids,
             email_notification_sent: s.email_notification_sent,
             failure_reason: s.failure_reason,
+            cost: s.cost,
         })
     }
 }

@@ -47,6 +47,9 @@ pub struct PipelineConfig {
     /// Allows callbacks to loopback and private addresses (`DEBRIEF_CALLBACK_ALLOW_PRIVATE=1`):
     /// for local development and tests only.
     pub callback_allow_private: bool,
+    /// The most a session may spend on model calls, in micro-USD (`DEBRIEF_LLM_SESSION_BUDGET_USD`);
+    /// past it the built-in analyser stands in, labelled. Needs `DEBRIEF_LLM_PRICES`.
+    pub llm_session_budget_micro_usd: Option<u64>,
 }
 
 impl Default for PipelineConfig {
@@ -64,6 +67,7 @@ impl Default for PipelineConfig {
             send_lease: Duration::from_secs(60),
             links_base: None,
             callback_allow_private: false,
+            llm_session_budget_micro_usd: None,
         }
     }
 }
@@ -78,6 +82,7 @@ impl PipelineConfig {
         if let Some(v) = var("DEBRIEF_MAX_RECEIVES").and_then(|v| v.parse().ok()) {
             c.max_receives = v;
         }
+        c.llm_session_budget_micro_usd = var("DEBRIEF_LLM_SESSION_BUDGET_USD").and_then(|v| v.parse::<f64>().ok()).map(|usd| (usd * 1e6).round() as u64);
         c.callback_secret = var("DEBRIEF_CALLBACK_SECRET");
         c.public_base_url = var("DEBRIEF_PUBLIC_URL").map(|u| u.trim_end_matches('/').to_string());
         c.links_base = c.public_base_url.clone();

@@ -238,6 +238,7 @@ mod tests {
             email_notification_sent: false,
             review_completed_at: None,
             failure_reason: None,
+            cost: None,
         }
     }
 

@@ -71,7 +71,19 @@ impl<S: Store, Q: Queue, M: Mailer, A: Analyser> Pipeline<S, Q, M, A> {
                 .ok_or_else(|| PipelineError::Message(format!("no stored context for participant {participant_id}")))?;
             let ctx: ParticipantContext =
                 serde_json::from_str(&item.body).map_err(|e| PipelineError::Message(format!("stored context unreadable: {e}")))?;
-            let analysis = self.analyser.analyse(&ctx).await;
+            // Past the session's model budget the built-in analyser stands in, labelled.
+            let spent = self.repo.store().get(&spend_key(session_id)).await.map_err(RepoError::from)?.map_or(0, |i| i.counter);
+            let analysis = match self.config.llm_session_budget_micro_usd {
+                Some(budget) if spent >= budget as i64 && !ctx.utterances.is_empty() => {
+                    let mut a = crate::analysis::BuiltinAnalyser.analyse_now(&ctx);
+                    a.analyser.fallback_reason = Some(format!("{} (${:.2}) is spent", crate::domain::OVER_BUDGET, budget as f64 / 1e6));
+                    a
+                }
+                _ => self.analyser.analyse(&ctx).await,
+            };
+            if let Some(cost) = analysis.analyser.usage.as_ref().and_then(|u| u.cost_micro_usd) {
+                self.add_spend(session_id, cost as i64).await?;
+            }
             let summary = summarise(&ctx, analysis);
             match self.repo.record_participant_done(&summary).await? {
                 true => tracing::info!(session_id = %session_id, participant_id = %participant_id, analyser = ?summary.analyser.kind, "participant analysed"),
@@ -82,6 +94,21 @@ impl<S: Store, Q: Queue, M: Mailer, A: Analyser> Pipeline<S, Q, M, A> {
             self.finish(session_id).await?;
         }
         Ok(())
+    }
+
+    /// Adds a model call's cost to the session's running spend (a redelivered participant may
+    /// count twice: the budget is a cap on spend, not an invoice).
+    async fn add_spend(&self, session_id: &str, cost: i64) -> Result<(), PipelineError> {
+        let store = self.repo.store();
+        let key = spend_key(session_id);
+        let result = match store.add_to_counter(&key, cost).await {
+            Err(StoreError::NotFound) => match store.put_new(&crate::ports::store::Item { counter: cost, ..crate::ports::store::Item::new(key.clone(), "") }).await {
+                Err(StoreError::AlreadyExists) => store.add_to_counter(&key, cost).await.map(|_| ()),
+                other => other,
+            },
+            other => other.map(|_| ()),
+        };
+        Ok(result.map_err(RepoError::from)?)
     }
 
     /// Priority clients, the session completed, the coach's email, the callback.
@@ -111,9 +138,22 @@ impl<S: Store, Q: Queue, M: Mailer, A: Analyser> Pipeline<S, Q, M, A> {
             session.processing_status = ProcessingStatus::Completed;
             session.completed_at = Some(crate::clock::now_rfc3339());
             session.priority_client_ids = priority_ids;
+            let cost = crate::domain::SessionCost::of(summaries.iter().map(|s| &s.analyser));
+            session.cost = Some(cost.clone());
             match self.repo.update_session(&session, current.version).await {
                 Ok(_) => {
                     tracing::info!(session_id = %session_id, priority = session.priority_client_ids.len(), "session completed");
+                    // The metric, as fields a log query or metric filter reads.
+                    tracing::info!(
+                        session_id = %session_id,
+                        metric = "session_model_cost",
+                        model_calls = cost.model_calls,
+                        input_tokens = cost.input_tokens,
+                        output_tokens = cost.output_tokens,
+                        cost_micro_usd = cost.cost_micro_usd,
+                        over_budget = cost.over_budget,
+                        "session model cost"
+                    );
                     break;
                 }
                 Err(RepoError::Store(StoreError::Conflict)) => continue,
@@ -442,4 +482,9 @@ pub async fn run_worker<S, Q, M, A>(
             });
         }
     }
+}
+
+/// The session's running model spend (micro-USD), for the budget.
+fn spend_key(session_id: &str) -> crate::ports::store::Key {
+    crate::ports::store::Key::new(format!("SESSION#{session_id}"), "SPEND")
 }
