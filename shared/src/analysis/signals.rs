@@ -355,8 +355,15 @@ struct Word {
 /// Lowercases, spells out contractions, blanks quoted speech, and splits into words and clauses.
 fn words(sentence: &str) -> Vec<Word> {
     let s = fold(sentence);
+    let may_quote = s.bytes().enumerate().any(|(i, b)| b == b'"' || (b == b'\'' && (i == 0 || !s.as_bytes()[i - 1].is_ascii_alphanumeric())))
+        || s.contains(['\u{201c}', '\u{201d}', '\u{2018}']);
     // Quoted speech ("…", “…”, and '…' opened after a space) is someone else's words: blank it
     // (the quotes stay a clause break). An apostrophe inside a word ("don't") is not a quote.
+    let unquoted = if may_quote { unquote(&s) } else { s };
+    words_of(&unquoted)
+}
+
+fn unquote(s: &str) -> String {
     let chars: Vec<char> = s.chars().collect();
     let mut unquoted = String::with_capacity(s.len());
     let mut quote: Option<char> = None;
@@ -376,6 +383,10 @@ fn words(sentence: &str) -> Vec<Word> {
         }
         unquoted.push(',');
     }
+    unquoted
+}
+
+fn words_of(unquoted: &str) -> Vec<Word> {
     let mut out: Vec<Word> = Vec::new();
     let mut clause = 0;
     let mut token = String::new();
@@ -501,6 +512,9 @@ fn words(sentence: &str) -> Vec<Word> {
 /// Where `pattern` matches in `ws` (word starts), as (first word, last word).
 fn find(ws: &[&str], pattern: &str) -> Vec<(usize, usize)> {
     let parts: Vec<&str> = pattern.split(' ').collect();
+    if !parts[0].ends_with('~') && parts[0] != "…" && !ws.contains(&parts[0]) {
+        return Vec::new();
+    }
     let mut hits = Vec::new();
     for start in 0..ws.len() {
         if let Some(end) = match_at(ws, start, &parts) {
@@ -536,8 +550,79 @@ fn match_at(ws: &[&str], at: usize, parts: &[&str]) -> Option<usize> {
     }
 }
 
-fn any_of(ws: &[&str], list: &[&str]) -> bool {
-    list.iter().any(|p| !find(ws, p).is_empty())
+/// A phrase list compiled once: each phrase split into parts, indexed by its first word, so a
+/// sentence is matched in one pass over its words instead of once per phrase.
+struct Table {
+    phrases: Vec<(&'static str, u8, Vec<&'static str>)>,
+    by_first: std::collections::HashMap<&'static str, Vec<usize>>,
+    /// Phrases whose first part is a stem ("struggl~"): tried at every word.
+    stem_first: Vec<usize>,
+}
+
+impl Table {
+    fn new(list: impl IntoIterator<Item = (&'static str, u8)>) -> Self {
+        let mut t = Table { phrases: Vec::new(), by_first: Default::default(), stem_first: Vec::new() };
+        for (i, (text, weight)) in list.into_iter().enumerate() {
+            let parts: Vec<&'static str> = text.split(' ').collect();
+            if parts[0].ends_with('~') {
+                t.stem_first.push(i);
+            } else {
+                t.by_first.entry(parts[0]).or_default().push(i);
+            }
+            t.phrases.push((text, weight, parts));
+        }
+        t
+    }
+
+    /// Every match as (phrase index, first word, last word), in list order, then position.
+    fn find_all(&self, ws: &[&str]) -> Vec<(usize, usize, usize)> {
+        let mut hits = Vec::new();
+        for start in 0..ws.len() {
+            let exact = self.by_first.get(ws[start]).map(Vec::as_slice).unwrap_or_default();
+            for &i in exact.iter().chain(&self.stem_first) {
+                if let Some(end) = match_at(ws, start, &self.phrases[i].2) {
+                    hits.push((i, start, end));
+                }
+            }
+        }
+        hits.sort_unstable();
+        hits
+    }
+
+    fn any(&self, ws: &[&str]) -> bool {
+        (0..ws.len()).any(|start| {
+            let exact = self.by_first.get(ws[start]).map(Vec::as_slice).unwrap_or_default();
+            exact.iter().chain(&self.stem_first).any(|&i| match_at(ws, start, &self.phrases[i].2).is_some())
+        })
+    }
+}
+
+struct Tables {
+    urgent: Table,
+    win: Table,
+    challenge: Table,
+    commitment: Table,
+    not_commitment: Table,
+    hedges: Table,
+    idioms: Table,
+    defusers: Table,
+    handled: Table,
+}
+
+fn tables() -> &'static Tables {
+    static TABLES: std::sync::OnceLock<Tables> = std::sync::OnceLock::new();
+    let plain = |list: &'static [&'static str]| Table::new(list.iter().map(|p| (*p, 0)));
+    TABLES.get_or_init(|| Tables {
+        urgent: Table::new(URGENT.iter().copied()),
+        win: Table::new(WIN.iter().copied()),
+        challenge: Table::new(CHALLENGE.iter().copied()),
+        commitment: Table::new(COMMITMENT.iter().copied()),
+        not_commitment: plain(NOT_COMMITMENT),
+        hedges: plain(HEDGES),
+        idioms: plain(IDIOMS),
+        defusers: plain(DEFUSERS),
+        handled: plain(HANDLED),
+    })
 }
 
 /// The kinds of signal one sentence carries, most pressing first (each once).
@@ -571,10 +656,18 @@ pub fn explain(sentence: &str) -> Vec<Detected> {
     }
     let raw: Vec<&str> = raw_words.iter().map(|w| w.text.as_str()).collect();
     let clause_of = |i: usize| raw_words[i].clause;
+    let t = tables();
+    // Most sentences carry no cue at all: nothing more to do for them.
+    let progressive = raw.windows(2).any(|w| matches!(w, ["i", "am"] | ["we", "are"]));
+    if !progressive && !t.urgent.any(&raw) && !t.win.any(&raw) && !t.challenge.any(&raw) && !t.commitment.any(&raw) {
+        return Vec::new();
+    }
     // Idioms are blanked ("_word") for urgency and challenges; wins read the raw words.
-    let mut blanked: Vec<String> = raw.iter().map(|w| (*w).to_string()).collect();
-    for idiom in IDIOMS {
-        for (a, b) in find(&raw, idiom) {
+    let idioms = t.idioms.find_all(&raw);
+    let mut blanked: Vec<String> = Vec::new();
+    if !idioms.is_empty() {
+        blanked = raw.iter().map(|w| (*w).to_string()).collect();
+        for (_, a, b) in idioms {
             for w in &mut blanked[a..=b] {
                 if !w.starts_with('_') {
                     w.insert(0, '_');
@@ -582,10 +675,10 @@ pub fn explain(sentence: &str) -> Vec<Detected> {
             }
         }
     }
-    let texts: Vec<&str> = blanked.iter().map(String::as_str).collect();
+    let texts: Vec<&str> = if blanked.is_empty() { raw.clone() } else { blanked.iter().map(String::as_str).collect() };
     let question = sentence.trim_end().ends_with('?');
     let joke = raw.iter().any(|w| JOKES.contains(w));
-    let defused = DEFUSERS.iter().any(|d| !find(&raw, d).is_empty());
+    let defused = t.defusers.any(&raw);
     let last_clause = raw_words.last().map_or(0, |w| w.clause);
 
     let clause_range = |i: usize| {
@@ -666,7 +759,7 @@ pub fn explain(sentence: &str) -> Vec<Detected> {
     };
     let hedged = |a: usize| {
         let r = clause_range(a);
-        HEDGES.iter().any(|h| !find(&raw[r.clone()], h).is_empty())
+        t.hedges.any(&raw[r.clone()])
     };
     let wished = |a: usize| {
         let r = clause_range(a);
@@ -676,16 +769,12 @@ pub fn explain(sentence: &str) -> Vec<Detected> {
             || !find(before, "going to").is_empty()
     };
 
-    let best = |list: &[(&'static str, u8)],
-                ws: &[&str],
-                accept: &dyn Fn(usize, &str) -> bool|
-     -> Option<(&'static str, u8, usize)> {
+    let best = |table: &Table, ws: &[&str], accept: &dyn Fn(usize, &str) -> bool| -> Option<(&'static str, u8, usize)> {
         let mut found: Option<(&'static str, u8, usize)> = None;
-        for (pattern, weight) in list {
-            for (a, _) in find(ws, pattern) {
-                if accept(a, pattern) && found.is_none_or(|(_, w, _)| *weight > w) {
-                    found = Some((pattern, *weight, a));
-                }
+        for (i, a, _) in table.find_all(ws) {
+            let (pattern, weight, _) = &table.phrases[i];
+            if found.is_none_or(|(_, w, _)| *weight > w) && accept(a, pattern) {
+                found = Some((pattern, *weight, a));
             }
         }
         found
@@ -694,16 +783,16 @@ pub fn explain(sentence: &str) -> Vec<Detected> {
     let mut out = Vec::new();
     let live = !joke && !defused;
     let urgent = if live {
-        best(URGENT, &texts, &|a, p| {
+        best(&t.urgent, &texts, &|a, p| {
             !negated(a, p) && !third_party(a, p) && !hypothetical(a) && !resolved_past(a)
         })
     } else {
         None
     };
     // Someone else's emergency ("a client wants a refund") is the speaker's challenge.
-    let handled = HANDLED.iter().any(|h| !find(&raw, h).is_empty());
+    let handled = t.handled.any(&raw);
     let others_trouble = if live && urgent.is_none() && !handled {
-        best(URGENT, &texts, &|a, p| {
+        best(&t.urgent, &texts, &|a, p| {
             !negated(a, p) && third_party(a, p) && !hypothetical(a) && !resolved_past(a)
         })
     } else {
@@ -711,7 +800,7 @@ pub fn explain(sentence: &str) -> Vec<Detected> {
     };
     // Distress that a later clause resolves ("I was overwhelmed in March, but since…") is a win.
     let resolved = if urgent.is_none() {
-        best(URGENT, &texts, &|a, p| {
+        best(&t.urgent, &texts, &|a, p| {
             !negated(a, p) && !third_party(a, p) && !hypothetical(a) && resolved_past(a)
         })
     } else {
@@ -728,7 +817,7 @@ pub fn explain(sentence: &str) -> Vec<Detected> {
     if question {
         return out;
     }
-    let commitment = best(COMMITMENT, &texts, &|a, p| {
+    let commitment = best(&t.commitment, &texts, &|a, p| {
         let r = clause_range(a);
         let clause = &raw[r.clone()];
         let len = p.split(' ').count();
@@ -739,7 +828,7 @@ pub fn explain(sentence: &str) -> Vec<Detected> {
             && !hypothetical(a)
             && !hedged(a)
             && !reports_past
-            && !any_of(clause, NOT_COMMITMENT)
+            && !t.not_commitment.any(clause)
             && urgent.is_none_or(|(_, _, u)| clause_of(u) != clause_of(a))
             // Something must follow the cue: "I will." alone commits to nothing.
             && raw.len() > a + len
@@ -758,7 +847,7 @@ pub fn explain(sentence: &str) -> Vec<Detected> {
         // is what the speaker will act on, not a challenge they report.
         let object_of_commitment =
             |a: usize| commitment.is_some_and(|(_, _, c)| clause_of(c) == clause_of(a) && c < a);
-        let challenge = best(CHALLENGE, &texts, &|a, p| {
+        let challenge = best(&t.challenge, &texts, &|a, p| {
             (!negated(a, p) && !hypothetical(a) && !resolved_past(a) && !wished(a)
                 || is_setback(a, p, &negated))
                 && !object_of_commitment(a)
@@ -774,7 +863,7 @@ pub fn explain(sentence: &str) -> Vec<Detected> {
             });
         }
     }
-    let win = best(WIN, &raw, &|a, p| {
+    let win = best(&t.win, &raw, &|a, p| {
         let in_progress = p == "finally" && a > 0 && raw[a - 1] == "am";
         !negated(a, p)
             && !third_party_win(&raw, a, p, &clause_range)
