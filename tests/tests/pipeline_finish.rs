@@ -95,6 +95,11 @@ async fn a_session_that_fails_for_good_is_marked_and_the_coach_told() {
     assert_eq!(mails.len(), 1, "one failure email, no summary email");
     assert!(mails[0].subject.contains("could not be processed"));
     assert!(mails[0].body.contains("What to do"));
+    // What was received: the session's facts and the roster as read (the lost context's
+    // participant is missing from it, which is the clue).
+    assert!(mails[0].body.contains("What Debrief received"), "{}", mails[0].body);
+    assert!(mails[0].body.contains("Liam Carter") && mails[0].body.contains("(HubSpot 5101)"), "{}", mails[0].body);
+    assert!(!mails[0].body.contains("(HubSpot 5103)"));
 }
 
 #[tokio::test]

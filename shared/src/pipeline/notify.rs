@@ -69,6 +69,11 @@ const FAILURE_TXT: &str = r#"Debrief could not finish analysing {{ cohort }} ({{
 
 What happened: {{ reason }}
 
+What Debrief received:
+- Cohort: {{ cohort }}; workshop date: {{ date }}; {{ participant_count }} participant{{ '' if participant_count == 1 else 's' }} matched on the roster
+{% for p in roster %}  - {{ p.name }}{% if p.email %} <{{ p.email }}>{% endif %} (HubSpot {{ p.id }}): {{ p.lines }} line{{ '' if p.lines == 1 else 's' }} in the transcript
+{% endfor %}{% if not roster %}  (no participant could be read)
+{% endif %}
 What to do: check that the transcript is the Zoom export (.vtt) and that the roster lists each
 participant's name, email and HubSpot contact id, then send it again from Make.com. If it fails
 again, forward this email to your Debrief operator; the session id tells them where to look.
@@ -194,8 +199,20 @@ pub fn coach_email(
 }
 
 /// The "this session could not be processed" email, with what to do.
-pub fn failure_email(session: &WorkshopSession, coach: &CoachProfile, sender: &str) -> Email {
+/// One roster line of what a failed session received.
+#[derive(Debug, Clone, Serialize)]
+pub struct ReceivedParticipant {
+    pub name: String,
+    pub email: Option<String>,
+    pub id: String,
+    /// Their lines in the transcript (as kept for the analysis).
+    pub lines: usize,
+}
+
+pub fn failure_email(session: &WorkshopSession, coach: &CoachProfile, sender: &str, roster: &[ReceivedParticipant]) -> Email {
     let ctx = context! {
+        participant_count => session.participant_count,
+        roster,
         cohort => session.cohort_name,
         date => date_of(session),
         session_id => session.session_id,

@@ -371,6 +371,16 @@ impl<S: Store, Q: Queue, M: Mailer, A: Analyser> Pipeline<S, Q, M, A> {
         Ok(self.repo.send_done(&lease).await?)
     }
 
+    /// What the session's request brought, from the participants' stored contexts.
+    async fn received_roster(&self, session_id: &str) -> Vec<super::notify::ReceivedParticipant> {
+        let Ok(page) = self.repo.store().query(&format!("SESSION#{session_id}"), "CONTEXT#", 2_000, None).await else { return Vec::new() };
+        page.items
+            .iter()
+            .filter_map(|item| serde_json::from_str::<ParticipantContext>(&item.body).ok())
+            .map(|c| super::notify::ReceivedParticipant { name: c.participant_name, email: c.email, id: c.participant_id, lines: c.utterances.len() })
+            .collect()
+    }
+
     /// Marks a session failed for good and tells the coach what to do, once.
     pub async fn fail_session(&self, session_id: &str, reason: &str) {
         for _ in 0..10 {
@@ -396,7 +406,8 @@ impl<S: Store, Q: Queue, M: Mailer, A: Analyser> Pipeline<S, Q, M, A> {
         }
         let Ok(Some(coach)) = self.repo.get_coach(&session.value.coach_id).await else { return };
         if let Ok(SendTurn::Go(lease)) = self.repo.begin_send("mail", &format!("failure-email#{session_id}"), self.config.send_lease).await {
-            let email = failure_email(&session.value, &coach, &self.config.sender_email);
+            let roster = self.received_roster(session_id).await;
+            let email = failure_email(&session.value, &coach, &self.config.sender_email, &roster);
             let recorded = match self.mailer.send(&email).await {
                 Ok(_) => self.repo.send_done(&lease).await,
                 Err(e) => {
