@@ -12,27 +12,10 @@
 //! A rule scored 0 is off. Breakthroughs are not priority: the coach's email celebrates them in
 //! their own section ("Wins to celebrate").
 
-use super::signals::{SignalKind, explain};
-use crate::domain::{EngagementLevel, Finding, ParticipantSummary, PriorityFlag, PriorityReason};
+use super::signals::{SignalKind, strongest};
+use crate::domain::{EngagementLevel, ParticipantSummary, PriorityFlag, PriorityReason};
 
 pub use crate::domain::PriorityRules;
-
-/// The urgency finding that speaks loudest: the highest rule weight, then the earliest.
-pub fn strongest_urgency(findings: &[Finding]) -> Option<&Finding> {
-    let weight = |f: &Finding| {
-        explain(&f.evidence.quote)
-            .iter()
-            .filter(|d| d.kind == SignalKind::Urgency)
-            .map(|d| d.weight)
-            .max()
-            .unwrap_or(0)
-    };
-    findings
-        .iter()
-        .enumerate()
-        .max_by_key(|(i, f)| (weight(f), std::cmp::Reverse(*i)))
-        .map(|(_, f)| f)
-}
 
 impl PriorityRules {
     pub fn flag(&self, s: &ParticipantSummary) -> Option<PriorityFlag> {
@@ -41,7 +24,7 @@ impl PriorityRules {
         let mut reasons = Vec::new();
         let mut words = Vec::new();
         if self.urgency > 0 {
-            if let Some(u) = strongest_urgency(&s.urgency_indicators) {
+            if let Some(u) = strongest(&s.urgency_indicators, SignalKind::Urgency) {
                 score += self.urgency + 10 * (s.urgency_indicators.len() as u32 - 1);
                 reasons.push(PriorityReason::Urgency);
                 words.push(format!(

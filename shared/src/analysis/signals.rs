@@ -999,11 +999,11 @@ fn third_party_win(
     who.unwrap_or(false)
 }
 
-/// A win that counts as a major breakthrough.
-pub fn is_breakthrough(sentence: &str) -> bool {
-    explain(sentence)
-        .iter()
-        .any(|d| d.kind == SignalKind::Win && d.weight >= 3)
+/// The finding of `kind` whose quote speaks loudest: the highest rule weight, then the earliest
+/// (the refund sentence over a passing "overwhelmed"; the record month over "it went well").
+pub fn strongest(findings: &[crate::domain::Finding], kind: SignalKind) -> Option<&crate::domain::Finding> {
+    let weight = |f: &crate::domain::Finding| explain(&f.evidence.quote).iter().filter(|d| d.kind == kind).map(|d| d.weight).max().unwrap_or(0);
+    findings.iter().enumerate().max_by_key(|(i, f)| (weight(f), std::cmp::Reverse(*i))).map(|(_, f)| f)
 }
 
 #[cfg(test)]
@@ -1101,6 +1101,19 @@ mod tests {
             classify("Should I just cancel my membership?"),
             vec![Urgency]
         );
+    }
+
+    #[test]
+    fn the_strongest_quote_is_the_one_that_says_most() {
+        let f = |q: &str| crate::domain::Finding {
+            text: q.into(),
+            evidence: crate::domain::Evidence { quote: q.into(), timestamp: "00:00:01.000".into(), start_ms: 1000 },
+        };
+        let urgent = [f("Can you call me after this?"), f("I want my money back."), f("Honestly I'm a bit exhausted.")];
+        assert_eq!(strongest(&urgent, Urgency).unwrap().evidence.quote, "I want my money back.");
+        let wins = [f("The launch went well."), f("We had our best month ever."), f("I doubled my list.")];
+        assert_eq!(strongest(&wins, Win).unwrap().evidence.quote, "We had our best month ever.");
+        assert!(strongest(&[], Win).is_none());
     }
 
     #[test]

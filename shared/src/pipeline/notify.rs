@@ -7,6 +7,7 @@ use std::sync::OnceLock;
 use minijinja::{Environment, context};
 use serde::Serialize;
 
+use crate::analysis::signals::{SignalKind, strongest};
 use crate::attendance::UnknownSpeaker;
 use crate::domain::{CoachProfile, EngagementLevel, ParticipantSummary, WorkshopSession};
 use crate::ports::Email;
@@ -102,13 +103,6 @@ struct WinLine {
     quote: String,
 }
 
-/// The win to celebrate: the strongest by the analyser's rules, else the first.
-fn best_win(wins: &[crate::domain::Finding]) -> Option<&crate::domain::Finding> {
-    use crate::analysis::signals::{SignalKind, explain};
-    let weight = |f: &crate::domain::Finding| explain(&f.evidence.quote).iter().filter(|d| d.kind == SignalKind::Win).map(|d| d.weight).max().unwrap_or(0);
-    wins.iter().enumerate().max_by_key(|(i, f)| (weight(f), std::cmp::Reverse(*i))).map(|(_, f)| f)
-}
-
 #[derive(Serialize)]
 struct PriorityLine {
     name: String,
@@ -169,7 +163,7 @@ pub fn coach_email(
         actions => participants.iter().map(|p| p.action_items.len()).sum::<usize>(),
         wins => participants
             .iter()
-            .filter_map(|p| best_win(&p.wins).map(|w| WinLine { name: p.participant_name.clone(), quote: w.evidence.quote.clone() }))
+            .filter_map(|p| strongest(&p.wins, SignalKind::Win).map(|w| WinLine { name: p.participant_name.clone(), quote: w.evidence.quote.clone() }))
             .collect::<Vec<_>>(),
         silent,
         unknown => unknown.iter().map(|u| u.label.as_str()).collect::<Vec<_>>(),
