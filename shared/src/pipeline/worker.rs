@@ -229,13 +229,7 @@ impl<S: Store, Q: Queue, M: Mailer, A: Analyser> Pipeline<S, Q, M, A> {
     }
 
     async fn notify_coach(&self, session_id: &str) -> Result<(), PipelineError> {
-        let session = self.repo.get_session(session_id).await?.ok_or(PipelineError::NotFound)?.value;
-        if session.email_notification_sent {
-            return Ok(());
-        }
-        let Some(coach) = self.repo.get_coach(&session.coach_id).await? else {
-            return Err(PipelineError::UnknownCoach(session.coach_id));
-        };
+        let Some((session, coach)) = self.unsent_session_and_coach(session_id).await? else { return Ok(()) };
         if !coach.notification_preferences.email_on_completion {
             return self.mark_email_sent(session_id).await;
         }
@@ -249,7 +243,7 @@ impl<S: Store, Q: Queue, M: Mailer, A: Analyser> Pipeline<S, Q, M, A> {
             tracing::info!(session_id = %session_id, due_at, "coach's email deferred to the preferred time");
             return Ok(());
         }
-        self.send_coach_email(session_id).await
+        self.send_coach_email(session_id, session, coach).await
     }
 
     /// Sends every deferred coach email due at or before `now` (Unix seconds), each once:
@@ -258,7 +252,12 @@ impl<S: Store, Q: Queue, M: Mailer, A: Analyser> Pipeline<S, Q, M, A> {
     pub async fn send_due_notifications(&self, now: i64) -> Result<usize, PipelineError> {
         let mut done = 0;
         for (key, session_id) in self.repo.notifications_due(now, 100).await? {
-            match self.send_coach_email(&session_id).await {
+            let sent = match self.unsent_session_and_coach(&session_id).await {
+                Ok(Some((session, coach))) => self.send_coach_email(&session_id, session, coach).await,
+                Ok(None) => Ok(()),
+                Err(e) => Err(e),
+            };
+            match sent {
                 Ok(()) | Err(PipelineError::NotFound) => {
                     self.repo.delete_notification_due(&key).await?;
                     done += 1;
@@ -270,15 +269,20 @@ impl<S: Store, Q: Queue, M: Mailer, A: Analyser> Pipeline<S, Q, M, A> {
         Ok(done)
     }
 
-    /// The coach's email for a completed session, now, once.
-    async fn send_coach_email(&self, session_id: &str) -> Result<(), PipelineError> {
+    /// The session and its coach, unless the coach's email is already recorded as sent.
+    async fn unsent_session_and_coach(&self, session_id: &str) -> Result<Option<(crate::domain::WorkshopSession, crate::domain::CoachProfile)>, PipelineError> {
         let session = self.repo.get_session(session_id).await?.ok_or(PipelineError::NotFound)?.value;
         if session.email_notification_sent {
-            return Ok(());
+            return Ok(None);
         }
         let Some(coach) = self.repo.get_coach(&session.coach_id).await? else {
             return Err(PipelineError::UnknownCoach(session.coach_id));
         };
+        Ok(Some((session, coach)))
+    }
+
+    /// The coach's email for a completed session, now, once (the send record makes it once).
+    async fn send_coach_email(&self, session_id: &str, session: crate::domain::WorkshopSession, coach: crate::domain::CoachProfile) -> Result<(), PipelineError> {
         let Some(lease) = self.claim_send("mail", &format!("coach-email#{session_id}"), "the coach's email").await? else {
             // Sent, and the crash came before `emailNotificationSent` was written.
             return self.mark_email_sent(session_id).await;
