@@ -54,12 +54,14 @@ async def coach_flow(session):
     check(not got.is_error, "get_workshop answers")
     participants = got.structured_content["participants"]
     check(participants[0].get("priorityRank") is not None, "priority clients first")
+    priority = got.structured_content["priorityClients"]
+    check(priority and priority[0]["participantId"] == participants[0]["participantId"], "priorityClients lists the most urgent first")
     check(len(got.content[0].text) < 100_000 and len(str(got.structured_content)) < 100_000, "well under 100,000 characters")
     first = participants[0]
     pid, version = first["participantId"], first["version"]
 
     one = await session.call_tool("get_workshop", {"sessionId": sid, "participantId": pid, "view": "full"})
-    check(len(one.structured_content["participants"]) == 1 and "wins" in one.structured_content["participants"][0], "one participant in full")
+    check(len(one.structured_content["participants"]) == 1 and "keyWins" in one.structured_content["participants"][0], "one participant in full")
 
     bad = await session.call_tool("get_workshop", {"sessionId": 7})
     check(bad.is_error and "sessionId" in bad.content[0].text, "a bad argument is a tool error naming it")

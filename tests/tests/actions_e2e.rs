@@ -61,6 +61,11 @@ async fn the_review_flow_a_gpt_runs() {
     assert_eq!(s, 200);
     let first = &data["data"]["participants"][0];
     assert_eq!(first["participantName"], "Priya Nair", "priority clients first");
+    assert_eq!(data["data"]["workshopSession"]["sessionId"], sid.as_str());
+    let priority = data["data"]["priorityClients"].as_array().unwrap();
+    assert_eq!(priority[0]["participantId"], "5103");
+    assert_eq!(priority[0]["priorityRank"], 1);
+    assert!(priority[0]["priorityReason"].as_str().is_some_and(|r| !r.is_empty()));
     assert_eq!(first["priorityRank"], 1);
     let version = first["version"].as_u64().unwrap();
 
@@ -90,7 +95,13 @@ async fn the_review_flow_a_gpt_runs() {
     let priya = &after["data"]["participants"][0];
     assert!(priya["emailSentAt"].is_string(), "{priya}");
     assert_eq!(priya["coachReviewStatus"], "approved");
-    assert!(after["data"]["session"]["reviewCompletedAt"].is_string());
+    assert!(after["data"]["workshopSession"]["reviewCompletedAt"].is_string());
+    assert!(priya["keyWins"].is_array() && priya["urgencyIndicators"][0].is_string(), "{priya}");
+    assert_eq!(
+        priya["urgencyIndicators"].as_array().unwrap().len(),
+        priya["urgencyIndicatorsEvidence"].as_array().unwrap().len(),
+        "one quote per urgency indicator"
+    );
 
     let mails = read_outbox(&app.outbox());
     let to_priya = mails_to(&mails, "priya.nair@example.com");

@@ -49,8 +49,9 @@ fn participant(session: &str, contact: &str, i: usize) -> ParticipantSummary {
     serde_json::from_value(json!({
         "participantId": contact, "sessionId": session, "participantName": format!("Person{i:03} Tester"),
         "engagementLevel": "high", "speakingTimePercentage": 4.2,
-        "wins": [{"text": "signed a client", "evidence": {"quote": "I finally signed a client", "timestamp": "00:01:02", "startMs": 62000}}],
-        "challenges": [], "actionItems": [], "coachRecommendations": [], "urgencyIndicators": [],
+        "keyWins": ["signed a client"],
+        "keyWinsEvidence": [{"quote": "I finally signed a client", "timestamp": "00:01:02", "startMs": 62000}],
+        "challengesMentioned": [], "actionItems": [], "coachRecommendations": [], "urgencyIndicators": [],
         "generatedSummary": format!("Person {i} had a strong session."), "generatedEmail": "Hi", "coachReviewStatus": "pending",
         "finalEmailContent": null, "emailSentAt": null, "email": format!("p{i}@example.com"),
         "stats": {"speakingSeconds": 30.0, "speakingTimePercentage": 4.2, "cues": 3, "turns": 3, "words": 40, "questions": 0, "longestMonologueSeconds": 10.0},

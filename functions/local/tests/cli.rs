@@ -32,12 +32,13 @@ fn sample_json_has_the_data_model_fields() {
     assert_eq!(s["processingStatus"], "completed");
     assert_eq!(s["participantCount"], 5);
     let p = &v["participants"][0];
-    for f in ["participantId", "sessionId", "participantName", "engagementLevel", "speakingTimePercentage", "wins", "challenges", "actionItems", "coachRecommendations", "urgencyIndicators", "generatedSummary", "generatedEmail", "coachReviewStatus", "finalEmailContent", "emailSentAt", "stats", "analyser"] {
+    for f in ["participantId", "sessionId", "participantName", "engagementLevel", "speakingTimePercentage", "keyWins", "keyWinsEvidence", "challengesMentioned", "challengesMentionedEvidence", "actionItems", "actionItemsEvidence", "coachRecommendations", "urgencyIndicators", "urgencyIndicatorsEvidence", "generatedSummary", "generatedEmail", "coachReviewStatus", "finalEmailContent", "emailSentAt", "stats", "analyser"] {
         assert!(p.get(f).is_some(), "participant.{f}");
     }
     assert_eq!(p["participantName"], "Priya Nair");
     assert_eq!(p["analyser"]["kind"], "builtin");
-    assert_eq!(p["urgencyIndicators"][0]["evidence"]["timestamp"], "00:01:06.920");
+    assert!(p["urgencyIndicators"][0].is_string(), "findings are strings, as the seed's mappings expect");
+    assert_eq!(p["urgencyIndicatorsEvidence"][0]["timestamp"], "00:01:06.920");
     // The same input gives the same session id.
     let again: serde_json::Value = serde_json::from_slice(&debrief(&["analyze", "--sample"]).stdout).unwrap();
     assert_eq!(again["session"]["sessionId"], s["sessionId"]);

@@ -136,8 +136,12 @@ pub struct PriorityFlag {
     pub explanation: String,
 }
 
+/// One participant's analysis and review state. In JSON (API, CLI, store, callback) it takes
+/// the seed's shape — `keyWins`, `challengesMentioned`, `actionItems`, `urgencyIndicators` as
+/// lists of strings, each with a parallel `…Evidence` list (quote and timestamp) — see
+/// [`ParticipantSummaryJson`]; in Rust each finding keeps its evidence beside it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(into = "ParticipantSummaryJson", from = "ParticipantSummaryJson")]
 pub struct ParticipantSummary {
     /// The participant's HubSpot contact id.
     pub participant_id: String,
@@ -164,4 +168,181 @@ pub struct ParticipantSummary {
     pub analyser: AnalyserInfo,
     #[serde(default)]
     pub priority: Option<PriorityFlag>,
+}
+
+/// The JSON shape of [`ParticipantSummary`]: what Make.com scenarios and HubSpot mappings were
+/// built against (the seed's names, string lists) with the evidence in parallel lists, item
+/// `i` of `keyWinsEvidence` being the quote of item `i` of `keyWins`. Reading also accepts the
+/// shape stored before (`wins`, `challenges`, and lists of `{text, evidence}` objects), so
+/// sessions saved by an earlier version still load.
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ParticipantSummaryJson {
+    participant_id: String,
+    session_id: String,
+    participant_name: String,
+    engagement_level: EngagementLevel,
+    speaking_time_percentage: f64,
+    #[serde(default, alias = "wins")]
+    key_wins: Vec<TextOrFinding>,
+    #[serde(default)]
+    key_wins_evidence: Vec<Evidence>,
+    #[serde(default, alias = "challenges")]
+    challenges_mentioned: Vec<TextOrFinding>,
+    #[serde(default)]
+    challenges_mentioned_evidence: Vec<Evidence>,
+    #[serde(default)]
+    action_items: Vec<TextOrFinding>,
+    #[serde(default)]
+    action_items_evidence: Vec<Evidence>,
+    #[serde(default)]
+    coach_recommendations: Vec<String>,
+    #[serde(default)]
+    urgency_indicators: Vec<TextOrFinding>,
+    #[serde(default)]
+    urgency_indicators_evidence: Vec<Evidence>,
+    generated_summary: String,
+    generated_email: String,
+    coach_review_status: CoachReviewStatus,
+    final_email_content: Option<String>,
+    email_sent_at: Option<String>,
+    #[serde(default)]
+    email: Option<String>,
+    #[serde(default)]
+    generated_email_subject: String,
+    stats: SpeakerStats,
+    analyser: AnalyserInfo,
+    #[serde(default)]
+    priority: Option<PriorityFlag>,
+}
+
+/// An item of a findings list as written now (a string) or as stored before (an object).
+#[derive(Serialize, Deserialize)]
+#[serde(untagged)]
+enum TextOrFinding {
+    Text(String),
+    Finding(Finding),
+}
+
+fn split(findings: Vec<Finding>) -> (Vec<TextOrFinding>, Vec<Evidence>) {
+    findings.into_iter().map(|f| (TextOrFinding::Text(f.text), f.evidence)).unzip()
+}
+
+/// Pairs each text with its evidence; a text without evidence (a hand-written record) gets an
+/// empty quote rather than being dropped.
+fn join(items: Vec<TextOrFinding>, evidence: Vec<Evidence>) -> Vec<Finding> {
+    let mut evidence = evidence.into_iter();
+    items
+        .into_iter()
+        .map(|item| match item {
+            TextOrFinding::Finding(f) => f,
+            TextOrFinding::Text(text) => Finding {
+                text,
+                evidence: evidence.next().unwrap_or(Evidence { quote: String::new(), timestamp: String::new(), start_ms: 0 }),
+            },
+        })
+        .collect()
+}
+
+impl From<ParticipantSummary> for ParticipantSummaryJson {
+    fn from(p: ParticipantSummary) -> Self {
+        let (key_wins, key_wins_evidence) = split(p.wins);
+        let (challenges_mentioned, challenges_mentioned_evidence) = split(p.challenges);
+        let (action_items, action_items_evidence) = split(p.action_items);
+        let (urgency_indicators, urgency_indicators_evidence) = split(p.urgency_indicators);
+        ParticipantSummaryJson {
+            participant_id: p.participant_id,
+            session_id: p.session_id,
+            participant_name: p.participant_name,
+            engagement_level: p.engagement_level,
+            speaking_time_percentage: p.speaking_time_percentage,
+            key_wins,
+            key_wins_evidence,
+            challenges_mentioned,
+            challenges_mentioned_evidence,
+            action_items,
+            action_items_evidence,
+            coach_recommendations: p.coach_recommendations,
+            urgency_indicators,
+            urgency_indicators_evidence,
+            generated_summary: p.generated_summary,
+            generated_email: p.generated_email,
+            coach_review_status: p.coach_review_status,
+            final_email_content: p.final_email_content,
+            email_sent_at: p.email_sent_at,
+            email: p.email,
+            generated_email_subject: p.generated_email_subject,
+            stats: p.stats,
+            analyser: p.analyser,
+            priority: p.priority,
+        }
+    }
+}
+
+impl From<ParticipantSummaryJson> for ParticipantSummary {
+    fn from(j: ParticipantSummaryJson) -> Self {
+        ParticipantSummary {
+            participant_id: j.participant_id,
+            session_id: j.session_id,
+            participant_name: j.participant_name,
+            engagement_level: j.engagement_level,
+            speaking_time_percentage: j.speaking_time_percentage,
+            wins: join(j.key_wins, j.key_wins_evidence),
+            challenges: join(j.challenges_mentioned, j.challenges_mentioned_evidence),
+            action_items: join(j.action_items, j.action_items_evidence),
+            coach_recommendations: j.coach_recommendations,
+            urgency_indicators: join(j.urgency_indicators, j.urgency_indicators_evidence),
+            generated_summary: j.generated_summary,
+            generated_email: j.generated_email,
+            coach_review_status: j.coach_review_status,
+            final_email_content: j.final_email_content,
+            email_sent_at: j.email_sent_at,
+            email: j.email,
+            generated_email_subject: j.generated_email_subject,
+            stats: j.stats,
+            analyser: j.analyser,
+            priority: j.priority,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn finding(text: &str, quote: &str, ms: u64) -> Finding {
+        Finding { text: text.into(), evidence: Evidence { quote: quote.into(), timestamp: "00:01:02.000".into(), start_ms: ms } }
+    }
+
+    fn summary() -> ParticipantSummary {
+        let legacy = serde_json::json!({
+            "participantId": "101", "sessionId": "ws-1", "participantName": "Priya Nair",
+            "engagementLevel": "high", "speakingTimePercentage": 12.5,
+            "wins": [{"text": "Signed a client", "evidence": {"quote": "I finally signed a client", "timestamp": "00:01:02.000", "startMs": 62000}}],
+            "challenges": [], "actionItems": [], "coachRecommendations": ["Raise prices"],
+            "urgencyIndicators": [{"text": "Refund", "evidence": {"quote": "I want my money back", "timestamp": "00:02:00.000", "startMs": 120000}}],
+            "generatedSummary": "s", "generatedEmail": "e", "coachReviewStatus": "pending",
+            "finalEmailContent": null, "emailSentAt": null,
+            "stats": serde_json::to_value(SpeakerStats::default()).unwrap(),
+            "analyser": {"kind": "builtin", "droppedQuotes": 0}
+        });
+        serde_json::from_value(legacy).expect("the shape stored before still reads")
+    }
+
+    #[test]
+    fn findings_are_strings_with_parallel_evidence_and_round_trip() {
+        let mut p = summary();
+        assert_eq!(p.wins, vec![finding("Signed a client", "I finally signed a client", 62000)]);
+        p.action_items = vec![finding("Call no-shows", "I will call every no-show", 1), finding("Post", "I'm going to post daily", 2)];
+        let v = serde_json::to_value(&p).unwrap();
+        assert_eq!(v["keyWins"], serde_json::json!(["Signed a client"]));
+        assert_eq!(v["keyWinsEvidence"][0]["quote"], "I finally signed a client");
+        assert_eq!(v["actionItems"], serde_json::json!(["Call no-shows", "Post"]));
+        assert_eq!(v["actionItemsEvidence"][1]["quote"], "I'm going to post daily");
+        assert_eq!(v["urgencyIndicators"], serde_json::json!(["Refund"]));
+        assert_eq!(v["challengesMentioned"], serde_json::json!([]));
+        assert!(v.get("wins").is_none() && v.get("challenges").is_none());
+        let back: ParticipantSummary = serde_json::from_value(v).unwrap();
+        assert_eq!(back, p);
+    }
 }

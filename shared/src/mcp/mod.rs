@@ -88,8 +88,10 @@ pub fn tools() -> Vec<Tool> {
             "page": {"type": "integer", "minimum": 1, "default": 1}
         }, "additionalProperties": false})),
     );
-    get.output_schema = Some(schema(json!({"type": "object", "required": ["session", "participants", "totalParticipants"], "properties": {
-        "session": {"type": "object"}, "view": {"type": "string"}, "participants": {"type": "array", "items": {"type": "object"}},
+    get.output_schema = Some(schema(json!({"type": "object", "required": ["workshopSession", "priorityClients", "participants", "totalParticipants"], "properties": {
+        "workshopSession": {"type": "object"},
+        "priorityClients": {"type": "array", "items": {"type": "object", "required": ["participantId", "participantName", "priorityRank", "priorityReason"]}},
+        "view": {"type": "string"}, "participants": {"type": "array", "items": {"type": "object"}},
         "page": {"type": "integer"}, "pageSize": {"type": "integer"}, "totalParticipants": {"type": "integer"}, "nextPage": {"type": ["integer", "null"]}}})));
     get.annotations = Some(annotations(true, false, false));
 
@@ -237,9 +239,9 @@ impl<S: Store, Q: Queue, M: Mailer, A: Analyser + 'static> ReviewServer<S, Q, M,
                     Ok(data) => {
                         let text = format!(
                             "{} ({}), {:?}: {} participants, {} shown{}.",
-                            data.session.cohort_name,
-                            data.session.workshop_date,
-                            data.session.processing_status,
+                            data.workshop_session.cohort_name,
+                            data.workshop_session.workshop_date,
+                            data.workshop_session.processing_status,
                             data.total_participants,
                             data.participants.len(),
                             data.next_page.map_or(String::new(), |n| format!("; more on page {n}"))

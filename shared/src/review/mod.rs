@@ -69,7 +69,9 @@ pub enum ParticipantView {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct WorkshopData {
-    pub session: WorkshopSession,
+    pub workshop_session: WorkshopSession,
+    /// Every priority client of the session (not only this page's), most urgent first.
+    pub priority_clients: Vec<PriorityClient>,
     pub view: View,
     /// Priority clients first (by rank), then everyone else by name.
     pub participants: Vec<ParticipantView>,
@@ -78,6 +80,16 @@ pub struct WorkshopData {
     pub total_participants: usize,
     /// The next page's number, when there is one.
     pub next_page: Option<usize>,
+}
+
+/// A participant flagged for urgent follow-up, and why, in the words the coach reads.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PriorityClient {
+    pub participant_id: String,
+    pub participant_name: String,
+    pub priority_rank: u32,
+    pub priority_reason: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -250,6 +262,19 @@ impl<S: Store, Q: Queue, M: Mailer, A: Analyser> Pipeline<S, Q, M, A> {
     ) -> Result<WorkshopData, PipelineError> {
         let session = self.own_session(coach_id, session_id).await?.value;
         let mut all = self.repo.list_participants(session_id).await?;
+        let mut priority_clients: Vec<PriorityClient> = all
+            .iter()
+            .filter_map(|v| {
+                let flag = v.value.priority.as_ref()?;
+                Some(PriorityClient {
+                    participant_id: v.value.participant_id.clone(),
+                    participant_name: v.value.participant_name.clone(),
+                    priority_rank: flag.rank,
+                    priority_reason: flag.explanation.clone(),
+                })
+            })
+            .collect();
+        priority_clients.sort_by_key(|c| c.priority_rank);
         if let Some(pid) = participant_id {
             all.retain(|p| p.value.participant_id == pid);
             if all.is_empty() {
@@ -273,7 +298,9 @@ impl<S: Store, Q: Queue, M: Mailer, A: Analyser> Pipeline<S, Q, M, A> {
             })
             .collect();
         // Keep the answer inside ChatGPT's limit: trim the page, and point to the rest.
-        let session_chars = serde_json::to_string(&session).map(|s| s.len()).unwrap_or(0) + 400;
+        let session_chars = serde_json::to_string(&session).map(|s| s.len()).unwrap_or(0)
+            + serde_json::to_string(&priority_clients).map(|s| s.len()).unwrap_or(0)
+            + 400;
         let mut used = session_chars;
         let mut fit = 0;
         for it in &items {
@@ -291,7 +318,7 @@ impl<S: Store, Q: Queue, M: Mailer, A: Analyser> Pipeline<S, Q, M, A> {
             if items.len() < size { shown_until / items.len().max(1) + 1 } else { page + 1 }
         });
         let page_size = if items.len() < size && next_page.is_some() { items.len().max(1) } else { size };
-        Ok(WorkshopData { session, view, participants: items, page, page_size, total_participants: total, next_page })
+        Ok(WorkshopData { workshop_session: session, priority_clients, view, participants: items, page, page_size, total_participants: total, next_page })
     }
 
     pub async fn list_workshops(
