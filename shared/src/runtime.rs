@@ -1,9 +1,10 @@
 //! Start-up wiring shared by the Lambda functions and `debrief serve`: logging, and the
 //! pipeline on either adapter set. Everything here runs once per process (cold start).
 
-use crate::adapters::aws::{DynamoStore, SesMailer, SqsQueue};
+use crate::adapters::TranscriptArchive;
+use crate::adapters::aws::{DynamoStore, S3Archive, SesMailer, SqsQueue};
 use crate::adapters::embedded::{
-    EmbeddedDb, EmbeddedPaths, EmbeddedQueue, EmbeddedStore, OutboxMailer,
+    EmbeddedDb, EmbeddedPaths, EmbeddedQueue, EmbeddedStore, FileArchive, OutboxMailer,
 };
 use crate::analysis::ConfiguredAnalyser;
 use crate::pipeline::{Pipeline, PipelineConfig};
@@ -61,7 +62,8 @@ pub fn embedded_pipeline(
         ConfiguredAnalyser::from_env(),
         config,
     )
-    .with_crm_queue(crm))
+    .with_crm_queue(crm)
+    .with_archive(TranscriptArchive::Files(FileArchive::new(&paths.archive))))
 }
 
 /// The DynamoDB table named by `DEBRIEF_TABLE` (default `debrief-local`), for functions that
@@ -104,7 +106,14 @@ pub async fn aws_pipeline(config: PipelineConfig, ensure: bool) -> Result<AwsPip
         crm_queue(&sdk)
     };
     let mailer = SesMailer::from_config(&sdk, env("DEBRIEF_SES_CONFIGURATION_SET"));
-    let pipeline = Pipeline::new(store, queue, mailer, ConfiguredAnalyser::from_env(), config);
+    let mut pipeline = Pipeline::new(store, queue, mailer, ConfiguredAnalyser::from_env(), config);
+    if let Some(bucket) = env("DEBRIEF_TRANSCRIPT_BUCKET") {
+        let archive = S3Archive::from_config(&sdk, &bucket)?;
+        if ensure {
+            archive.ensure_bucket().await.map_err(|e| e.to_string())?;
+        }
+        pipeline = pipeline.with_archive(TranscriptArchive::S3(archive));
+    }
     Ok(match crm {
         Some(q) => pipeline.with_crm_queue(q),
         None => pipeline,

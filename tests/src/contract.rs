@@ -350,3 +350,19 @@ where
     no_recipient.to.clear();
     assert!(mailer.send(&no_recipient).await.is_err());
 }
+
+/// The transcript archive: what is put is got back byte for byte (a 3 MB transcript with
+/// multi-byte text included), a key never written is `None`, and writing a key again keeps one
+/// object.
+pub async fn archive_keeps<A: debrief::ports::Archive>(archive: &A) {
+    let text = format!("WEBVTT\n\n{}", "00:00:01.000 --> 00:00:02.000\nSofía Ramírez: ¡Hola! I signed a client.\n\n".repeat(40_000));
+    assert!(text.len() > 3_000_000);
+    let key = debrief::ports::archive::transcript_key(&text);
+    assert!(key.starts_with("transcripts/") && !key.contains("Sof"), "{key}");
+    archive.put(&key, text.as_bytes()).await.unwrap();
+    assert_eq!(archive.get(&key).await.unwrap().as_deref(), Some(text.as_bytes()));
+    archive.put(&key, text.as_bytes()).await.unwrap();
+    assert_eq!(archive.get(&key).await.unwrap().map(|b| b.len()), Some(text.len()));
+    let other = debrief::ports::archive::transcript_key("never written");
+    assert_eq!(archive.get(&other).await.unwrap(), None);
+}

@@ -19,6 +19,14 @@ async fn store() {
 }
 
 #[tokio::test]
+async fn archive() {
+    let Some((config, _)) = debrief_tests::moto().await else { return };
+    let s3 = debrief::adapters::aws::S3Archive::from_config(&config, &name("transcripts")).unwrap();
+    s3.ensure_bucket().await.unwrap();
+    contract::archive_keeps(&s3).await;
+}
+
+#[tokio::test]
 async fn queue() {
     let Some((config, _)) = debrief_tests::moto().await else { return };
     let client = aws_sdk_sqs::Client::new(&config);

@@ -1,4 +1,4 @@
-//! The ports' contract on the embedded adapters: SQLite store and queue, `.eml` outbox.
+//! The ports' contract on the embedded adapters: SQLite store and queue, `.eml` outbox, files.
 
 use debrief::adapters::embedded::{EmbeddedDb, EmbeddedQueue, EmbeddedStore, OutboxMailer};
 use debrief_tests::contract;
@@ -13,6 +13,17 @@ fn db() -> (EmbeddedDb, std::path::PathBuf) {
 async fn store() {
     let (db, _) = db();
     contract::store_suite(EmbeddedStore::new(db), true).await;
+}
+
+#[tokio::test]
+async fn archive() {
+    let (_, dir) = db();
+    let files = debrief::adapters::embedded::FileArchive::new(dir.join("archive"));
+    contract::archive_keeps(&files).await;
+    // Keys are the archive's own; a path that would leave its folder is refused.
+    use debrief::ports::Archive;
+    assert!(files.get("../debrief.sqlite3").await.is_err());
+    assert!(files.put("transcripts/../../x", b"x").await.is_err());
 }
 
 #[tokio::test]

@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 
-const INGEST_POINTS: &[&str] = &["ingest:claimed", "ingest:contexts", "ingest:input", "ingest:session", "ingest:queued"];
+const INGEST_POINTS: &[&str] = &["ingest:claimed", "ingest:archived", "ingest:contexts", "ingest:input", "ingest:session", "ingest:queued"];
 const FINISH_POINTS: &[&str] =
     &["finish:completed", "finish:crm-claimed", "finish:crm-queued", "finish:email-claimed", "finish:email-recorded", "finish:callback-claimed"];
 

@@ -30,6 +30,7 @@ async fn the_sample_on_aws_adapters() {
         ("DEBRIEF_TABLE", table.as_str()),
         ("DEBRIEF_ANALYSIS_QUEUE", &format!("debrief-e2e-{suffix}")),
         ("DEBRIEF_SENDER_EMAIL", sender.as_str()),
+        ("DEBRIEF_TRANSCRIPT_BUCKET", &format!("debrief-e2e-{suffix}")),
         ("LEASE_SECS", "30"),
         // One participant at a time: moto does not isolate concurrent transactions on the
         // session's counter (see contract::store_races); DynamoDB does.
@@ -63,4 +64,17 @@ async fn the_sample_on_aws_adapters() {
     assert_eq!(sent[0]["destinations"]["ToAddresses"][0], coach.email_address.as_str());
     assert!(sent[0]["subject"].as_str().unwrap().contains("Moto Lab"));
     assert!(sent[0]["body"].as_str().unwrap().contains("Priya Nair"));
+
+    // The transcript was kept in S3: a re-analysis reads it back and makes a revision.
+    let resp = http.post(format!("{}/v1/workshops/{sid}/reanalyze", app.base)).bearer_auth(&key).send().await.unwrap();
+    assert_eq!(resp.status().as_u16(), 202);
+    let again: Value = resp.json().await.unwrap();
+    assert_eq!(again["revisionOf"], sid.as_str());
+    let rid = again["sessionId"].as_str().unwrap().to_string();
+    let started = Instant::now();
+    while repo.get_session(&rid).await.unwrap().is_none_or(|s| s.value.processing_status != debrief::domain::ProcessingStatus::Completed) {
+        assert!(started.elapsed() < Duration::from_secs(60), "the revision did not complete");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert_eq!(repo.list_participants(&rid).await.unwrap().len(), 5);
 }

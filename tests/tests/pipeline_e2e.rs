@@ -236,3 +236,58 @@ async fn multipart_with_a_transcript_file() {
     let done = wait_completed(&app, v["sessionId"].as_str().unwrap(), Duration::from_secs(30)).await;
     assert_eq!(done["participantCount"], 2);
 }
+
+async fn reanalyze(app: &TestApp, session_id: &str, idem: Option<&str>) -> (u16, Value) {
+    let mut req = debrief::net::client().post(format!("{}/v1/workshops/{session_id}/reanalyze", app.base)).bearer_auth(&app.ingest_key);
+    if let Some(i) = idem {
+        req = req.header("Idempotency-Key", i);
+    }
+    let resp = req.send().await.unwrap();
+    let status = resp.status().as_u16();
+    (status, resp.json().await.unwrap_or(Value::Null))
+}
+
+#[tokio::test]
+async fn a_kept_transcript_is_reanalysed_as_a_new_revision() {
+    let app = spawn_app().await;
+    let (_, accepted) = post(&app, Some(&app.ingest_key), &body(&app), None).await;
+    let sid = accepted["sessionId"].as_str().unwrap().to_string();
+    let first = wait_completed(&app, &sid, Duration::from_secs(30)).await;
+    assert!(first["priorityClientIds"].as_array().unwrap().contains(&json!("5106")), "silent is priority by default: {first}");
+
+    // The transcript is kept whole, under a key that names its content, not a person.
+    let kept: Vec<_> = std::fs::read_dir(app.dir.join("archive/transcripts")).unwrap().map(|e| e.unwrap().path()).collect();
+    assert_eq!(kept.len(), 1, "{kept:?}");
+    assert_eq!(std::fs::read_to_string(&kept[0]).unwrap(), sample_transcript());
+
+    // The coach turns the silence rule off; a re-analysis applies today's profile.
+    let mut coach = app.coach.clone();
+    coach.priority_rules = Some(serde_json::from_value(json!({"urgency": 100, "silent": 0})).unwrap());
+    app.repo().put_coach(&coach).await.unwrap();
+    let (s, again) = reanalyze(&app, &sid, Some("fix-1")).await;
+    assert_eq!(s, 202, "{again}");
+    assert_eq!(again["revisionOf"], sid.as_str());
+    assert_eq!(again["created"], true);
+    let rid = again["sessionId"].as_str().unwrap().to_string();
+    assert_ne!(rid, sid, "a revision is a session of its own");
+    let (_, retried) = reanalyze(&app, &sid, Some("fix-1")).await;
+    assert_eq!(retried["sessionId"], rid.as_str(), "the same Idempotency-Key is the same revision");
+    let revised = wait_completed(&app, &rid, Duration::from_secs(30)).await;
+    assert!(!revised["priorityClientIds"].as_array().unwrap().contains(&json!("5106")), "{revised}");
+    assert_eq!(app.repo().list_participants(&rid).await.unwrap().len(), 6);
+    // The first session stays as it was.
+    let original = app.repo().get_session(&sid).await.unwrap().unwrap().value;
+    assert!(original.priority_client_ids.contains(&"5106".to_string()));
+
+    // Each call without a key is one more revision.
+    let (_, third) = reanalyze(&app, &sid, None).await;
+    assert!(third["sessionId"] != sid.as_str() && third["sessionId"] != rid.as_str(), "{third}");
+
+    let (s, missing) = reanalyze(&app, "ws-00000000000000000000", None).await;
+    assert_eq!((s, missing["error"]["code"].as_str()), (404, Some("not_found")));
+    // A transcript gone from the archive (its lifecycle rule) is a 409 that says what to do.
+    std::fs::remove_file(&kept[0]).unwrap();
+    let (s, gone) = reanalyze(&app, &sid, None).await;
+    assert_eq!(s, 409, "{gone}");
+    assert!(gone["error"]["message"].as_str().unwrap().contains("post it again"), "{gone}");
+}

@@ -5,7 +5,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use aws_lambda_events::event::sqs::{SqsEvent, SqsMessage};
-use debrief::adapters::embedded::{EmbeddedDb, EmbeddedQueue, EmbeddedStore, OutboxMailer};
+use debrief::adapters::TranscriptArchive;
+use debrief::adapters::embedded::{EmbeddedDb, EmbeddedQueue, EmbeddedStore, FileArchive, OutboxMailer};
 use debrief::analysis::BuiltinAnalyser;
 use debrief::domain::ProcessingStatus;
 use debrief::pipeline::{IngestRequest, Pipeline, PipelineConfig, worker::sqs_batch};
@@ -73,8 +74,13 @@ async fn lambda_batch_reports_only_the_failed_records() {
 
 #[tokio::test]
 async fn a_session_that_fails_for_good_is_marked_and_the_coach_told() {
-    let config = PipelineConfig { max_receives: 2, ..Default::default() };
+    // The workshop routes on a port of their own, so the email's transcript link can be opened.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let config = PipelineConfig { max_receives: 2, links_base: Some(base.clone()), ..Default::default() };
     let (p, dir) = pipeline(config).await;
+    let p = Arc::new(Arc::into_inner(p).unwrap().with_archive(TranscriptArchive::Files(FileArchive::new(dir.join("archive")))));
+    tokio::spawn(debrief::http::serve::serve(listener, debrief::http::workshop_routes(p.clone()), std::future::pending()));
     let accepted = p.ingest(request(None), None, None).await.unwrap();
     // One participant's stored context is lost: that message can never succeed.
     p.repo.store().delete(&Key::new(format!("SESSION#{}", accepted.session_id), "CONTEXT#5103")).await.unwrap();
@@ -100,6 +106,19 @@ async fn a_session_that_fails_for_good_is_marked_and_the_coach_told() {
     assert!(mails[0].body.contains("What Debrief received"), "{}", mails[0].body);
     assert!(mails[0].body.contains("Liam Carter") && mails[0].body.contains("(HubSpot 5101)"), "{}", mails[0].body);
     assert!(!mails[0].body.contains("(HubSpot 5103)"));
+    // And the transcript as received, behind a signed link that only reads.
+    let text = mails[0].body.split("<!doctype html>").next().unwrap();
+    let link = text.split_whitespace().find(|w| w.contains("/transcript?t=")).expect("a transcript link").to_string();
+    assert!(link.starts_with(&format!("{base}/v1/workshops/{}/transcript?t=", accepted.session_id)), "{link}");
+    let http = debrief::net::client();
+    let got = http.get(&link).send().await.unwrap();
+    assert_eq!(got.status(), 200);
+    assert!(got.headers()["content-disposition"].to_str().unwrap().starts_with("attachment"));
+    assert_eq!(got.text().await.unwrap(), request(None).transcript.unwrap());
+    let tampered = format!("{}x", &link[..link.len() - 1]);
+    assert_eq!(http.get(&tampered).send().await.unwrap().status(), 403);
+    let other_session = link.replace(&accepted.session_id, "ws-00000000000000000000");
+    assert_eq!(http.get(&other_session).send().await.unwrap().status(), 403, "a link opens only its own session");
 }
 
 #[tokio::test]

@@ -6,6 +6,7 @@ mod capi;
 mod demo;
 mod eval;
 mod hubspot;
+mod reanalyze;
 mod sample;
 mod serve;
 
@@ -42,6 +43,8 @@ enum Command {
     Capi(capi::CapiArgs),
     /// Measures the analyser on a labelled set: `debrief eval signals FILE`.
     Eval(eval::Args),
+    /// Analyses a session's kept transcript again, as a new session (a revision).
+    Reanalyze(reanalyze::Args),
     /// Prints the coach review API's routes (METHOD PATH), as the spec must list them.
     Routes,
 }
@@ -61,6 +64,7 @@ async fn main() -> ExitCode {
         Command::Coaches(args) => admin::coaches(args).await,
         Command::Capi(args) => capi::run(args).await,
         Command::Eval(args) => eval::run(args).await,
+        Command::Reanalyze(args) => reanalyze::run(args).await,
         Command::Hubspot(args) => hubspot::run(args).await,
         Command::Routes => {
             for (method, path) in debrief::http::ACTION_ROUTES {

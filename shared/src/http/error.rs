@@ -126,6 +126,7 @@ impl From<PipelineError> for ApiError {
             PipelineError::UnknownCoach(_) => Self::bad("coachId", e.to_string()),
             PipelineError::NotFound => Self::NotFound("no such workshop session".into()),
             PipelineError::TooLarge(_, max) => Self::PayloadTooLarge(max),
+            PipelineError::CannotReanalyze(why) => Self::Conflict(why),
             // Limits are checked at the edge; an item still too large for the store is the
             // request's size, not an outage.
             PipelineError::Repo(crate::repo::RepoError::Store(crate::ports::StoreError::TooLarge(_))) => {

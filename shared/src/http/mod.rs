@@ -139,5 +139,7 @@ where
             "/v1/workshops/{session_id}",
             get(workshops::status::<S, Q, M, A>),
         )
+        .route("/v1/workshops/{session_id}/reanalyze", post(workshops::reanalyze::<S, Q, M, A>))
+        .route("/v1/workshops/{session_id}/transcript", get(workshops::transcript::<S, Q, M, A>))
         .with_state(pipeline)
 }

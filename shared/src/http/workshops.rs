@@ -1,4 +1,5 @@
-//! `POST /v1/workshops` (JSON or multipart) and `GET /v1/workshops/{sessionId}`.
+//! `POST /v1/workshops` (JSON or multipart), `GET /v1/workshops/{sessionId}` and
+//! `POST /v1/workshops/{sessionId}/reanalyze`.
 
 use std::sync::Arc;
 
@@ -82,13 +83,55 @@ pub async fn ingest<S: Store, Q: Queue, M: Mailer, A: Analyser>(
     };
     let idem = parts.headers.get("idempotency-key").and_then(|v| v.to_str().ok());
     let accepted = p.ingest(req, idem, key.coach_id.as_deref()).await?;
-    let mut body = serde_json::to_value(&accepted).expect("serialises");
+    Ok(accepted_response(&accepted))
+}
+
+/// The answer to an accepted ingest or re-analysis: 202, the body, and `Location`.
+fn accepted_response(accepted: &crate::pipeline::IngestAccepted) -> Response {
+    let mut body = serde_json::to_value(accepted).expect("serialises");
     body["success"] = json!(true);
     let mut resp = (StatusCode::ACCEPTED, Json(body)).into_response();
     if let Ok(v) = accepted.status_url.parse() {
         resp.headers_mut().insert(header::LOCATION, v);
     }
-    Ok(resp)
+    resp
+}
+
+pub async fn reanalyze<S: Store, Q: Queue, M: Mailer, A: Analyser>(
+    State(p): State<Arc<Pipeline<S, Q, M, A>>>,
+    Path(session_id): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let key = require(&p.repo, &headers, KeyScope::Ingest).await?;
+    let idem = headers.get("idempotency-key").and_then(|v| v.to_str().ok());
+    let accepted = p.reanalyze(&session_id, idem, key.coach_id.as_deref()).await?;
+    Ok(accepted_response(&accepted))
+}
+
+/// `GET /v1/workshops/{sessionId}/transcript?t=…`: the transcript as received, for the coach
+/// who got the failure email. The signed token is the credential (read only, its own purpose,
+/// it expires); a mail scanner that opens it changes nothing.
+pub async fn transcript<S: Store, Q: Queue, M: Mailer, A: Analyser>(
+    State(p): State<Arc<Pipeline<S, Q, M, A>>>,
+    Path(session_id): Path<String>,
+    axum::extract::Query(q): axum::extract::Query<std::collections::HashMap<String, String>>,
+) -> Result<Response, ApiError> {
+    use crate::review::links::{LinkError, LinkPurpose, secret, verify_for};
+    let token = q.get("t").ok_or_else(|| ApiError::bad("t", "is required: open the link from the email"))?;
+    let key = secret(p.repo.store()).await.map_err(|e| ApiError::Unavailable(e.to_string()))?;
+    let claims = match verify_for(LinkPurpose::Transcript, &key, token, crate::clock::unix_secs()) {
+        Ok(c) if c.session_id == session_id => c,
+        Ok(_) | Err(LinkError::Invalid) => return Err(ApiError::Forbidden("this link is not valid".into())),
+        Err(LinkError::Expired) => return Err(ApiError::Forbidden("this link has expired; ask your Debrief operator for the transcript".into())),
+    };
+    let body = p.kept_transcript(&claims.session_id).await?.ok_or_else(|| ApiError::NotFound("the transcript is no longer kept".into()))?;
+    let headers = [
+        (header::CONTENT_TYPE, "text/plain; charset=utf-8".to_string()),
+        (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{session_id}.txt\"")),
+        (header::CACHE_CONTROL, "no-store".to_string()),
+        (header::HeaderName::from_static("x-robots-tag"), "noindex".to_string()),
+    ];
+    Ok((StatusCode::OK, headers, body).into_response())
 }
 
 pub async fn status<S: Store, Q: Queue, M: Mailer, A: Analyser>(

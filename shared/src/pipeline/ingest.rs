@@ -7,6 +7,7 @@ use super::messages::{Envelope, Message};
 use super::{Pipeline, PipelineError};
 use crate::analysis::{Analyser, ParticipantContext};
 use crate::domain::{Roster, WorkshopSession};
+use crate::ports::Archive;
 use crate::error::InputError;
 use crate::ports::store::{Item, Key, StoreError};
 use crate::ports::{Mailer, Queue, Store};
@@ -69,6 +70,20 @@ pub struct SessionStatus {
 pub struct SessionInput {
     pub callback_url: Option<String>,
     pub zoom_meeting_id: Option<String>,
+    /// Where the whole transcript is kept ([`crate::ports::Archive`]), when it is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transcript_key: Option<String>,
+    /// What a re-analysis needs beside the transcript and the session.
+    #[serde(default)]
+    pub roster: Vec<crate::domain::RosterEntry>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transcript_format: Option<TranscriptFormat>,
+    /// The session this one re-analyses or revises.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revision_of: Option<String>,
+    /// How many re-analyses of this session were asked for (each is a new session).
+    #[serde(default)]
+    pub reanalyses: u32,
     pub unknown_speakers: Vec<crate::attendance::UnknownSpeaker>,
     pub dispatched: bool,
     pub created_at: i64,
@@ -126,6 +141,12 @@ fn check_callback_url(url: &str, allow_private: bool) -> Result<(), InputError> 
     Ok(())
 }
 
+
+/// A session made from another: which, and what makes its id differ.
+struct Revision {
+    of: String,
+    salt: String,
+}
 
 /// What `validate` checked, ready to use.
 struct Validated {
@@ -224,20 +245,91 @@ impl<S: Store, Q: Queue, M: Mailer, A: Analyser> Pipeline<S, Q, M, A> {
     ) -> Result<IngestAccepted, PipelineError> {
         let v = self.validate(&req, allowed_coach).await?;
         let transcript = req.transcript.as_deref().unwrap_or_default();
+        self.accept(v, transcript, req.callback_url.clone(), idempotency_key, None).await
+    }
+
+    /// `POST /v1/workshops/{id}/reanalyze`, `debrief reanalyze`: the kept transcript, roster,
+    /// cohort and date analysed again, with the coach's current profile and today's analyser,
+    /// as a new session (`revisionOf` the first, which stays as it was: drafts the coach
+    /// edited or sent are not overwritten). Each call is one new revision; an
+    /// `Idempotency-Key` makes a retried call the same one.
+    pub async fn reanalyze(
+        &self,
+        session_id: &str,
+        idempotency_key: Option<&str>,
+        allowed_coach: Option<&str>,
+    ) -> Result<IngestAccepted, PipelineError> {
+        let Some(session) = self.repo.get_session(session_id).await? else { return Err(PipelineError::NotFound) };
+        let session = session.value;
+        if allowed_coach.is_some_and(|c| c != session.coach_id) {
+            return Err(PipelineError::NotFound);
+        }
+        let store = self.repo.store();
+        let cannot = |why: &str| PipelineError::CannotReanalyze(format!("session {session_id} cannot be re-analysed: {why}"));
+        // Count this re-analysis on the session's input record (a conditional update, so two
+        // concurrent calls get two numbers, hence two revisions).
+        let (input, n) = loop {
+            let item = store.get(&input_key(session_id)).await.map_err(RepoError::from)?.ok_or_else(|| cannot("its input record is gone"))?;
+            let mut input: SessionInput = serde_json::from_str(&item.body).map_err(|e| RepoError::Corrupt("session input".into(), e.to_string()))?;
+            input.reanalyses += 1;
+            let mut updated = item.clone();
+            updated.body = serde_json::to_string(&input).expect("serialises");
+            match store.update(&updated, item.version).await {
+                Ok(_) => break (input.clone(), input.reanalyses),
+                Err(StoreError::Conflict) => continue,
+                Err(e) => return Err(RepoError::from(e).into()),
+            }
+        };
+        let key = input.transcript_key.as_deref().ok_or_else(|| cannot("it was created before transcripts were kept; post the transcript again"))?;
+        let archive = self.archive.as_ref().ok_or_else(|| cannot("this deployment keeps no transcripts (DEBRIEF_TRANSCRIPT_BUCKET is not set)"))?;
+        let bytes = archive.get(key).await?.ok_or_else(|| cannot("its transcript has expired from the archive; post it again"))?;
+        let transcript = String::from_utf8(bytes).map_err(|_| cannot("the kept transcript is not UTF-8"))?;
+        if input.roster.is_empty() {
+            return Err(cannot("its roster was not kept; post the transcript again"));
+        }
+        let coach = self.repo.get_coach(&session.coach_id).await?.ok_or_else(|| PipelineError::UnknownCoach(session.coach_id.clone()))?;
+        let v = Validated {
+            coach_id: session.coach_id.clone(),
+            workshop_date: session.workshop_date.clone(),
+            cohort_name: session.cohort_name.clone(),
+            zoom_meeting_id: None,
+            roster: Roster(input.roster.clone()),
+            format: input.transcript_format,
+            coach,
+        };
+        let revision = Revision { of: session_id.to_string(), salt: format!("reanalysis#{session_id}#{n}") };
+        let accepted = self.accept(v, &transcript, input.callback_url.clone(), idempotency_key, Some(revision)).await?;
+        tracing::info!(session_id = %accepted.session_id, revision_of = %session_id, "re-analysis accepted");
+        Ok(accepted)
+    }
+
+    async fn accept(
+        &self,
+        v: Validated,
+        transcript: &str,
+        callback_url: Option<String>,
+        idempotency_key: Option<&str>,
+        revision: Option<Revision>,
+    ) -> Result<IngestAccepted, PipelineError> {
         let coach_id = &v.coach_id;
         // Everything the analysis depends on names the session: the same request again is the
-        // same session; a corrected roster, cohort or date is a new one (a revision).
+        // same session; a corrected roster, cohort or date is a new one (a revision), and so
+        // is each re-analysis.
         let roster = serde_json::to_string(v.roster.entries()).expect("rosters serialise");
-        let content = format!("content#{coach_id}#{}#{}#{}#{}", sha256_hex(transcript), sha256_hex(&roster), sha256_hex(&v.cohort_name), v.workshop_date);
+        let mut content = format!("content#{coach_id}#{}#{}#{}#{}", sha256_hex(transcript), sha256_hex(&roster), sha256_hex(&v.cohort_name), v.workshop_date);
+        if let Some(r) = &revision {
+            content = format!("{content}#{}", r.salt);
+        }
         let session_id = format!("ws-{}", &sha256_hex(&content)[..20]);
 
         // The header names a request: an earlier request with it owns the session (even with
         // another body). The Zoom meeting id names a meeting: re-posted with other content it
         // becomes a revision, a new session beside the first, which stays as it was.
-        let mut revision_of = None;
+        let mut revision_of = revision.as_ref().map(|r| r.of.clone());
         let mut keys = Vec::new();
         if let Some(k) = idempotency_key.map(str::trim).filter(|k| !k.is_empty()) {
-            keys.push(format!("key#{coach_id}#{}", sha256_hex(k)));
+            let scope = if revision.is_some() { "reanalyze" } else { "key" };
+            keys.push(format!("{scope}#{coach_id}#{}", sha256_hex(k)));
         }
         if let Some(z) = &v.zoom_meeting_id {
             keys.push(format!("zoom#{coach_id}#{z}"));
@@ -250,7 +342,7 @@ impl<S: Store, Q: Queue, M: Mailer, A: Analyser> Pipeline<S, Q, M, A> {
                             revision_of = Some(other);
                             continue;
                         }
-                        return Ok(self.replayed(&existing.value));
+                        return Ok(IngestAccepted { revision_of, ..self.replayed(&existing.value) });
                     }
                 }
             }
@@ -259,9 +351,19 @@ impl<S: Store, Q: Queue, M: Mailer, A: Analyser> Pipeline<S, Q, M, A> {
         // A replay of a session that was created and dispatched: nothing to parse or write.
         if let Some(existing) = self.repo.get_session(&session_id).await? {
             if !self.must_resume(&session_id).await? {
-                return Ok(self.replayed(&existing.value));
+                return Ok(IngestAccepted { revision_of, ..self.replayed(&existing.value) });
             }
         }
+        // Kept first, so that no session exists whose transcript is missing.
+        let transcript_key = match &self.archive {
+            Some(archive) => {
+                let key = crate::ports::archive::transcript_key(transcript);
+                archive.put(&key, transcript.as_bytes()).await?;
+                crate::faults::crash_point("ingest:archived");
+                Some(key)
+            }
+            None => None,
+        };
 
         let options = AnalyseOptions { format: v.format, engagement: self.config.engagement, priority: self.config.priority };
         let meta = SessionMeta { session_id: session_id.clone(), workshop_date: v.workshop_date, cohort_name: v.cohort_name };
@@ -282,8 +384,13 @@ impl<S: Store, Q: Queue, M: Mailer, A: Analyser> Pipeline<S, Q, M, A> {
         store.put_all(&items).await.map_err(RepoError::from)?;
         crate::faults::crash_point("ingest:contexts");
         let input = SessionInput {
-            callback_url: req.callback_url.clone(),
+            callback_url,
             zoom_meeting_id: v.zoom_meeting_id.clone(),
+            transcript_key,
+            roster: v.roster.entries().to_vec(),
+            transcript_format: v.format,
+            revision_of: revision_of.clone(),
+            reanalyses: 0,
             unknown_speakers: prepared.attendance.unknown_speakers.clone(),
             dispatched: false,
             created_at: crate::clock::unix_secs(),
@@ -350,6 +457,16 @@ impl<S: Store, Q: Queue, M: Mailer, A: Analyser> Pipeline<S, Q, M, A> {
             }
         }
         Ok(())
+    }
+
+    /// The transcript a session was made from, as received, if it is still kept.
+    pub async fn kept_transcript(&self, session_id: &str) -> Result<Option<Vec<u8>>, PipelineError> {
+        let item = self.repo.store().get(&input_key(session_id)).await.map_err(RepoError::from)?;
+        let Some(key) = item.and_then(|i| serde_json::from_str::<SessionInput>(&i.body).ok()).and_then(|i| i.transcript_key) else { return Ok(None) };
+        match &self.archive {
+            Some(archive) => Ok(archive.get(&key).await?),
+            None => Ok(None),
+        }
     }
 
     /// `GET /v1/workshops/{id}`; `allowed_coach` limits it to one coach's sessions.

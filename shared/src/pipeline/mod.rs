@@ -18,7 +18,7 @@ use crate::ports::{Mailer, Queue, Store};
 use crate::repo::{Repo, RepoError};
 
 pub use ingest::{IngestAccepted, IngestRequest, SessionStatus};
-pub use notify::{ReviewLinks, coach_email, failure_email, html_escape};
+pub use notify::{ReviewLinks, TranscriptLink, coach_email, failure_email, html_escape};
 
 /// Settings read once at start-up.
 #[derive(Debug, Clone)]
@@ -106,11 +106,18 @@ pub struct Pipeline<S, Q, M, A> {
     pub mailer: M,
     pub analyser: A,
     pub config: PipelineConfig,
+    /// Where transcripts are kept for `reanalyze` and the failure email; none, none kept.
+    pub archive: Option<crate::adapters::TranscriptArchive>,
 }
 
 impl<S: Store, Q: Queue, M: Mailer, A: crate::analysis::Analyser> Pipeline<S, Q, M, A> {
     pub fn new(store: S, queue: Q, mailer: M, analyser: A, config: PipelineConfig) -> Self {
-        Self { repo: Repo::new(store), queue, crm_queue: None, mailer, analyser, config }
+        Self { repo: Repo::new(store), queue, crm_queue: None, mailer, analyser, config, archive: None }
+    }
+
+    pub fn with_archive(mut self, archive: crate::adapters::TranscriptArchive) -> Self {
+        self.archive = Some(archive);
+        self
     }
 
     pub fn with_crm_queue(mut self, queue: Q) -> Self {
@@ -170,6 +177,11 @@ pub enum PipelineError {
     Queue(#[from] crate::ports::QueueError),
     #[error("mail: {0}")]
     Mail(#[from] crate::ports::MailError),
+    #[error(transparent)]
+    Archive(#[from] crate::ports::ArchiveError),
+    /// A re-analysis that cannot be done, and what to do instead.
+    #[error("{0}")]
+    CannotReanalyze(String),
     #[error("{0} is being sent by another worker; try again after its lease")]
     SendInProgress(&'static str),
     #[error("{0}")]

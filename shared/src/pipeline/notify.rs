@@ -75,10 +75,25 @@ What Debrief received:
 {% for p in roster %}  - {{ p.name }}{% if p.email %} <{{ p.email }}>{% endif %} (HubSpot {{ p.id }}): {{ p.lines }} line{{ '' if p.lines == 1 else 's' }} in the transcript
 {% endfor %}{% if not roster %}  (no participant could be read)
 {% endif %}
+{% if transcript_url %}- The transcript as received (link valid {{ link_days }} day{{ '' if link_days == 1 else 's' }}): {{ transcript_url }}
+{% elif transcript_kept %}- The transcript is kept with the session: your operator can re-run it with
+  `debrief reanalyze {{ session_id }}`.
+{% endif %}
 What to do: check that the transcript is the Zoom export (.vtt) and that the roster lists each
-participant's name, email and HubSpot contact id, then send it again from Make.com. If it fails
+participant's name, email and HubSpot contact id, then send it again from Make.com{% if transcript_kept %}
+(or re-run this session: POST /v1/workshops/{{ session_id }}/reanalyze){% endif %}. If it fails
 again, forward this email to your Debrief operator; the session id tells them where to look.
 "#;
+
+/// Where the failure email points for the transcript as received.
+#[derive(Debug, Clone, Default)]
+pub struct TranscriptLink {
+    /// The transcript was kept (an archive is configured and it was written).
+    pub kept: bool,
+    /// A signed download link, when the deployment has a public URL.
+    pub url: Option<String>,
+    pub days: i64,
+}
 
 fn env() -> &'static Environment<'static> {
     static ENV: OnceLock<Environment<'static>> = OnceLock::new();
@@ -203,8 +218,11 @@ pub struct ReceivedParticipant {
     pub lines: usize,
 }
 
-pub fn failure_email(session: &WorkshopSession, coach: &CoachProfile, sender: &str, roster: &[ReceivedParticipant]) -> Email {
+pub fn failure_email(session: &WorkshopSession, coach: &CoachProfile, sender: &str, roster: &[ReceivedParticipant], transcript: &TranscriptLink) -> Email {
     let ctx = context! {
+        transcript_kept => transcript.kept,
+        transcript_url => transcript.url,
+        link_days => transcript.days,
         participant_count => session.participant_count,
         roster,
         cohort => session.cohort_name,

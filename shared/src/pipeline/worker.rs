@@ -306,6 +306,21 @@ impl<S: Store, Q: Queue, M: Mailer, A: Analyser> Pipeline<S, Q, M, A> {
         self.mark_email_sent(session_id).await
     }
 
+    /// The failure email's pointer to the transcript as received: a signed download link
+    /// (read only, its own purpose) when it was kept and there is a base URL.
+    async fn transcript_link(&self, session_id: &str) -> super::TranscriptLink {
+        use crate::review::links::{LinkClaims, LinkPurpose, secret, sign_for, ttl_secs};
+        let kept = matches!(self.session_input(session_id).await, Ok(Some(input)) if input.transcript_key.is_some());
+        let mut link = super::TranscriptLink { kept, url: None, days: 0 };
+        let (true, Some(base)) = (kept, &self.config.links_base) else { return link };
+        let Ok(key) = secret(self.repo.store()).await else { return link };
+        let ttl = ttl_secs();
+        let claims = LinkClaims { session_id: session_id.to_string(), participant_id: None, expires_at: crate::clock::unix_secs().saturating_add(ttl) };
+        link.url = Some(format!("{base}/v1/workshops/{session_id}/transcript?t={}", sign_for(LinkPurpose::Transcript, &key, &claims)));
+        link.days = (ttl + 86_399) / 86_400;
+        link
+    }
+
     /// Signed links for the session and each priority participant, when there is a base URL.
     async fn review_links(&self, session: &crate::domain::WorkshopSession, participants: &[ParticipantSummary]) -> Result<super::ReviewLinks, PipelineError> {
         use crate::review::links::{LinkClaims, secret, sign, ttl_secs};
@@ -411,7 +426,8 @@ impl<S: Store, Q: Queue, M: Mailer, A: Analyser> Pipeline<S, Q, M, A> {
         let Ok(Some(coach)) = self.repo.get_coach(&session.value.coach_id).await else { return };
         if let Ok(SendTurn::Go(lease)) = self.repo.begin_send("mail", &format!("failure-email#{session_id}"), self.config.send_lease).await {
             let roster = self.received_roster(session_id).await;
-            let email = failure_email(&session.value, &coach, &self.config.sender_email, &roster);
+            let transcript = self.transcript_link(session_id).await;
+            let email = failure_email(&session.value, &coach, &self.config.sender_email, &roster, &transcript);
             let recorded = match self.mailer.send(&email).await {
                 Ok(_) => self.repo.send_done(&lease).await,
                 Err(e) => {

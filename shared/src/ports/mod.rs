@@ -3,11 +3,13 @@
 //! pass the same contract suite (`tests/src/contract.rs`).
 
 pub mod ads;
+pub mod archive;
 pub mod crm;
 pub mod mail;
 pub mod queue;
 pub mod store;
 
+pub use archive::{Archive, ArchiveError};
 pub use ads::{AdsError, ConversionsApi, EventsReceipt, EventsRequest};
 pub use crm::{CrmApi, CrmError, CrmRequest, CrmResponse};
 pub use mail::{Email, MailError, Mailer};

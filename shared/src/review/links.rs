@@ -64,17 +64,44 @@ fn mac(secret: &[u8], purpose: &str, payload: &str) -> Hmac<Sha256> {
     m
 }
 
-/// `payload.signature`, both base64url.
+/// What a signed link opens. Each purpose signs differently, so a review link cannot be
+/// replayed as a transcript download, nor the other way round.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LinkPurpose {
+    /// The review-and-send page.
+    Review,
+    /// The session's kept transcript (the failure email's link): read only.
+    Transcript,
+}
+
+impl LinkPurpose {
+    fn label(self) -> &'static str {
+        match self {
+            Self::Review => "link",
+            Self::Transcript => "transcript",
+        }
+    }
+}
+
+/// `payload.signature`, both base64url: a review link.
 pub fn sign(secret: &[u8], claims: &LinkClaims) -> String {
+    sign_for(LinkPurpose::Review, secret, claims)
+}
+
+pub fn sign_for(purpose: LinkPurpose, secret: &[u8], claims: &LinkClaims) -> String {
     let payload = URL_SAFE_NO_PAD.encode(serde_json::to_vec(claims).expect("JSON"));
-    let sig = URL_SAFE_NO_PAD.encode(mac(secret, "link", &payload).finalize().into_bytes());
+    let sig = URL_SAFE_NO_PAD.encode(mac(secret, purpose.label(), &payload).finalize().into_bytes());
     format!("{payload}.{sig}")
 }
 
 pub fn verify(secret: &[u8], token: &str, now: i64) -> Result<LinkClaims, LinkError> {
+    verify_for(LinkPurpose::Review, secret, token, now)
+}
+
+pub fn verify_for(purpose: LinkPurpose, secret: &[u8], token: &str, now: i64) -> Result<LinkClaims, LinkError> {
     let (payload, sig) = token.split_once('.').ok_or(LinkError::Invalid)?;
     let sig = URL_SAFE_NO_PAD.decode(sig).map_err(|_| LinkError::Invalid)?;
-    mac(secret, "link", payload).verify_slice(&sig).map_err(|_| LinkError::Invalid)?;
+    mac(secret, purpose.label(), payload).verify_slice(&sig).map_err(|_| LinkError::Invalid)?;
     let claims: LinkClaims = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).map_err(|_| LinkError::Invalid)?).map_err(|_| LinkError::Invalid)?;
     if claims.expires_at < now {
         return Err(LinkError::Expired);
@@ -108,11 +135,16 @@ mod tests {
         assert_eq!(verify(b"k", &t, 999), Ok(claims.clone()));
         assert_eq!(verify(b"k", &t, 1_001), Err(LinkError::Expired));
         assert_eq!(verify(b"other", &t, 999), Err(LinkError::Invalid));
-        let forged = LinkClaims { participant_id: Some("5102".into()), ..claims };
+        let forged = LinkClaims { participant_id: Some("5102".into()), ..claims.clone() };
         let (_, sig) = t.split_once('.').unwrap();
         let tampered = format!("{}.{sig}", URL_SAFE_NO_PAD.encode(serde_json::to_vec(&forged).unwrap()));
         assert_eq!(verify(b"k", &tampered, 999), Err(LinkError::Invalid));
         assert!(csrf_ok(b"k", &t, &csrf(b"k", &t)));
         assert!(!csrf_ok(b"k", &t, &csrf(b"k", "another-link")));
+        // A review link does not open the transcript, nor a transcript link the review.
+        assert_eq!(verify_for(LinkPurpose::Transcript, b"k", &t, 999), Err(LinkError::Invalid));
+        let transcript = sign_for(LinkPurpose::Transcript, b"k", &LinkClaims { participant_id: None, ..claims.clone() });
+        assert_eq!(verify(b"k", &transcript, 999), Err(LinkError::Invalid));
+        assert!(verify_for(LinkPurpose::Transcript, b"k", &transcript, 999).is_ok());
     }
 }

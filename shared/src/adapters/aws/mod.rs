@@ -1,15 +1,17 @@
-//! Production adapters: DynamoDB (store), SQS (queue), SES v2 (mail), KMS (data keys for
-//! tokens at rest). Clients come from the
+//! Production adapters: DynamoDB (store), SQS (queue), SES v2 (mail), S3 (kept transcripts),
+//! KMS (data keys for tokens at rest). Clients come from the
 //! standard AWS configuration chain, built once per cold start; `AWS_ENDPOINT_URL` (or
 //! `AWS_ENDPOINT_URL_DYNAMODB`, `_SQS`, `_SESV2`) points them at a local server such as moto.
 
 mod dynamo;
 mod kms;
+mod s3;
 mod ses;
 mod sqs;
 
 pub use dynamo::DynamoStore;
 pub use kms::KmsDataKeys;
+pub use s3::S3Archive;
 pub use ses::SesMailer;
 pub use sqs::SqsQueue;
 

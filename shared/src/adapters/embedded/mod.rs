@@ -1,11 +1,13 @@
 //! One machine, no cloud: state and queues in one SQLite file (WAL), mail as `.eml` files.
 
 mod db;
+mod files;
 mod outbox;
 mod queue;
 mod store;
 
 pub use db::EmbeddedDb;
+pub use files::FileArchive;
 pub use outbox::{OutboxMailer, render_eml};
 pub use queue::EmbeddedQueue;
 pub use store::EmbeddedStore;
@@ -13,17 +15,19 @@ pub use store::EmbeddedStore;
 use std::path::PathBuf;
 
 /// Where the embedded adapters keep their files: `DEBRIEF_DATA_DIR` (default `./data`) holds
-/// `debrief.sqlite3` and `outbox/`; `DEBRIEF_DB_PATH` and `DEBRIEF_OUTBOX_DIR` override each.
+/// `debrief.sqlite3`, `outbox/` and `archive/` (kept transcripts); `DEBRIEF_DB_PATH`,
+/// `DEBRIEF_OUTBOX_DIR` and `DEBRIEF_ARCHIVE_DIR` override each.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EmbeddedPaths {
     pub db: PathBuf,
     pub outbox: PathBuf,
+    pub archive: PathBuf,
 }
 
 impl EmbeddedPaths {
     pub fn under(data_dir: impl Into<PathBuf>) -> Self {
         let data: PathBuf = data_dir.into();
-        Self { db: data.join("debrief.sqlite3"), outbox: data.join("outbox") }
+        Self { db: data.join("debrief.sqlite3"), outbox: data.join("outbox"), archive: data.join("archive") }
     }
 
     pub fn from_env() -> Self {
@@ -34,6 +38,9 @@ impl EmbeddedPaths {
         }
         if let Some(outbox) = var("DEBRIEF_OUTBOX_DIR") {
             p.outbox = outbox;
+        }
+        if let Some(archive) = var("DEBRIEF_ARCHIVE_DIR") {
+            p.archive = archive;
         }
         p
     }
