@@ -136,6 +136,7 @@ pub fn summarise(ctx: &ParticipantContext, a: Analysis) -> ParticipantSummary {
         coach_review_status: CoachReviewStatus::Pending,
         final_email_content: None,
         email_sent_at: None,
+        coach_edit_count: 0,
         email: ctx.email.clone(),
         generated_email_subject: a.generated_email_subject,
         stats: ctx.stats.clone(),

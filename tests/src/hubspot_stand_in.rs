@@ -206,6 +206,37 @@ impl HubSpotStandIn {
                 }
                 ResponseTemplate::new(201).set_body_json(json!({"status": "COMPLETE", "results": body["inputs"]}))
             }
+            // A custom object's properties (and their group), by its objectTypeId.
+            ("GET", ["crm", "v3", "properties", object_type]) => match st.schemas.iter().find(|s| s["objectTypeId"] == *object_type) {
+                Some(s) => ok(json!({"results": s["properties"]})),
+                None => error(404, "OBJECT_NOT_FOUND", "unknown object type"),
+            },
+            ("GET", ["crm", "v3", "properties", object_type, "groups", name]) => {
+                if st.groups.contains(&format!("{object_type}/{name}")) { ok(json!({"name": name})) } else { error(404, "OBJECT_NOT_FOUND", "group not found") }
+            }
+            ("POST", ["crm", "v3", "properties", object_type, "groups"]) => {
+                st.groups.insert(format!("{object_type}/{}", body["name"].as_str().unwrap_or_default()));
+                ResponseTemplate::new(201).set_body_json(body)
+            }
+            ("POST", ["crm", "v3", "properties", object_type, "batch", "create"]) => {
+                let object_type = object_type.to_string();
+                let group_ok = |st: &State, g: &str| st.groups.contains(&format!("{object_type}/{g}"));
+                let Some(i) = st.schemas.iter().position(|s| s["objectTypeId"] == object_type.as_str()) else {
+                    return error(404, "OBJECT_NOT_FOUND", "unknown object type");
+                };
+                for p in body["inputs"].as_array().unwrap() {
+                    let name = p["name"].as_str().unwrap_or_default();
+                    // As HubSpot: type, fieldType and an existing groupName; bool needs its options.
+                    let exists = st.schemas[i]["properties"].as_array().is_some_and(|ps| ps.iter().any(|q| q["name"] == name));
+                    let bool_without_options = p["type"] == "bool" && p["options"].as_array().is_none_or(|o| o.len() != 2);
+                    if p["type"].is_null() || p["fieldType"].is_null() || !p["groupName"].as_str().is_some_and(|g| group_ok(&st, g)) || exists || bool_without_options {
+                        return error(400, "VALIDATION_ERROR", &format!("property {name} is invalid or exists"));
+                    }
+                }
+                let props = st.schemas[i]["properties"].as_array_mut().unwrap();
+                props.extend(body["inputs"].as_array().unwrap().iter().cloned());
+                ResponseTemplate::new(201).set_body_json(json!({"status": "COMPLETE", "results": body["inputs"]}))
+            }
             ("GET", ["crm", "v3", "schemas"]) => ok(json!({"results": st.schemas})),
             ("POST", ["crm", "v3", "schemas"]) => {
                 let name = body["name"].as_str().unwrap_or_default();
@@ -293,6 +324,13 @@ impl HubSpotStandIn {
                         return error(400, "VALIDATION_ERROR", "idProperty and id are required");
                     };
                     let mut props = i["properties"].as_object().cloned().unwrap_or_default();
+                    // HubSpot refuses a property the object does not have.
+                    if let Some(schema) = st.schemas.iter().find(|s| s["objectTypeId"] == *object_type) {
+                        let known = |n: &str| schema["properties"].as_array().is_some_and(|ps| ps.iter().any(|q| q["name"] == n));
+                        if let Some(bad) = props.keys().chain(std::iter::once(&id_prop.to_string())).find(|k| !known(k)) {
+                            return error(400, "VALIDATION_ERROR", &format!("Property values were not valid: Property \"{bad}\" does not exist"));
+                        }
+                    }
                     props.insert(id_prop.into(), json!(id));
                     st.next_id += 1;
                     let fresh = st.next_id;

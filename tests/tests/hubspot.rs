@@ -517,3 +517,51 @@ async fn contacts_are_found_by_email_and_created_only_if_configured() {
     assert_eq!(created.1["firstname"], "Person002");
     assert!(summaries(created.1).len() == 1, "and written like the others");
 }
+
+/// A portal bootstrapped by an earlier version gains the properties this one writes (in a
+/// `debrief` group on each object), and the sync fills the seed's fields: processing status,
+/// email sent, coach recommendations, generated and final email, coach edits, urgency flag.
+#[tokio::test]
+async fn an_earlier_portal_gains_the_seed_fields_and_the_sync_fills_them() {
+    let (server, hs) = HubSpotStandIn::start().await;
+    let (s, _) = store();
+    let api = private(&s, config(&server));
+    schema::bootstrap(&s, &api, "4242").await.unwrap();
+    let added = ["processing_status", "email_notification_sent", "review_completed_at", "urgency_flagged", "coach_recommendations", "generated_email", "final_email", "coach_edit_count", "email_sent"];
+    {
+        // What the first bootstrap made: the objects without this version's properties.
+        let mut st = hs.state.lock().unwrap();
+        for schema in st.schemas.iter_mut() {
+            schema["properties"].as_array_mut().unwrap().retain(|p| !added.contains(&p["name"].as_str().unwrap()));
+        }
+    }
+    let report = schema::bootstrap(&s, &api, "4242").await.unwrap();
+    assert_eq!(report.created.len(), added.len(), "{report:?}");
+    assert!(report.created.contains(&"workshop_sessions property processing_status".to_string()), "{report:?}");
+    assert!(schema::bootstrap(&s, &api, "4242").await.unwrap().created.is_empty(), "a third run adds nothing");
+
+    let repo = Repo::new(s.clone());
+    seed(&repo, &hs, "sess-seed", 2, 500_000).await;
+    let mut p = repo.get_participant("sess-seed", "500000").await.unwrap().unwrap();
+    p.value.coach_recommendations = vec!["Raise your package price".into()];
+    p.value.urgency_indicators = vec![serde_json::from_value(json!({"text": "Refund", "evidence": {"quote": "I want my money back", "timestamp": "00:02:00", "startMs": 120000}})).unwrap()];
+    p.value.coach_edit(None, Some("Hi, let's talk tomorrow.".into()));
+    p.value.email_sent_at = Some("2026-11-21T09:00:00Z".into());
+    repo.update_participant(&p.value, p.version).await.unwrap();
+    let sync = sync_for(&server, &s, config(&server)).await;
+    sync.handle(&CrmMessage::SessionCompleted { session_id: "sess-seed".into() }).await.unwrap();
+
+    let st = hs.state.lock().unwrap();
+    let record = |key: &str, value: &str| st.objects.values().flat_map(|o| o.values()).find(|(_, props)| props.get(key).and_then(Value::as_str) == Some(value)).cloned().unwrap().1;
+    let session = record("debrief_session_id", "sess-seed");
+    assert_eq!((session["processing_status"].as_str(), session["email_notification_sent"].as_bool()), (Some("completed"), Some(true)), "{session:?}");
+    let edited = record("debrief_participant_key", "sess-seed:500000");
+    assert_eq!(edited["urgency_flagged"], true);
+    assert_eq!(edited["coach_recommendations"], "• Raise your package price");
+    assert_eq!(edited["generated_email"], "Hi");
+    assert_eq!(edited["final_email"], "Hi, let's talk tomorrow.");
+    assert_eq!(edited["coach_edit_count"], 1);
+    assert_eq!(edited["email_sent"], true);
+    let other = record("debrief_participant_key", "sess-seed:500001");
+    assert_eq!((other["urgency_flagged"].as_bool(), other["email_sent"].as_bool(), other["coach_edit_count"].as_u64()), (Some(false), Some(false), Some(0)));
+}

@@ -159,6 +159,8 @@ pub struct ParticipantSummary {
     pub coach_review_status: CoachReviewStatus,
     pub final_email_content: Option<String>,
     pub email_sent_at: Option<String>,
+    /// How many times the coach changed the summary or the email (HubSpot's "coach edits").
+    pub coach_edit_count: u32,
     // Beside the data model's fields: what the analysis needs and shows.
     #[serde(default)]
     pub email: Option<String>,
@@ -168,6 +170,26 @@ pub struct ParticipantSummary {
     pub analyser: AnalyserInfo,
     #[serde(default)]
     pub priority: Option<PriorityFlag>,
+}
+
+impl ParticipantSummary {
+    /// The coach's edit of the summary and/or the email; counted in `coach_edit_count` when
+    /// it changes either (saving the same text again is not an edit).
+    pub fn coach_edit(&mut self, summary: Option<String>, email: Option<String>) {
+        let mut changed = false;
+        if let Some(s) = summary.filter(|s| *s != self.generated_summary) {
+            self.generated_summary = s;
+            changed = true;
+        }
+        let current_email = self.final_email_content.as_deref().unwrap_or(&self.generated_email);
+        if let Some(e) = email.filter(|e| e != current_email) {
+            self.final_email_content = Some(e);
+            changed = true;
+        }
+        if changed {
+            self.coach_edit_count += 1;
+        }
+    }
 }
 
 /// The JSON shape of [`ParticipantSummary`]: what Make.com scenarios and HubSpot mappings were
@@ -206,6 +228,8 @@ pub struct ParticipantSummaryJson {
     coach_review_status: CoachReviewStatus,
     final_email_content: Option<String>,
     email_sent_at: Option<String>,
+    #[serde(default)]
+    coach_edit_count: u32,
     #[serde(default)]
     email: Option<String>,
     #[serde(default)]
@@ -270,6 +294,7 @@ impl From<ParticipantSummary> for ParticipantSummaryJson {
             coach_review_status: p.coach_review_status,
             final_email_content: p.final_email_content,
             email_sent_at: p.email_sent_at,
+            coach_edit_count: p.coach_edit_count,
             email: p.email,
             generated_email_subject: p.generated_email_subject,
             stats: p.stats,
@@ -297,6 +322,7 @@ impl From<ParticipantSummaryJson> for ParticipantSummary {
             coach_review_status: j.coach_review_status,
             final_email_content: j.final_email_content,
             email_sent_at: j.email_sent_at,
+            coach_edit_count: j.coach_edit_count,
             email: j.email,
             generated_email_subject: j.generated_email_subject,
             stats: j.stats,
@@ -344,5 +370,19 @@ mod tests {
         assert!(v.get("wins").is_none() && v.get("challenges").is_none());
         let back: ParticipantSummary = serde_json::from_value(v).unwrap();
         assert_eq!(back, p);
+    }
+
+    #[test]
+    fn a_coach_edit_counts_only_a_change() {
+        let mut p = summary();
+        p.coach_edit(None, Some("e".into()));
+        assert_eq!((p.coach_edit_count, p.final_email_content.as_deref()), (0, None), "the same email as generated");
+        p.coach_edit(Some("Better summary".into()), Some("Hi Priya, call me.".into()));
+        assert_eq!(p.coach_edit_count, 1, "one save is one edit");
+        p.coach_edit(None, Some("Hi Priya, call me.".into()));
+        assert_eq!(p.coach_edit_count, 1);
+        p.coach_edit(None, Some("Hi Priya, call me today.".into()));
+        assert_eq!((p.coach_edit_count, p.final_email_content.as_deref()), (2, Some("Hi Priya, call me today.")));
+        assert_eq!(serde_json::to_value(&p).unwrap()["coachEditCount"], 2);
     }
 }

@@ -43,6 +43,54 @@ fn object_prop(name: &str, label: &str, kind: &str, field: &str, unique: bool) -
     json!({"name": name, "label": label, "type": kind, "fieldType": field, "hasUniqueValue": unique})
 }
 
+/// A yes/no property (HubSpot's `bool` needs its two options spelled out).
+fn object_flag(name: &str, label: &str) -> Value {
+    let mut p = object_prop(name, label, "bool", "booleancheckbox", false);
+    p["options"] = json!([{"label": "Yes", "value": "true", "displayOrder": 0}, {"label": "No", "value": "false", "displayOrder": 1}]);
+    p
+}
+
+/// A workshop session record's properties: the seed's session fields.
+pub fn session_object_properties() -> Vec<Value> {
+    vec![
+        object_prop(SESSION_ID_PROPERTY, "Debrief session id", "string", "text", true),
+        object_prop("cohort_name", "Cohort", "string", "text", false),
+        object_prop("workshop_date", "Workshop date", "date", "date", false),
+        object_prop("coach_id", "Coach", "string", "text", false),
+        object_prop("participant_count", "Participants", "number", "number", false),
+        object_prop("priority_client_count", "Priority clients", "number", "number", false),
+        object_prop("completed_at", "Analysis completed", "datetime", "date", false),
+        object_prop("processing_status", "Processing status", "string", "text", false),
+        object_flag("email_notification_sent", "Coach notified"),
+        object_prop("review_completed_at", "Review completed", "datetime", "date", false),
+    ]
+}
+
+/// A workshop participant record's properties: the seed's participant fields.
+pub fn participant_object_properties() -> Vec<Value> {
+    vec![
+        object_prop(PARTICIPANT_KEY_PROPERTY, "Debrief participant key", "string", "text", true),
+        object_prop(SESSION_ID_PROPERTY, "Debrief session id", "string", "text", false),
+        object_prop("participant_name", "Name", "string", "text", false),
+        object_prop("engagement_level", "Engagement", "string", "text", false),
+        object_prop("speaking_time_percentage", "Speaking time %", "number", "number", false),
+        object_prop("summary", "Summary", "string", "textarea", false),
+        object_prop("wins", "Wins", "string", "textarea", false),
+        object_prop("challenges", "Challenges", "string", "textarea", false),
+        object_prop("action_items", "Action items", "string", "textarea", false),
+        object_prop("urgency_indicators", "Urgency indicators", "string", "textarea", false),
+        object_flag("urgency_flagged", "Urgency flagged"),
+        object_prop("coach_recommendations", "Coach recommendations", "string", "textarea", false),
+        object_prop("generated_email", "Generated email", "string", "textarea", false),
+        object_prop("final_email", "Final email (as sent or approved)", "string", "textarea", false),
+        object_prop("coach_edit_count", "Coach edits", "number", "number", false),
+        object_prop("coach_review_status", "Coach review", "string", "text", false),
+        object_flag("email_sent", "Follow-up sent"),
+        object_prop("email_sent_at", "Follow-up sent at", "datetime", "date", false),
+        object_prop("priority_rank", "Priority rank", "number", "number", false),
+    ]
+}
+
 pub fn sessions_schema() -> Value {
     json!({
         "name": SESSIONS,
@@ -50,15 +98,7 @@ pub fn sessions_schema() -> Value {
         "primaryDisplayProperty": "cohort_name",
         "requiredProperties": [SESSION_ID_PROPERTY],
         "searchableProperties": [SESSION_ID_PROPERTY, "cohort_name"],
-        "properties": [
-            object_prop(SESSION_ID_PROPERTY, "Debrief session id", "string", "text", true),
-            object_prop("cohort_name", "Cohort", "string", "text", false),
-            object_prop("workshop_date", "Workshop date", "date", "date", false),
-            object_prop("coach_id", "Coach", "string", "text", false),
-            object_prop("participant_count", "Participants", "number", "number", false),
-            object_prop("priority_client_count", "Priority clients", "number", "number", false),
-            object_prop("completed_at", "Analysis completed", "datetime", "date", false),
-        ],
+        "properties": session_object_properties(),
         "associatedObjects": ["CONTACT"],
     })
 }
@@ -70,23 +110,32 @@ pub fn participants_schema(sessions_type: &str) -> Value {
         "primaryDisplayProperty": "participant_name",
         "requiredProperties": [PARTICIPANT_KEY_PROPERTY],
         "searchableProperties": [PARTICIPANT_KEY_PROPERTY, "participant_name"],
-        "properties": [
-            object_prop(PARTICIPANT_KEY_PROPERTY, "Debrief participant key", "string", "text", true),
-            object_prop(SESSION_ID_PROPERTY, "Debrief session id", "string", "text", false),
-            object_prop("participant_name", "Name", "string", "text", false),
-            object_prop("engagement_level", "Engagement", "string", "text", false),
-            object_prop("speaking_time_percentage", "Speaking time %", "number", "number", false),
-            object_prop("summary", "Summary", "string", "textarea", false),
-            object_prop("wins", "Wins", "string", "textarea", false),
-            object_prop("challenges", "Challenges", "string", "textarea", false),
-            object_prop("action_items", "Action items", "string", "textarea", false),
-            object_prop("urgency_indicators", "Urgency indicators", "string", "textarea", false),
-            object_prop("coach_review_status", "Coach review", "string", "text", false),
-            object_prop("email_sent_at", "Follow-up sent", "datetime", "date", false),
-            object_prop("priority_rank", "Priority rank", "number", "number", false),
-        ],
+        "properties": participant_object_properties(),
         "associatedObjects": ["CONTACT", sessions_type],
     })
+}
+
+/// Adds to an object made by an earlier bootstrap the properties this version writes (in a
+/// `debrief` group on that object; HubSpot requires a group for each property).
+async fn add_missing_properties<C: CrmApi>(api: &C, object_type: &str, object_name: &str, wanted: Vec<Value>, report: &mut BootstrapReport) -> Result<(), BootstrapError> {
+    let existing = names(&api.call(&CrmRequest::get(format!("/crm/v3/properties/{object_type}"))).await?.body);
+    let missing: Vec<Value> = wanted
+        .into_iter()
+        .filter(|p| !existing.iter().any(|n| p["name"] == n.as_str()))
+        .map(|mut p| {
+            p["groupName"] = json!(GROUP);
+            p
+        })
+        .collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    if api.call(&CrmRequest::get(format!("/crm/v3/properties/{object_type}/groups/{GROUP}"))).await?.status == 404 {
+        api.call(&CrmRequest::post(format!("/crm/v3/properties/{object_type}/groups"), json!({"name": GROUP, "label": "Debrief", "displayOrder": -1}))).await?;
+    }
+    api.call(&CrmRequest::post(format!("/crm/v3/properties/{object_type}/batch/create"), json!({"inputs": missing}))).await?;
+    report.created.extend(missing.iter().map(|p| format!("{object_name} property {}", p["name"].as_str().unwrap_or_default())));
+    Ok(())
 }
 
 /// The object type ids the sync writes to, saved by the bootstrap.
@@ -148,6 +197,7 @@ pub async fn bootstrap<S: Store, C: CrmApi>(store: &S, api: &C, portal: &str) ->
     let sessions = match find(SESSIONS) {
         Some(id) => {
             report.existed.push(format!("custom object {SESSIONS}"));
+            add_missing_properties(api, &id, SESSIONS, session_object_properties(), &mut report).await?;
             id
         }
         None => {
@@ -159,6 +209,7 @@ pub async fn bootstrap<S: Store, C: CrmApi>(store: &S, api: &C, portal: &str) ->
     let participants = match find(PARTICIPANTS) {
         Some(id) => {
             report.existed.push(format!("custom object {PARTICIPANTS}"));
+            add_missing_properties(api, &id, PARTICIPANTS, participant_object_properties(), &mut report).await?;
             id
         }
         None => {

@@ -119,10 +119,28 @@ fn participant_properties(p: &ParticipantSummary) -> Value {
         "challenges": findings(&p.challenges),
         "action_items": findings(&p.action_items),
         "urgency_indicators": findings(&p.urgency_indicators),
+        "urgency_flagged": !p.urgency_indicators.is_empty(),
+        "coach_recommendations": p.coach_recommendations.iter().map(|r| format!("• {r}")).collect::<Vec<_>>().join("\n"),
+        "generated_email": clip(&p.generated_email),
+        "final_email": clip(p.final_email_content.as_deref().unwrap_or_default()),
+        "coach_edit_count": p.coach_edit_count,
         "coach_review_status": serde_json::to_value(p.coach_review_status).unwrap_or(Value::Null),
+        "email_sent": p.email_sent_at.is_some(),
         "email_sent_at": p.email_sent_at.clone().unwrap_or_default(),
         "priority_rank": p.priority.as_ref().map(|r| r.rank),
     })
+}
+
+/// A text property's value within HubSpot's limit.
+fn clip(text: &str) -> String {
+    if text.len() <= MAX_TEXT {
+        return text.to_string();
+    }
+    let mut end = MAX_TEXT;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    text[..end].to_string()
 }
 
 fn participant_key(p: &ParticipantSummary) -> String {
@@ -273,6 +291,9 @@ impl<S: Store, C: CrmApi> CrmSync<S, C> {
             "participant_count": participants.len(),
             "priority_client_count": session.priority_client_ids.len(),
             "completed_at": session.completed_at.clone().unwrap_or_default(),
+            "processing_status": serde_json::to_value(session.processing_status).unwrap_or(Value::Null),
+            "email_notification_sent": session.email_notification_sent,
+            "review_completed_at": session.review_completed_at.clone().unwrap_or_default(),
         }});
         let session_record = self.upsert(&types.sessions, vec![session_input], &mut errors).await?.first().and_then(|r| r["id"].as_str().map(str::to_string));
 

@@ -380,12 +380,7 @@ impl<S: Store, Q: Queue, M: Mailer, A: Analyser> Pipeline<S, Q, M, A> {
             return Err(ReviewError::Conflict(current.version));
         }
         let mut p = current.value;
-        if let Some(s) = req.updated_summary {
-            p.generated_summary = s;
-        }
-        if let Some(e) = req.updated_email {
-            p.final_email_content = Some(e);
-        }
+        p.coach_edit(req.updated_summary, req.updated_email);
         p.coach_review_status = match status {
             ReviewStatus::Reviewed => CoachReviewStatus::Reviewed,
             ReviewStatus::Approved => CoachReviewStatus::Approved,
@@ -464,12 +459,7 @@ impl<S: Store, Q: Queue, M: Mailer, A: Analyser> Pipeline<S, Q, M, A> {
             let outcome = |outcome| ItemResult { participant_id: u.participant_id.clone(), outcome, email_sent_at: None, error: None };
             let edited = self
                 .apply(&session_id, &u.participant_id, |p| {
-                    if let Some(s) = &u.final_summary {
-                        p.generated_summary = s.clone();
-                    }
-                    if let Some(e) = &u.final_email {
-                        p.final_email_content = Some(e.clone());
-                    }
+                    p.coach_edit(u.final_summary.clone(), u.final_email.clone());
                     p.coach_review_status = CoachReviewStatus::Approved;
                 })
                 .await;

@@ -33,6 +33,12 @@ struct DryPortal {
     schemas: Vec<Value>,
 }
 
+/// Contact groups are remembered by name (as stored before custom objects had groups), others
+/// as `objectType/name`.
+fn group_key(object_type: &str, group: &str) -> String {
+    if object_type == "contacts" { group.to_string() } else { format!("{object_type}/{group}") }
+}
+
 fn portal_key(portal: &str) -> Key {
     Key::new(format!("HUBSPOTDRY#{portal}"), "SCHEMA")
 }
@@ -47,17 +53,21 @@ impl DryPortal {
         if path.ends_with("/schemas") {
             return Some(CrmResponse { status: 200, body: json!({"results": self.schemas}) });
         }
-        if let Some(group) = path.strip_prefix("/crm/v3/properties/contacts/groups/") {
-            return Some(if self.groups.iter().any(|g| g == group) {
+        let rest = path.strip_prefix("/crm/v3/properties/")?;
+        let parts: Vec<&str> = rest.split('/').collect();
+        match parts.as_slice() {
+            [object_type, "groups", group] => Some(if self.groups.contains(&group_key(object_type, group)) {
                 CrmResponse { status: 200, body: json!({"name": group}) }
             } else {
                 CrmResponse { status: 404, body: json!({"status": "error", "message": "not found (dry run)"}) }
-            });
+            }),
+            ["contacts"] => Some(CrmResponse { status: 200, body: json!({"results": self.properties}) }),
+            [object_type] => {
+                let props = self.schemas.iter().find(|s| s["objectTypeId"] == *object_type).map(|s| s["properties"].clone()).unwrap_or(json!([]));
+                Some(CrmResponse { status: 200, body: json!({"results": props}) })
+            }
+            _ => None,
         }
-        if path.starts_with("/crm/v3/properties/") && path.matches('/').count() == 4 {
-            return Some(CrmResponse { status: 200, body: json!({"results": self.properties}) });
-        }
-        None
     }
 
     /// Remembers what a create request (answered by `response`) made; whether it changed.
@@ -66,13 +76,23 @@ impl DryPortal {
             return false;
         }
         let body = request.body.clone().unwrap_or(Value::Null);
-        match request.path.as_str() {
-            "/crm/v3/properties/contacts/groups" => body["name"].as_str().map(|g| self.groups.push(g.to_string())).is_some(),
-            "/crm/v3/properties/contacts/batch/create" => {
-                self.properties.extend(body["inputs"].as_array().cloned().unwrap_or_default());
+        let inputs = || body["inputs"].as_array().cloned().unwrap_or_default();
+        let parts: Vec<&str> = request.path.trim_start_matches("/crm/v3/").split('/').collect();
+        match parts.as_slice() {
+            ["properties", object_type, "groups"] => body["name"].as_str().map(|g| self.groups.push(group_key(object_type, g))).is_some(),
+            ["properties", "contacts", "batch", "create"] => {
+                self.properties.extend(inputs());
                 true
             }
-            "/crm/v3/schemas" => {
+            ["properties", object_type, "batch", "create"] => {
+                let Some(schema) = self.schemas.iter_mut().find(|s| s["objectTypeId"] == *object_type) else { return false };
+                match schema["properties"].as_array_mut() {
+                    Some(props) => props.extend(inputs()),
+                    None => schema["properties"] = json!(inputs()),
+                }
+                true
+            }
+            ["schemas"] => {
                 self.schemas.push(response.body.clone());
                 true
             }
