@@ -186,3 +186,84 @@ pub async fn analyse<A: Analyser + 'static>(
         transcript: prepared.transcript,
     }
 }
+
+/// One generated workshop's priority list against its truth.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PriorityRow {
+    pub seed: u64,
+    pub participants: usize,
+    pub truth: usize,
+    pub flagged: usize,
+    pub missed: usize,
+    pub wrongly_flagged: usize,
+}
+
+/// `debrief eval priority`: the priority list measured on workshops generated from a labelled
+/// set ([`crate::analysis::eval::generate_workshop`]), each analysed end to end by the built-in
+/// analyser with the default rules.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PriorityEval {
+    pub rows: Vec<PriorityRow>,
+}
+
+impl PriorityEval {
+    fn sum(&self, f: impl Fn(&PriorityRow) -> usize) -> usize {
+        self.rows.iter().map(f).sum()
+    }
+
+    pub fn precision(&self) -> f64 {
+        let flagged = self.sum(|r| r.flagged);
+        if flagged == 0 { 1.0 } else { (flagged - self.sum(|r| r.wrongly_flagged)) as f64 / flagged as f64 }
+    }
+
+    pub fn recall(&self) -> f64 {
+        let truth = self.sum(|r| r.truth);
+        if truth == 0 { 1.0 } else { (truth - self.sum(|r| r.missed)) as f64 / truth as f64 }
+    }
+
+    /// Workshops whose list is exactly the truth.
+    pub fn exact(&self) -> usize {
+        self.rows.iter().filter(|r| r.missed == 0 && r.wrongly_flagged == 0).count()
+    }
+
+    pub fn render(&self) -> String {
+        let mut out = String::from("seed  people  truth  flagged  missed  wrongly flagged\n");
+        for r in &self.rows {
+            out.push_str(&format!("{:>4}  {:>6}  {:>5}  {:>7}  {:>6}  {:>15}\n", r.seed, r.participants, r.truth, r.flagged, r.missed, r.wrongly_flagged));
+        }
+        out.push_str(&format!(
+            "\n{} workshops: precision {:.2}, recall {:.2} ({} missed, {} wrongly flagged of {} flagged); the list exactly right in {} of {}\n",
+            self.rows.len(),
+            self.precision(),
+            self.recall(),
+            self.sum(|r| r.missed),
+            self.sum(|r| r.wrongly_flagged),
+            self.sum(|r| r.flagged),
+            self.exact(),
+            self.rows.len()
+        ));
+        out
+    }
+}
+
+pub async fn priority_eval(set: &[crate::analysis::eval::LabelledLine], workshops: u64, first_seed: u64, coach: &CoachProfile) -> Result<PriorityEval, InputError> {
+    let options = AnalyseOptions::default();
+    let mut eval = PriorityEval::default();
+    for seed in first_seed..first_seed + workshops {
+        let w = crate::analysis::eval::generate_workshop(set, seed, &coach.coach_name);
+        let roster = Roster::from_csv(&w.roster_csv)?;
+        let meta = SessionMeta { session_id: format!("ws-eval-{seed}"), workshop_date: "2026-11-20".into(), cohort_name: "Eval".into() };
+        let prepared = prepare(&w.transcript, &roster, coach, meta, &options)?;
+        let report = analyse(prepared, Arc::new(crate::analysis::BuiltinAnalyser), coach, &options.priority).await;
+        let hit = report.session.priority_client_ids.iter().filter(|id| w.expected_priority.contains(*id)).count();
+        eval.rows.push(PriorityRow {
+            seed,
+            participants: w.participants,
+            truth: w.expected_priority.len(),
+            flagged: report.session.priority_client_ids.len(),
+            missed: w.expected_priority.len() - hit,
+            wrongly_flagged: report.session.priority_client_ids.len() - hit,
+        });
+    }
+    Ok(eval)
+}

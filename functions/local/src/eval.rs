@@ -1,4 +1,5 @@
 //! `debrief eval signals FILE`: the built-in analyser measured on a labelled set.
+//! `debrief eval priority FILE`: the priority list measured on workshops generated from it.
 
 use clap::{Args as ClapArgs, Subcommand};
 
@@ -17,6 +18,17 @@ enum What {
         #[arg(long)]
         no_misses: bool,
     },
+    /// Generates workshops from a set's lines (urgent speakers, silent members, hard
+    /// negatives), runs the whole analysis on each, and scores the priority list against the
+    /// truth (urgent + silent): precision, recall, and how many lists are exactly right.
+    Priority {
+        file: std::path::PathBuf,
+        #[arg(long, default_value_t = 20)]
+        workshops: u64,
+        /// The first workshop's seed; each next one adds 1.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
 }
 
 pub async fn run(args: Args) -> Result<(), String> {
@@ -32,5 +44,14 @@ pub async fn run(args: Args) -> Result<(), String> {
             );
             Ok(())
         }
+        What::Priority { file, workshops, seed } => {
+            let text = std::fs::read_to_string(&file).map_err(|e| format!("{}: {e}", file.display()))?;
+            let set = debrief::analysis::eval::read_set(&text).map_err(|e| format!("{}: {e}", file.display()))?;
+            let coach: debrief::domain::CoachProfile = serde_json::from_str(crate::sample::COACH).expect("the bundled coach parses");
+            let score = debrief::report::priority_eval(&set, workshops, seed, &coach).await.map_err(|e| e.to_string())?;
+            print!("{}", score.render());
+            Ok(())
+        }
     }
 }
+

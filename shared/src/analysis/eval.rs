@@ -254,3 +254,87 @@ mod tests {
         );
     }
 }
+
+/// A workshop made from a labelled set's lines, with the priority set its labels imply: the
+/// participants who said an `urgent` line, and those on the roster who never spoke.
+#[derive(Debug, Clone)]
+pub struct GeneratedWorkshop {
+    /// Zoom-style WebVTT (`Name: text` cues).
+    pub transcript: String,
+    /// `name,email,hubspotContactId` CSV.
+    pub roster_csv: String,
+    /// Contact ids that should be flagged for urgent follow-up.
+    pub expected_priority: std::collections::BTreeSet<String>,
+    pub participants: usize,
+}
+
+const FIRST_NAMES: &[&str] = &["Aisha", "Björn", "Chloé", "Dev", "Elena", "Farid", "Grace", "Hiro", "Ines", "Jonah", "Kemi", "Luca", "Mei", "Nadia", "Omar", "Priti", "Quinn", "Rosa", "Sven", "Tanvi"];
+const LAST_NAMES: &[&str] = &["Adeyemi", "Novak", "Iyer", "Larsen", "Moreau", "Haddad", "Kowalski", "Tanaka", "Oliveira", "Brennan"];
+const COACH_PROMPTS: &[&str] = &[
+    "Thanks for sharing that. Who wants to go next?",
+    "Let's stay with that for a second. What would help you this week?",
+    "Good. Let's hear from someone we haven't heard from yet.",
+    "What's one thing you'll do before our next session?",
+];
+
+/// One generated workshop, the same for the same `seed`: 12–18 participants, about a fifth of
+/// them saying one `urgent` line among ordinary ones, one or two who never speak, the others
+/// saying lines of the set that are not `urgent` (wins, challenges, commitments, and the hard
+/// negatives: negations, idioms, third parties, jokes). The coach's lines come from the set's
+/// coach lines and a few prompts; they are never a participant's signal.
+pub fn generate_workshop(set: &[LabelledLine], seed: u64, coach_name: &str) -> GeneratedWorkshop {
+    let mut rng = fastrand::Rng::with_seed(seed);
+    let workshop = |l: &&LabelledLine| l.context == "workshop";
+    let urgent: Vec<&LabelledLine> = set.iter().filter(workshop).filter(|l| l.speaker_role == "participant" && l.labels.iter().any(|x| x == "urgent")).collect();
+    let ordinary: Vec<&LabelledLine> = set.iter().filter(workshop).filter(|l| l.speaker_role == "participant" && !l.labels.iter().any(|x| x == "urgent")).collect();
+    let coach_lines: Vec<&str> = set.iter().filter(workshop).filter(|l| l.speaker_role == "coach").map(|l| l.text.as_str()).chain(COACH_PROMPTS.iter().copied()).collect();
+    assert!(!urgent.is_empty() && !ordinary.is_empty(), "the set needs workshop participant lines, urgent and not");
+
+    let n = rng.usize(12..=18);
+    let mut names: Vec<String> = Vec::new();
+    while names.len() < n {
+        let name = format!("{} {}", FIRST_NAMES[rng.usize(..FIRST_NAMES.len())], LAST_NAMES[rng.usize(..LAST_NAMES.len())]);
+        if !names.contains(&name) {
+            names.push(name);
+        }
+    }
+    let mut roles: Vec<u8> = (0..n).map(|i| if i < (n + 2) / 5 { b'u' } else if i < (n + 2) / 5 + 1 + usize::from(n > 15) { b's' } else { b'o' }).collect();
+    rng.shuffle(&mut roles);
+    let mut expected = std::collections::BTreeSet::new();
+    let mut roster = String::from("name,email,hubspotContactId\n");
+    let mut said: Vec<(usize, &str)> = Vec::new();
+    for (i, name) in names.iter().enumerate() {
+        let id = format!("{}", 700_000 + seed * 100 + i as u64);
+        roster.push_str(&format!("{name},p{i}.{seed}@example.com,{id}\n"));
+        if roles[i] == b's' {
+            expected.insert(id);
+            continue;
+        }
+        let lines = rng.usize(4..=8);
+        let urgent_at = (roles[i] == b'u').then(|| rng.usize(..lines));
+        if urgent_at.is_some() {
+            expected.insert(id);
+        }
+        for k in 0..lines {
+            let pool = if urgent_at == Some(k) { &urgent } else { &ordinary };
+            said.push((i, pool[rng.usize(..pool.len())].text.as_str()));
+        }
+    }
+    rng.shuffle(&mut said);
+    let mut vtt = String::from("WEBVTT\n\n");
+    let mut t_ms: u64 = 2_000;
+    let mut cue = |speaker: &str, text: &str, vtt: &mut String| {
+        let dur = 1_000 + 350 * text.split_whitespace().count() as u64;
+        let ts = |ms: u64| format!("{:02}:{:02}:{:02}.{:03}", ms / 3_600_000, ms / 60_000 % 60, ms / 1000 % 60, ms % 1000);
+        vtt.push_str(&format!("{}\n{} --> {}\n{speaker}: {text}\n\n", vtt.matches("-->").count() + 1, ts(t_ms), ts(t_ms + dur)));
+        t_ms += dur + 700;
+    };
+    cue(coach_name, "Welcome back everyone, let's start with how the week went.", &mut vtt);
+    for (k, (i, text)) in said.iter().enumerate() {
+        cue(&names[*i], text, &mut vtt);
+        if k % 3 == 2 {
+            cue(coach_name, coach_lines[rng.usize(..coach_lines.len())], &mut vtt);
+        }
+    }
+    GeneratedWorkshop { transcript: vtt, roster_csv: roster, expected_priority: expected, participants: n }
+}

@@ -204,9 +204,10 @@ const IDIOMS: &[&str] = &[
     "gave up perfection", "cancel culture", "refund policy", "refund request from a client", "break down the",
     "break it down", "broke it down", "breakdown of", "hit the ground running", "hit me", "hits different",
     "gave … money back", "give … money back", "giving … money back", "offered … refund", "gave … refund",
-    "give … refund", "issued … refund", "process … refund", "drowning in referral", "drowning in lead",
-    "drowning in enquir", "drowning in inquir", "drowning in booking", "drowning in order", "drowning in client",
-    "nearly died", "almost died", "could have died",
+    "give … refund", "issued … refund", "process … refund", "drowning in referral~", "drowning in lead~",
+    "drowning in enquir~", "drowning in inquir~", "drowning in booking~", "drowning in order~", "drowning in client~",
+    "nearly died", "almost died", "could have died", "hospital group~", "hospital chain~", "hospital trust~",
+    "hospital client~", "hospital contract~", "hospital account~",
 ];
 
 #[rustfmt::skip]
