@@ -344,17 +344,43 @@ fn push_trimmed(text: &str, r: Range<usize>, out: &mut Vec<Range<usize>>) {
 }
 
 pub fn fold(s: &str) -> String {
-    s.to_lowercase().replace(['\u{2019}', '\u{2018}'], "'")
+    let lower = s.to_lowercase();
+    if lower.contains(['\u{2019}', '\u{2018}']) { lower.replace(['\u{2019}', '\u{2018}'], "'") } else { lower }
 }
 
 /// One normalised word and the clause it belongs to.
-struct Word {
-    text: String,
+struct Word<'a> {
+    text: &'a str,
     clause: usize,
 }
 
+/// A sentence's normalised words, their text in one buffer: one allocation a sentence, not one
+/// a word (every sentence of a transcript is split before most are found to carry no cue).
+struct Tokens {
+    buf: String,
+    /// (start, end) in `buf`, and the clause.
+    spans: Vec<(usize, usize, usize)>,
+}
+
+impl Tokens {
+    fn push(&mut self, word: &str, clause: usize) {
+        let start = self.buf.len();
+        self.buf.push_str(word);
+        self.spans.push((start, self.buf.len(), clause));
+    }
+
+    fn text(&self, i: usize) -> &str {
+        let (a, b, _) = self.spans[i];
+        &self.buf[a..b]
+    }
+
+    fn words(&self) -> Vec<Word<'_>> {
+        self.spans.iter().map(|&(a, b, clause)| Word { text: &self.buf[a..b], clause }).collect()
+    }
+}
+
 /// Lowercases, spells out contractions, blanks quoted speech, and splits into words and clauses.
-fn words(sentence: &str) -> Vec<Word> {
+fn words(sentence: &str) -> Tokens {
     let s = fold(sentence);
     let may_quote = s.bytes().enumerate().any(|(i, b)| b == b'"' || (b == b'\'' && (i == 0 || !s.as_bytes()[i - 1].is_ascii_alphanumeric())))
         || s.contains(['\u{201c}', '\u{201d}', '\u{2018}']);
@@ -387,16 +413,14 @@ fn unquote(s: &str) -> String {
     unquoted
 }
 
-fn words_of(unquoted: &str) -> Vec<Word> {
-    let mut out: Vec<Word> = Vec::new();
+fn words_of(unquoted: &str) -> Tokens {
+    let mut out = Tokens { buf: String::with_capacity(unquoted.len() + 16), spans: Vec::with_capacity(unquoted.len() / 4) };
     let mut clause = 0;
-    let mut token = String::new();
-    let flush = |token: &mut String, clause: usize, out: &mut Vec<Word>| {
+    let flush = |token: &str, clause: usize, out: &mut Tokens| {
         if token.is_empty() {
             return;
         }
-        let t = std::mem::take(token);
-        let t = t.trim_matches('\'');
+        let t = token.trim_matches('\'');
         let expanded: &[&str] = match t {
             "can't" | "cant" | "cannot" => &["can", "not"],
             "won't" | "wont" => &["will", "not"],
@@ -421,54 +445,47 @@ fn words_of(unquoted: &str) -> Vec<Word> {
             _ => &[],
         };
         if !expanded.is_empty() {
-            out.extend(expanded.iter().map(|w| Word {
-                text: (*w).to_string(),
-                clause,
-            }));
+            for w in expanded {
+                out.push(w, clause);
+            }
         } else if let Some(stem) = t.strip_suffix("n't") {
-            out.push(Word {
-                text: stem.to_string(),
-                clause,
-            });
-            out.push(Word {
-                text: "not".into(),
-                clause,
-            });
+            out.push(stem, clause);
+            out.push("not", clause);
         } else if let Some(stem) = t
             .strip_suffix("'s")
             .or_else(|| t.strip_suffix("'re"))
             .or_else(|| t.strip_suffix("'ve"))
         {
-            out.push(Word {
-                text: stem.to_string(),
-                clause,
-            });
+            out.push(stem, clause);
         } else if !t.is_empty() {
-            out.push(Word {
-                text: t.to_string(),
-                clause,
-            });
+            out.push(t, clause);
         }
     };
-    for c in unquoted.chars() {
+    // A token is a run of alphanumerics and apostrophes: a slice of the text, not a copy.
+    let mut token_start: Option<usize> = None;
+    for (i, c) in unquoted.char_indices() {
         if c.is_alphanumeric() || c == '\'' {
-            token.push(c);
+            token_start.get_or_insert(i);
         } else {
-            flush(&mut token, clause, &mut out);
+            if let Some(a) = token_start.take() {
+                flush(&unquoted[a..i], clause, &mut out);
+            }
             if matches!(c, ',' | ';' | ':' | '(' | ')' | '\u{2014}' | '\u{2013}') {
                 clause += 1;
             }
         }
     }
-    flush(&mut token, clause, &mut out);
+    if let Some(a) = token_start {
+        flush(&unquoted[a..], clause, &mut out);
+    }
     // Contrast words open a new clause of their own.
     let mut shift = 0;
     let mut last_clause = usize::MAX;
-    for i in 0..out.len() {
-        if out[i].clause != last_clause {
-            last_clause = out[i].clause;
+    for i in 0..out.spans.len() {
+        if out.spans[i].2 != last_clause {
+            last_clause = out.spans[i].2;
         } else if matches!(
-            out[i].text.as_str(),
+            out.text(i),
             "but"
                 | "though"
                 | "although"
@@ -481,8 +498,8 @@ fn words_of(unquoted: &str) -> Vec<Word> {
                 | "and"
         ) {
             // "so" and "and" open a clause only before a subject ("and I…", "so now…").
-            let next = out.get(i + 1).map(|w| w.text.as_str()).unwrap_or("");
-            let opens = !matches!(out[i].text.as_str(), "so" | "and")
+            let next = if i + 1 < out.spans.len() { out.text(i + 1) } else { "" };
+            let opens = !matches!(out.text(i), "so" | "and")
                 || matches!(
                     next,
                     "i" | "we"
@@ -505,7 +522,7 @@ fn words_of(unquoted: &str) -> Vec<Word> {
                 shift += 1;
             }
         }
-        out[i].clause += shift;
+        out.spans[i].2 += shift;
     }
     out
 }
@@ -673,11 +690,12 @@ const PAST_FORMS: &[&str] = &[
 
 /// The strongest signal of each kind in one sentence, most pressing kind first.
 pub fn explain(sentence: &str) -> Vec<Detected> {
-    let raw_words = words(sentence);
-    if raw_words.is_empty() {
+    let tokens = words(sentence);
+    if tokens.spans.is_empty() {
         return Vec::new();
     }
-    let raw: Vec<&str> = raw_words.iter().map(|w| w.text.as_str()).collect();
+    let raw_words = tokens.words();
+    let raw: Vec<&str> = raw_words.iter().map(|w| w.text).collect();
     let clause_of = |i: usize| raw_words[i].clause;
     let t = tables();
     // Most sentences carry no cue at all: nothing more to do for them.
@@ -721,7 +739,7 @@ pub fn explain(sentence: &str) -> Vec<Detected> {
         raw_words
             .iter()
             .filter(|w| w.clause == c)
-            .map(|w| w.text.as_str())
+            .map(|w| w.text)
             .collect()
     };
     let negated = |a: usize, pattern: &str| {
@@ -912,7 +930,7 @@ pub fn explain(sentence: &str) -> Vec<Detected> {
 /// The first later clause that turns the story ("…, but now…", "…, and yesterday…").
 fn turning_clause(ws: &[Word], after: usize, last: usize) -> Option<usize> {
     (after + 1..=last).find(|&c| {
-        let mut it = ws.iter().filter(|w| w.clause == c).map(|w| w.text.as_str());
+        let mut it = ws.iter().filter(|w| w.clause == c).map(|w| w.text);
         match (it.next(), it.next()) {
             (Some(first), _) if TURN.contains(&first) => true,
             (Some("and" | "so"), Some(second)) => TURN.contains(&second),
