@@ -100,14 +100,8 @@ pub fn prepare(
         cost: None,
     };
     let n = attendance.attendees.len();
-    let contexts = attendance
-        .attendees
-        .iter()
-        .map(|a| {
-            let level = options.engagement.level(a.stats.speaking_time_percentage, a.stats.cues, n);
-            ParticipantContext::build(&session, coach, a, level, &transcript, &attendance.coach_labels)
-        })
-        .collect();
+    let levels: Vec<_> = attendance.attendees.iter().map(|a| options.engagement.level(a.stats.speaking_time_percentage, a.stats.cues, n)).collect();
+    let contexts = ParticipantContext::build_all(&session, coach, &attendance.attendees, &levels, &transcript, &attendance.coach_labels);
     let summary = TranscriptSummary {
         format: transcript.format,
         cues: stats.cues,

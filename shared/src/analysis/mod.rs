@@ -55,49 +55,62 @@ pub struct ParticipantContext {
 }
 
 impl ParticipantContext {
-    /// Builds the context of `attendee` from the transcript they were matched in.
-    pub fn build(
+    /// Builds every attendee's context (`levels[i]` is attendee `i`'s engagement) in one pass
+    /// over the transcript: each utterance goes to its speaker's context, with the line before
+    /// the turn (usually the coach's prompt) and the coach's answer after it.
+    pub fn build_all(
         session: &WorkshopSession,
         coach: &CoachProfile,
-        attendee: &Attendee,
-        engagement: EngagementLevel,
+        attendees: &[Attendee],
+        levels: &[EngagementLevel],
         transcript: &Transcript<'_>,
         coach_labels: &[String],
-    ) -> Self {
-        let mine = |s: Option<&str>| s.is_some_and(|s| attendee.labels.iter().any(|l| l == s));
-        let mut utterances = Vec::new();
-        let mut surrounding = Vec::new();
-        let mut coach_replies = Vec::new();
+    ) -> Vec<Self> {
+        let mut owner: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+        for (i, a) in attendees.iter().enumerate() {
+            for l in &a.labels {
+                owner.insert(l.as_str(), i);
+            }
+        }
+        let of = |u: &crate::transcript::Utterance<'_>| u.speaker.as_deref().and_then(|s| owner.get(s).copied());
+        let by_coach = |u: &crate::transcript::Utterance<'_>| u.speaker.as_deref().is_some_and(|s| coach_labels.iter().any(|l| l == s));
+        let mut contexts: Vec<Self> = attendees
+            .iter()
+            .zip(levels)
+            .map(|(a, &engagement)| Self {
+                session: session.clone(),
+                coach: coach.clone(),
+                participant_id: a.entry.hubspot_contact_id.clone(),
+                participant_name: a.entry.name.clone(),
+                email: a.entry.email.clone(),
+                stats: a.stats.clone(),
+                engagement,
+                utterances: Vec::with_capacity(a.stats.cues as usize),
+                surrounding: Vec::new(),
+                coach_replies: Vec::new(),
+            })
+            .collect();
         let all = &transcript.utterances;
+        let mut previous: Option<usize> = None;
         for (i, u) in all.iter().enumerate() {
-            if !mine(u.speaker.as_deref()) {
-                continue;
-            }
-            if i > 0 && !mine(all[i - 1].speaker.as_deref()) {
-                surrounding.push(to_line(&all[i - 1]));
-            }
-            utterances.push(to_line(u));
-            // The coach's answer to this turn: their next line or two, before anyone else speaks.
-            for next in all[i + 1..].iter().take(2) {
-                let by_coach = next.speaker.as_deref().is_some_and(|s| coach_labels.iter().any(|l| l == s));
-                if !by_coach {
-                    break;
+            let who = of(u);
+            if let Some(a) = who {
+                let ctx = &mut contexts[a];
+                if i > 0 && previous != Some(a) {
+                    ctx.surrounding.push(to_line(&all[i - 1]));
                 }
-                coach_replies.push(to_line(next));
+                ctx.utterances.push(to_line(u));
+                // The coach's answer to this turn: their next line or two, before anyone else speaks.
+                for next in all[i + 1..].iter().take(2) {
+                    if !by_coach(next) {
+                        break;
+                    }
+                    ctx.coach_replies.push(to_line(next));
+                }
             }
+            previous = who;
         }
-        Self {
-            session: session.clone(),
-            coach: coach.clone(),
-            participant_id: attendee.entry.hubspot_contact_id.clone(),
-            participant_name: attendee.entry.name.clone(),
-            email: attendee.entry.email.clone(),
-            stats: attendee.stats.clone(),
-            engagement,
-            utterances,
-            surrounding,
-            coach_replies,
-        }
+        contexts
     }
 }
 

@@ -638,6 +638,8 @@ impl Table {
 }
 
 struct Tables {
+    /// Every phrase of the four signal lists: one pass tells whether a sentence has any cue.
+    any_cue: Table,
     urgent: Table,
     win: Table,
     challenge: Table,
@@ -653,6 +655,7 @@ fn tables() -> &'static Tables {
     static TABLES: std::sync::OnceLock<Tables> = std::sync::OnceLock::new();
     let plain = |list: &'static [&'static str]| Table::new(list.iter().map(|p| (*p, 0)));
     TABLES.get_or_init(|| Tables {
+        any_cue: Table::new(URGENT.iter().chain(WIN).chain(CHALLENGE).chain(COMMITMENT).copied()),
         urgent: Table::new(URGENT.iter().copied()),
         win: Table::new(WIN.iter().copied()),
         challenge: Table::new(CHALLENGE.iter().copied()),
@@ -700,7 +703,7 @@ pub fn explain(sentence: &str) -> Vec<Detected> {
     let t = tables();
     // Most sentences carry no cue at all: nothing more to do for them.
     let progressive = raw.windows(2).any(|w| matches!(w, ["i", "am"] | ["we", "are"]));
-    if !progressive && !t.urgent.any(&raw) && !t.win.any(&raw) && !t.challenge.any(&raw) && !t.commitment.any(&raw) {
+    if !progressive && !t.any_cue.any(&raw) {
         return Vec::new();
     }
     // Idioms are blanked ("_word") for urgency and challenges; wins read the raw words.
