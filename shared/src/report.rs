@@ -254,14 +254,14 @@ impl PriorityEval {
     }
 }
 
-pub async fn priority_eval(set: &[crate::analysis::eval::LabelledLine], workshops: u64, first_seed: u64, coach: &CoachProfile) -> Result<PriorityEval, InputError> {
+pub async fn priority_eval(set: &[crate::analysis::eval::LabelledLine], workshops: u64, first_seed: u64, coach: &CoachProfile) -> Result<PriorityEval, String> {
     let options = AnalyseOptions::default();
     let mut eval = PriorityEval::default();
     for seed in first_seed..first_seed + workshops {
-        let w = crate::analysis::eval::generate_workshop(set, seed, &coach.coach_name);
-        let roster = Roster::from_csv(&w.roster_csv)?;
+        let w = crate::analysis::eval::generate_workshop(set, seed, &coach.coach_name)?;
+        let roster = Roster::from_csv(&w.roster_csv).map_err(|e| e.to_string())?;
         let meta = SessionMeta { session_id: format!("ws-eval-{seed}"), workshop_date: "2026-11-20".into(), cohort_name: "Eval".into() };
-        let prepared = prepare(&w.transcript, &roster, coach, meta, &options)?;
+        let prepared = prepare(&w.transcript, &roster, coach, meta, &options).map_err(|e| format!("workshop {seed}: {e}"))?;
         let report = analyse(prepared, Arc::new(crate::analysis::BuiltinAnalyser), coach, &options.priority).await;
         let hit = report.session.priority_client_ids.iter().filter(|id| w.expected_priority.contains(*id)).count();
         eval.rows.push(PriorityRow {

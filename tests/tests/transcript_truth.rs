@@ -228,6 +228,9 @@ async fn generated_workshops_flag_exactly_the_urgent_and_the_silent() {
     assert!(eval.rows.iter().all(|r| r.truth >= 3), "every workshop has urgent and silent people: {}", eval.render());
     assert_eq!((eval.exact(), eval.precision(), eval.recall()), (20, 1.0, 1.0), "{}", eval.render());
     // The same seed is the same workshop.
-    let again = debrief::analysis::eval::generate_workshop(&set, 7, &coach.coach_name);
-    assert_eq!(again.transcript, debrief::analysis::eval::generate_workshop(&set, 7, &coach.coach_name).transcript);
+    let again = debrief::analysis::eval::generate_workshop(&set, 7, &coach.coach_name).unwrap();
+    assert_eq!(again.transcript, debrief::analysis::eval::generate_workshop(&set, 7, &coach.coach_name).unwrap().transcript);
+    // A set with no urgent workshop line cannot make a workshop: an error, not a panic.
+    let no_urgent: Vec<_> = set.iter().filter(|l| !l.labels.iter().any(|x| x == "urgent")).cloned().collect();
+    assert!(debrief::analysis::eval::generate_workshop(&no_urgent, 1, &coach.coach_name).unwrap_err().contains("urgent"));
 }

@@ -48,7 +48,7 @@ pub async fn run(args: Args) -> Result<(), String> {
             let text = std::fs::read_to_string(&file).map_err(|e| format!("{}: {e}", file.display()))?;
             let set = debrief::analysis::eval::read_set(&text).map_err(|e| format!("{}: {e}", file.display()))?;
             let coach: debrief::domain::CoachProfile = serde_json::from_str(crate::sample::COACH).expect("the bundled coach parses");
-            let score = debrief::report::priority_eval(&set, workshops, seed, &coach).await.map_err(|e| e.to_string())?;
+            let score = debrief::report::priority_eval(&set, workshops, seed, &coach).await.map_err(|e| format!("{}: {e}", file.display()))?;
             print!("{}", score.render());
             Ok(())
         }

@@ -281,14 +281,17 @@ const COACH_PROMPTS: &[&str] = &[
 /// them saying one `urgent` line among ordinary ones, one or two who never speak, the others
 /// saying lines of the set that are not `urgent` (wins, challenges, commitments, and the hard
 /// negatives: negations, idioms, third parties, jokes). The coach's lines come from the set's
-/// coach lines and a few prompts; they are never a participant's signal.
-pub fn generate_workshop(set: &[LabelledLine], seed: u64, coach_name: &str) -> GeneratedWorkshop {
+/// coach lines and a few prompts; they are never a participant's signal. A set without both
+/// urgent and other workshop participant lines cannot make one: an error says so.
+pub fn generate_workshop(set: &[LabelledLine], seed: u64, coach_name: &str) -> Result<GeneratedWorkshop, String> {
     let mut rng = fastrand::Rng::with_seed(seed);
     let workshop = |l: &&LabelledLine| l.context == "workshop";
     let urgent: Vec<&LabelledLine> = set.iter().filter(workshop).filter(|l| l.speaker_role == "participant" && l.labels.iter().any(|x| x == "urgent")).collect();
     let ordinary: Vec<&LabelledLine> = set.iter().filter(workshop).filter(|l| l.speaker_role == "participant" && !l.labels.iter().any(|x| x == "urgent")).collect();
     let coach_lines: Vec<&str> = set.iter().filter(workshop).filter(|l| l.speaker_role == "coach").map(|l| l.text.as_str()).chain(COACH_PROMPTS.iter().copied()).collect();
-    assert!(!urgent.is_empty() && !ordinary.is_empty(), "the set needs workshop participant lines, urgent and not");
+    if urgent.is_empty() || ordinary.is_empty() {
+        return Err("the set needs workshop participant lines, some labelled urgent and some not".into());
+    }
 
     let n = rng.usize(12..=18);
     let mut names: Vec<String> = Vec::new();
@@ -336,5 +339,5 @@ pub fn generate_workshop(set: &[LabelledLine], seed: u64, coach_name: &str) -> G
             cue(coach_name, coach_lines[rng.usize(..coach_lines.len())], &mut vtt);
         }
     }
-    GeneratedWorkshop { transcript: vtt, roster_csv: roster, expected_priority: expected, participants: n }
+    Ok(GeneratedWorkshop { transcript: vtt, roster_csv: roster, expected_priority: expected, participants: n })
 }
