@@ -461,8 +461,7 @@ impl<S: Store, Q: Queue, M: Mailer, A: Analyser> Pipeline<S, Q, M, A> {
 
     /// The transcript a session was made from, as received, if it is still kept.
     pub async fn kept_transcript(&self, session_id: &str) -> Result<Option<Vec<u8>>, PipelineError> {
-        let item = self.repo.store().get(&input_key(session_id)).await.map_err(RepoError::from)?;
-        let Some(key) = item.and_then(|i| serde_json::from_str::<SessionInput>(&i.body).ok()).and_then(|i| i.transcript_key) else { return Ok(None) };
+        let Some(key) = self.session_input(session_id).await?.and_then(|i| i.transcript_key) else { return Ok(None) };
         match &self.archive {
             Some(archive) => Ok(archive.get(&key).await?),
             None => Ok(None),

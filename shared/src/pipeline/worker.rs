@@ -206,7 +206,7 @@ impl<S: Store, Q: Queue, M: Mailer, A: Analyser> Pipeline<S, Q, M, A> {
         Ok(self.repo.send_done(&lease).await?)
     }
 
-    async fn session_input(&self, session_id: &str) -> Result<Option<SessionInput>, PipelineError> {
+    pub(super) async fn session_input(&self, session_id: &str) -> Result<Option<SessionInput>, PipelineError> {
         let item = self.repo.store().get(&input_key(session_id)).await.map_err(RepoError::from)?;
         Ok(item.and_then(|i| serde_json::from_str(&i.body).ok()))
     }
