@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
-use crate::analysis::{Analyser, Analysis, EngagementThresholds, ParticipantContext, PriorityRules, rank_priorities};
+use crate::analysis::{Analyser, Analysis, EngagementThresholds, ParticipantContext, PriorityRules, Reading, Role, rank_priorities, route};
 use crate::attendance::{Attendance, UnknownSpeaker, attribute};
 use crate::domain::{
     CoachProfile, CoachReviewStatus, ParticipantSummary, ProcessingStatus, Roster, WorkshopSession,
@@ -75,11 +75,45 @@ pub fn prepare(
     meta: SessionMeta,
     options: &AnalyseOptions,
 ) -> Result<PreparedSession, InputError> {
+    check_roster(roster)?;
+    let transcript = Transcript::parse(text, options.format)?;
+    let mut prepared = begin(transcript.stats(), transcript.format, roster, coach, meta, options)?;
+    prepared.contexts = ParticipantContext::build_all(
+        &prepared.session,
+        coach,
+        &prepared.attendance.attendees,
+        &levels(&prepared.attendance, options),
+        &transcript,
+        &prepared.attendance.coach_labels,
+    );
+    Ok(prepared)
+}
+
+fn check_roster(roster: &Roster) -> Result<(), InputError> {
     if roster.entries().is_empty() {
         return Err(InputError::field("roster", "must list at least one participant"));
     }
-    let transcript = Transcript::parse(text, options.format)?;
-    let stats = transcript.stats();
+    Ok(())
+}
+
+fn levels(attendance: &Attendance, options: &AnalyseOptions) -> Vec<crate::domain::EngagementLevel> {
+    let n = attendance.attendees.len();
+    attendance.attendees.iter().map(|a| options.engagement.level(a.stats.speaking_time_percentage, a.stats.cues, n)).collect()
+}
+
+/// The session from the transcript's statistics: speakers matched to the roster, the session
+/// record, and every attendee's context without lines.
+fn begin(
+    stats: crate::transcript::TranscriptStats,
+    format: TranscriptFormat,
+    roster: &Roster,
+    coach: &CoachProfile,
+    meta: SessionMeta,
+    options: &AnalyseOptions,
+) -> Result<PreparedSession, InputError> {
+    if stats.cues == 0 {
+        return Err(crate::transcript::TranscriptError::new(1, "the transcript has no spoken lines").into());
+    }
     if stats.speakers.is_empty() {
         return Err(InputError::field("transcript", "no speaker labels were found: each cue or line needs the form `Name: what they said`"));
     }
@@ -99,17 +133,45 @@ pub fn prepare(
         review_completed_at: None,
         cost: None,
     };
-    let n = attendance.attendees.len();
-    let levels: Vec<_> = attendance.attendees.iter().map(|a| options.engagement.level(a.stats.speaking_time_percentage, a.stats.cues, n)).collect();
-    let contexts = ParticipantContext::build_all(&session, coach, &attendance.attendees, &levels, &transcript, &attendance.coach_labels);
+    let contexts = ParticipantContext::headers(&session, coach, &attendance.attendees, &levels(&attendance, options));
     let summary = TranscriptSummary {
-        format: transcript.format,
+        format,
         cues: stats.cues,
         duration_seconds: stats.duration_seconds,
         total_speaking_seconds: stats.total_speaking_seconds,
         unattributed: stats.unattributed.clone(),
     };
     Ok(PreparedSession { session, contexts, attendance, transcript: summary })
+}
+
+/// The whole job with the built-in analyser, reading the file twice and keeping no one's lines:
+/// a streaming pass for the speakers' statistics (to match them to the roster), then one pass
+/// that feeds each line to its participant's [`Reading`]. Memory stays near the file's own size
+/// whatever its length; the answer is the one [`prepare`] + [`analyse`] give with
+/// [`crate::analysis::BuiltinAnalyser`] (a test holds them equal).
+pub fn analyse_streaming(
+    text: &str,
+    roster: &Roster,
+    coach: &CoachProfile,
+    meta: SessionMeta,
+    options: &AnalyseOptions,
+) -> Result<SessionReport, InputError> {
+    check_roster(roster)?;
+    let format = options.format.unwrap_or_else(|| TranscriptFormat::detect(text));
+    let prepared = begin(crate::transcript::stream_stats(text, Some(format))?, format, roster, coach, meta, options)?;
+    let mut readings: Vec<Reading> = prepared.contexts.iter().map(|_| Reading::default()).collect();
+    let mut failed = None;
+    let lines = crate::transcript::Utterances::new(text, format)?.map_while(|u| u.map_err(|e| failed = Some(e)).ok());
+    route(lines, &prepared.attendance.attendees, &prepared.attendance.coach_labels, |a, role, u| match role {
+        Role::Own => readings[a].utterance(u.start_ms, &u.text),
+        Role::CoachReply => readings[a].coach_reply(u.start_ms, &u.text),
+        Role::Prompt => {}
+    });
+    if let Some(e) = failed {
+        return Err(e.into());
+    }
+    let participants = prepared.contexts.iter().zip(readings).map(|(ctx, r)| summarise(ctx, r.finish(ctx))).collect();
+    Ok(complete(prepared.session, participants, prepared.attendance, prepared.transcript, coach, &options.priority))
 }
 
 /// The stored form of one participant's analysis.
@@ -170,13 +232,23 @@ pub async fn analyse<A: Analyser + 'static>(
     let mut indexed = tasks.join_all().await;
     indexed.sort_by_key(|(i, _, _)| *i);
     let (participants, contexts): (Vec<ParticipantSummary>, Vec<ParticipantContext>) = indexed.into_iter().map(|(_, s, c)| (s, c)).unzip();
-    let mut participants = participants;
     drop_aside(contexts);
+    complete(prepared.session, participants, prepared.attendance, prepared.transcript, coach, rules)
+}
+
+/// Ranks the priority clients (priority clients first, most pressing first; everyone else in
+/// roster order) and completes the session.
+fn complete(
+    mut session: WorkshopSession,
+    mut participants: Vec<ParticipantSummary>,
+    attendance: Attendance,
+    transcript: TranscriptSummary,
+    coach: &CoachProfile,
+    rules: &PriorityRules,
+) -> SessionReport {
     let rules = coach.priority_rules.as_ref().unwrap_or(rules);
     let priority_ids = rank_priorities(&mut participants, rules);
-    // Priority clients first, most pressing first; everyone else in roster order.
     participants.sort_by_key(|p| p.priority.as_ref().map_or(u32::MAX, |f| f.rank));
-    let mut session = prepared.session;
     session.priority_client_ids = priority_ids;
     session.cost = Some(crate::domain::SessionCost::of(participants.iter().map(|p| &p.analyser)));
     session.processing_status = ProcessingStatus::Completed;
@@ -187,11 +259,11 @@ pub async fn analyse<A: Analyser + 'static>(
         coach: CoachSpeech {
             coach_id: coach.coach_id.clone(),
             coach_name: coach.coach_name.clone(),
-            labels: prepared.attendance.coach_labels,
-            stats: prepared.attendance.coach_stats,
+            labels: attendance.coach_labels,
+            stats: attendance.coach_stats,
         },
-        unknown_speakers: prepared.attendance.unknown_speakers,
-        transcript: prepared.transcript,
+        unknown_speakers: attendance.unknown_speakers,
+        transcript,
     }
 }
 

@@ -40,8 +40,14 @@ async fn run(dir: &std::path::Path, transcript: &str) -> SessionReport {
     let coach: CoachProfile = serde_json::from_str(&std::fs::read_to_string(dir.join("coach.json")).unwrap()).unwrap();
     let meta = SessionMeta { session_id: "s1".into(), workshop_date: "2026-11-20".into(), cohort_name: "Cohort".into() };
     let options = AnalyseOptions::default();
-    let prepared = report::prepare(&text, &roster, &coach, meta, &options).unwrap();
-    report::analyse(prepared, Arc::new(BuiltinAnalyser), &coach, &options.priority).await
+    let prepared = report::prepare(&text, &roster, &coach, meta.clone(), &options).unwrap();
+    let report = report::analyse(prepared, Arc::new(BuiltinAnalyser), &coach, &options.priority).await;
+    // The streaming read (what `debrief analyze` runs) gives the same report as the contexts
+    // the queue carries, analysed one by one.
+    let mut streamed = report::analyse_streaming(&text, &roster, &coach, meta, &options).unwrap();
+    streamed.session.completed_at.clone_from(&report.session.completed_at);
+    assert_eq!(streamed, report, "{transcript}: the streaming read differs");
+    report
 }
 
 fn signals(p: &debrief::domain::ParticipantSummary) -> BTreeSet<(String, String)> {

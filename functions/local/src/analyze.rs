@@ -82,9 +82,14 @@ pub async fn run(args: Args) -> Result<(), String> {
         engagement: EngagementThresholds { high_ratio: args.engagement_high, medium_ratio: args.engagement_medium },
         ..Default::default()
     };
-    let prepared = report::prepare(&text, &roster, &coach, meta, &options).map_err(|e| e.to_string())?;
-    let analyser = Arc::new(ConfiguredAnalyser::from_env());
-    let report = report::analyse(prepared, analyser, &coach, &options.priority).await;
+    let report = match ConfiguredAnalyser::from_env() {
+        // The built-in analyser reads the file as it goes, keeping no one's lines.
+        ConfiguredAnalyser::Builtin(_) => report::analyse_streaming(&text, &roster, &coach, meta, &options).map_err(|e| e.to_string())?,
+        model => {
+            let prepared = report::prepare(&text, &roster, &coach, meta, &options).map_err(|e| e.to_string())?;
+            report::analyse(prepared, Arc::new(model), &coach, &options.priority).await
+        }
+    };
     match args.format {
         Output::Json => println!("{}", serde_json::to_string_pretty(&report).expect("report serialises")),
         Output::Text => print!("{}", table(&report)),

@@ -21,25 +21,32 @@ pub(crate) struct Signals {
     pub urgency: Vec<Finding>,
 }
 
-pub(crate) fn detect(ctx: &ParticipantContext) -> Signals {
-    let mut out = Signals::default();
-    let mut seen = HashSet::new();
-    for line in &ctx.utterances {
-        for range in sentences(&line.text) {
-            let sentence = &line.text[range];
+/// What the built-in analyser has read of one participant so far: their signals and the coach's
+/// advice to them. Fed line by line, so a whole transcript can be read in one streaming pass
+/// without keeping anyone's lines ([`crate::report::analyse_streaming`]); a context is read the
+/// same way ([`BuiltinAnalyser::analyse_now`]).
+#[derive(Default)]
+pub struct Reading {
+    signals: Signals,
+    seen: HashSet<(SignalKind, String)>,
+    advice: Vec<String>,
+}
+
+impl Reading {
+    /// One of the participant's own lines.
+    pub fn utterance(&mut self, start_ms: u64, text: &str) {
+        for range in sentences(text) {
+            let sentence = &text[range];
             for kind in classify(sentence) {
                 // The same sentence said twice is one finding, with its first evidence.
-                if !seen.insert((kind, fold(sentence))) {
+                if !self.seen.insert((kind, fold(sentence))) {
                     continue;
                 }
                 let finding = Finding {
                     text: sentence.trim_end_matches(['.', '!']).to_string(),
-                    evidence: Evidence {
-                        quote: sentence.to_string(),
-                        timestamp: format_timestamp(line.start_ms),
-                        start_ms: line.start_ms,
-                    },
+                    evidence: Evidence { quote: sentence.to_string(), timestamp: format_timestamp(start_ms), start_ms },
                 };
+                let out = &mut self.signals;
                 match kind {
                     SignalKind::Urgency => out.urgency.push(finding),
                     SignalKind::Action => out.actions.push(finding),
@@ -49,7 +56,55 @@ pub(crate) fn detect(ctx: &ParticipantContext) -> Signals {
             }
         }
     }
-    out
+
+    /// A line of the coach's right after one of the participant's turns: the sentences that
+    /// give advice are kept, quoted.
+    pub fn coach_reply(&mut self, start_ms: u64, text: &str) {
+        for range in sentences(text) {
+            let sentence = &text[range];
+            let folded = format!("{} ", fold(sentence));
+            let advice = !sentence.trim_end().ends_with('?') || folded.contains("what if you") || folded.contains("how about");
+            if advice && ADVICE.iter().any(|a| folded.starts_with(a) || folded.contains(&format!(" {a}")) || folded.contains(&format!(", {a}"))) {
+                let quoted = format!("From the session ({}): \"{}\"", &format_timestamp(start_ms)[..8], sentence);
+                if !self.advice.contains(&quoted) {
+                    self.advice.push(quoted);
+                }
+            }
+        }
+    }
+
+    /// Reads a whole context.
+    pub(crate) fn of(ctx: &ParticipantContext) -> Self {
+        let mut reading = Self::default();
+        for line in &ctx.utterances {
+            reading.utterance(line.start_ms, &line.text);
+        }
+        for line in &ctx.coach_replies {
+            reading.coach_reply(line.start_ms, &line.text);
+        }
+        reading
+    }
+
+    /// The analysis of what was read; `ctx` gives the participant's name, statistics and coach
+    /// (its lines are not read again).
+    pub fn finish(self, ctx: &ParticipantContext) -> Analysis {
+        let s = self.signals;
+        let coach_recommendations = recommendations(ctx, self.advice, &s);
+        let f = Findings { wins: &s.wins, challenges: &s.challenges, actions: &s.actions, urgency: &s.urgency };
+        let generated_summary = compose::summary(ctx, &f);
+        let (generated_email_subject, generated_email) = compose::email(ctx, &f);
+        Analysis {
+            wins: s.wins,
+            challenges: s.challenges,
+            action_items: s.actions,
+            coach_recommendations,
+            urgency_indicators: s.urgency,
+            generated_summary,
+            generated_email_subject,
+            generated_email,
+            analyser: AnalyserInfo { kind: AnalyserKind::Builtin, model: None, fallback_reason: None, dropped_quotes: 0, usage: None },
+        }
+    }
 }
 
 /// Words by which a coach's reply gives advice to the participant it answers.
@@ -60,30 +115,11 @@ const ADVICE: &[&str] = &[
     "one thing to try", "let's get you", "book a", "block ",
 ];
 
-/// The coach's advice to this participant in the session, quoted: sentences of the coach's
-/// replies to their turns that give advice.
-pub(crate) fn coach_advice(ctx: &ParticipantContext) -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
-    for line in &ctx.coach_replies {
-        for range in sentences(&line.text) {
-            let sentence = &line.text[range];
-            let folded = format!("{} ", fold(sentence));
-            let advice = !sentence.trim_end().ends_with('?') || folded.contains("what if you") || folded.contains("how about");
-            if advice && ADVICE.iter().any(|a| folded.starts_with(a) || folded.contains(&format!(" {a}")) || folded.contains(&format!(", {a}"))) {
-                let quoted = format!("From the session ({}): \"{}\"", &format_timestamp(line.start_ms)[..8], sentence);
-                if !out.contains(&quoted) {
-                    out.push(quoted);
-                }
-            }
-        }
-    }
-    out
-}
-
-pub(crate) fn recommendations(ctx: &ParticipantContext, s: &Signals) -> Vec<String> {
+/// What the coach already advised (`advice`) comes first, in their words; Debrief's
+/// suggestions follow.
+pub(crate) fn recommendations(ctx: &ParticipantContext, advice: Vec<String>, s: &Signals) -> Vec<String> {
     let first = compose::first_name(&ctx.participant_name);
-    // What the coach already advised comes first, in their words; Debrief's suggestions follow.
-    let mut recs = coach_advice(ctx);
+    let mut recs = advice;
     if let Some(u) = s.urgency.first() {
         recs.push(format!("Reach out to {first} within 24 hours about: \"{}\"", u.evidence.quote));
     }
@@ -109,22 +145,7 @@ pub(crate) fn recommendations(ctx: &ParticipantContext, s: &Signals) -> Vec<Stri
 
 impl BuiltinAnalyser {
     pub fn analyse_now(&self, ctx: &ParticipantContext) -> Analysis {
-        let s = detect(ctx);
-        let coach_recommendations = recommendations(ctx, &s);
-        let f = Findings { wins: &s.wins, challenges: &s.challenges, actions: &s.actions, urgency: &s.urgency };
-        let generated_summary = compose::summary(ctx, &f);
-        let (generated_email_subject, generated_email) = compose::email(ctx, &f);
-        Analysis {
-            wins: s.wins,
-            challenges: s.challenges,
-            action_items: s.actions,
-            coach_recommendations,
-            urgency_indicators: s.urgency,
-            generated_summary,
-            generated_email_subject,
-            generated_email,
-            analyser: AnalyserInfo { kind: AnalyserKind::Builtin, model: None, fallback_reason: None, dropped_quotes: 0, usage: None },
-        }
+        Reading::of(ctx).finish(ctx)
     }
 }
 

@@ -14,9 +14,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::attendance::Attendee;
 use crate::domain::{AnalyserInfo, CoachProfile, EngagementLevel, Finding, WorkshopSession};
-use crate::transcript::{SpeakerStats, Transcript};
+use crate::transcript::{SpeakerStats, Transcript, Utterance};
 
-pub use builtin::BuiltinAnalyser;
+pub use builtin::{BuiltinAnalyser, Reading};
 pub use compose::{first_name, strip_avoid_phrases};
 pub use engagement::EngagementThresholds;
 pub use evidence::QuoteIndex;
@@ -54,27 +54,63 @@ pub struct ParticipantContext {
     pub coach_replies: Vec<Line>,
 }
 
-impl ParticipantContext {
-    /// Builds every attendee's context (`levels[i]` is attendee `i`'s engagement) in one pass
-    /// over the transcript: each utterance goes to its speaker's context, with the line before
-    /// the turn (usually the coach's prompt) and the coach's answer after it.
-    pub fn build_all(
-        session: &WorkshopSession,
-        coach: &CoachProfile,
-        attendees: &[Attendee],
-        levels: &[EngagementLevel],
-        transcript: &Transcript<'_>,
-        coach_labels: &[String],
-    ) -> Vec<Self> {
-        let mut owner: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
-        for (i, a) in attendees.iter().enumerate() {
-            for l in &a.labels {
-                owner.insert(l.as_str(), i);
-            }
+/// What a transcript line is to the participant it is routed to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    /// Their own line.
+    Own,
+    /// The line just before one of their turns (usually the coach's prompt).
+    Prompt,
+    /// One of the coach's next two lines after their turn, before anyone else speaks.
+    CoachReply,
+}
+
+/// Routes a transcript's lines to the attendees they concern, in one forward pass that keeps
+/// only the previous line: `sink(attendee index, role, line)`. Both ways of reading a session
+/// share it: building the contexts the queue carries ([`ParticipantContext::build_all`]) and the
+/// built-in analyser's streaming read of a whole file ([`crate::report::analyse_streaming`]).
+pub fn route<'t, U: std::borrow::Borrow<Utterance<'t>>>(
+    lines: impl Iterator<Item = U>,
+    attendees: &[Attendee],
+    coach_labels: &[String],
+    mut sink: impl FnMut(usize, Role, &Utterance<'t>),
+) {
+    let mut owner: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+    for (i, a) in attendees.iter().enumerate() {
+        for l in &a.labels {
+            owner.insert(l.as_str(), i);
         }
-        let of = |u: &crate::transcript::Utterance<'_>| u.speaker.as_deref().and_then(|s| owner.get(s).copied());
-        let by_coach = |u: &crate::transcript::Utterance<'_>| u.speaker.as_deref().is_some_and(|s| coach_labels.iter().any(|l| l == s));
-        let mut contexts: Vec<Self> = attendees
+    }
+    let by_coach = |u: &Utterance<'_>| u.speaker.as_deref().is_some_and(|s| coach_labels.iter().any(|l| l == s));
+    let mut previous: Option<U> = None;
+    let mut previous_owner: Option<usize> = None;
+    // The attendee whose turn the coach may be answering, and how many lines are left to look at.
+    let mut answering: Option<(usize, u8)> = None;
+    for line in lines {
+        let u = line.borrow();
+        if let Some((a, left)) = answering {
+            answering = (by_coach(u) && left > 0).then(|| {
+                sink(a, Role::CoachReply, u);
+                (a, left - 1)
+            });
+        }
+        let who = u.speaker.as_deref().and_then(|s| owner.get(s).copied());
+        if let Some(a) = who {
+            if let Some(p) = previous.as_ref().filter(|_| previous_owner != Some(a)) {
+                sink(a, Role::Prompt, p.borrow());
+            }
+            sink(a, Role::Own, u);
+            answering = Some((a, 2));
+        }
+        previous_owner = who;
+        previous = Some(line);
+    }
+}
+
+impl ParticipantContext {
+    /// Every attendee's context without lines yet (`levels[i]` is attendee `i`'s engagement).
+    pub fn headers(session: &WorkshopSession, coach: &CoachProfile, attendees: &[Attendee], levels: &[EngagementLevel]) -> Vec<Self> {
+        attendees
             .iter()
             .zip(levels)
             .map(|(a, &engagement)| Self {
@@ -89,27 +125,28 @@ impl ParticipantContext {
                 surrounding: Vec::new(),
                 coach_replies: Vec::new(),
             })
-            .collect();
-        let all = &transcript.utterances;
-        let mut previous: Option<usize> = None;
-        for (i, u) in all.iter().enumerate() {
-            let who = of(u);
-            if let Some(a) = who {
-                let ctx = &mut contexts[a];
-                if i > 0 && previous != Some(a) {
-                    ctx.surrounding.push(to_line(&all[i - 1]));
-                }
-                ctx.utterances.push(to_line(u));
-                // The coach's answer to this turn: their next line or two, before anyone else speaks.
-                for next in all[i + 1..].iter().take(2) {
-                    if !by_coach(next) {
-                        break;
-                    }
-                    ctx.coach_replies.push(to_line(next));
-                }
+            .collect()
+    }
+
+    /// Builds every attendee's context in one pass over the transcript: each utterance goes to
+    /// its speaker's context, with the line before the turn and the coach's answer after it.
+    pub fn build_all(
+        session: &WorkshopSession,
+        coach: &CoachProfile,
+        attendees: &[Attendee],
+        levels: &[EngagementLevel],
+        transcript: &Transcript<'_>,
+        coach_labels: &[String],
+    ) -> Vec<Self> {
+        let mut contexts = Self::headers(session, coach, attendees, levels);
+        route(transcript.utterances.iter(), attendees, coach_labels, |a, role, u| {
+            let ctx = &mut contexts[a];
+            match role {
+                Role::Own => ctx.utterances.push(to_line(u)),
+                Role::Prompt => ctx.surrounding.push(to_line(u)),
+                Role::CoachReply => ctx.coach_replies.push(to_line(u)),
             }
-            previous = who;
-        }
+        });
         contexts
     }
 }
@@ -138,7 +175,7 @@ impl ParticipantContext {
     }
 }
 
-fn to_line(u: &crate::transcript::Utterance<'_>) -> Line {
+fn to_line(u: &Utterance<'_>) -> Line {
     Line { start_ms: u.start_ms, end_ms: u.end_ms, speaker: u.speaker.as_deref().map(str::to_owned), text: u.text.to_string() }
 }
 

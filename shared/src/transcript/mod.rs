@@ -84,10 +84,7 @@ pub struct Transcript<'a> {
 impl<'a> Transcript<'a> {
     pub fn parse(text: &'a str, format: Option<TranscriptFormat>) -> Result<Self, TranscriptError> {
         let format = format.unwrap_or_else(|| TranscriptFormat::detect(text));
-        let utterances = match format {
-            TranscriptFormat::Vtt => VttCues::new(text)?.collect::<Result<Vec<_>, _>>()?,
-            TranscriptFormat::Plain => PlainLines::new(text).collect::<Result<Vec<_>, _>>()?,
-        };
+        let utterances = Utterances::new(text, format)?.collect::<Result<Vec<_>, _>>()?;
         if utterances.is_empty() {
             return Err(TranscriptError::new(1, "the transcript has no spoken lines"));
         }
@@ -104,6 +101,34 @@ impl<'a> Transcript<'a> {
 
     pub fn into_owned(self) -> Transcript<'static> {
         Transcript { format: self.format, utterances: self.utterances.into_iter().map(Utterance::into_owned).collect() }
+    }
+}
+
+/// A transcript's utterances as they are parsed, one at a time.
+pub enum Utterances<'a> {
+    Vtt(VttCues<'a>),
+    Plain(PlainLines<'a>),
+}
+
+impl<'a> Utterances<'a> {
+    /// Fails only on a WebVTT file without its header; each line's errors come with it.
+    pub fn new(text: &'a str, format: TranscriptFormat) -> Result<Self, TranscriptError> {
+        Ok(match format {
+            TranscriptFormat::Vtt => Self::Vtt(VttCues::new(text)?),
+            TranscriptFormat::Plain => Self::Plain(PlainLines::new(text)),
+        })
+    }
+}
+
+impl<'a> Iterator for Utterances<'a> {
+    type Item = Result<Utterance<'a>, TranscriptError>;
+
+    #[inline]
+    fn next(&mut self) -> Option<Self::Item> {
+        match self {
+            Self::Vtt(cues) => cues.next(),
+            Self::Plain(lines) => lines.next(),
+        }
     }
 }
 
