@@ -91,6 +91,34 @@ enum Match {
     Unknown(String),
 }
 
+/// Who a speaker label is, as [`attribute`] decides it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Who {
+    Coach,
+    /// The roster entry (and attendee) at this index.
+    Attendee(usize),
+    Other,
+}
+
+/// The label matching of [`attribute`] on its own: a label's owner depends on the label, the
+/// roster and the coach alone, so lines can be routed while the statistics are still being
+/// counted.
+pub struct Speakers<'r>(Matcher<'r>);
+
+impl<'r> Speakers<'r> {
+    pub fn new(roster: &'r Roster, coach: &CoachProfile) -> Self {
+        Self(Matcher::new(roster, coach))
+    }
+
+    pub fn who(&self, label: &str) -> Who {
+        match self.0.classify(label) {
+            Match::Coach => Who::Coach,
+            Match::Entry(i) => Who::Attendee(i),
+            Match::Unknown(_) => Who::Other,
+        }
+    }
+}
+
 struct Matcher<'r> {
     roster: &'r [RosterEntry],
     keys: Vec<Vec<String>>,

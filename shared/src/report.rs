@@ -5,8 +5,8 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
-use crate::analysis::{Analyser, Analysis, EngagementThresholds, ParticipantContext, PriorityRules, Reading, Role, rank_priorities, route};
-use crate::attendance::{Attendance, UnknownSpeaker, attribute};
+use crate::analysis::{Analyser, Analysis, EngagementThresholds, ParticipantContext, PriorityRules, Reading, Role, Router, rank_priorities};
+use crate::attendance::{Attendance, Speakers, UnknownSpeaker, attribute};
 use crate::domain::{
     CoachProfile, CoachReviewStatus, ParticipantSummary, ProcessingStatus, Roster, WorkshopSession,
 };
@@ -18,6 +18,9 @@ pub struct AnalyseOptions {
     pub format: Option<TranscriptFormat>,
     pub engagement: EngagementThresholds,
     pub priority: PriorityRules,
+    /// How many threads [`analyse_streaming`] reads a WebVTT file on; by default all cores
+    /// (up to 8) for a file over 4 MB, one below.
+    pub threads: Option<usize>,
 }
 
 /// What the caller knows about the session beyond the transcript.
@@ -84,7 +87,7 @@ pub fn prepare(
         &prepared.attendance.attendees,
         &levels(&prepared.attendance, options),
         &transcript,
-        &prepared.attendance.coach_labels,
+        &Speakers::new(roster, coach),
     );
     Ok(prepared)
 }
@@ -144,9 +147,11 @@ fn begin(
     Ok(PreparedSession { session, contexts, attendance, transcript: summary })
 }
 
-/// The whole job with the built-in analyser, reading the file twice and keeping no one's lines:
-/// a streaming pass for the speakers' statistics (to match them to the roster), then one pass
-/// that feeds each line to its participant's [`Reading`]. Memory stays near the file's own size
+/// The whole job with the built-in analyser, keeping no one's lines: the speakers' statistics
+/// (to match them to the roster) counted in a streaming pass while, beside it, every line is fed
+/// to its participant's [`Reading`] — a large WebVTT file cut into pieces read on all cores, the
+/// pieces' readings merged in order. A label's owner does not need the statistics
+/// ([`Speakers`]), so neither pass waits for the other. Memory stays near the file's own size
 /// whatever its length; the answer is the one [`prepare`] + [`analyse`] give with
 /// [`crate::analysis::BuiltinAnalyser`] (a test holds them equal).
 pub fn analyse_streaming(
@@ -156,22 +161,55 @@ pub fn analyse_streaming(
     meta: SessionMeta,
     options: &AnalyseOptions,
 ) -> Result<SessionReport, InputError> {
+    /// Below this a file is read on one thread.
+    const PIECE_BYTES: usize = 4 << 20;
     check_roster(roster)?;
     let format = options.format.unwrap_or_else(|| TranscriptFormat::detect(text));
-    let prepared = begin(crate::transcript::stream_stats(text, Some(format))?, format, roster, coach, meta, options)?;
-    let mut readings: Vec<Reading> = prepared.contexts.iter().map(|_| Reading::default()).collect();
-    let mut failed = None;
-    let lines = crate::transcript::Utterances::new(text, format)?.map_while(|u| u.map_err(|e| failed = Some(e)).ok());
-    route(lines, &prepared.attendance.attendees, &prepared.attendance.coach_labels, |a, role, u| match role {
-        Role::Own => readings[a].utterance(u.start_ms, &u.text),
-        Role::CoachReply => readings[a].coach_reply(u.start_ms, &u.text),
-        Role::Prompt => {}
+    let threads = options.threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()).min(8).min(text.len() / PIECE_BYTES).max(1));
+    let pieces = crate::transcript::pieces(text, format, threads)?;
+    let speakers = Speakers::new(roster, coach);
+    let (stats, pieces_read) = std::thread::scope(|scope| {
+        let stats = scope.spawn(|| crate::transcript::stream_stats(text, Some(format)));
+        let readers: Vec<_> = pieces.into_iter().map(|piece| scope.spawn(|| read_piece(piece, &speakers, roster.entries().len()))).collect();
+        (joined(stats), readers.into_iter().map(joined).collect::<Vec<_>>())
     });
-    if let Some(e) = failed {
-        return Err(e.into());
+    // The statistics pass reports the first error of the file as a whole.
+    let prepared = begin(stats?, format, roster, coach, meta, options)?;
+    let mut pieces_read = pieces_read.into_iter().collect::<Result<Vec<_>, _>>()?.into_iter();
+    let mut readings = pieces_read.next().expect("at least one piece");
+    for later in pieces_read {
+        for (reading, more) in readings.iter_mut().zip(later) {
+            reading.merge(more);
+        }
     }
     let participants = prepared.contexts.iter().zip(readings).map(|(ctx, r)| summarise(ctx, r.finish(ctx))).collect();
     Ok(complete(prepared.session, participants, prepared.attendance, prepared.transcript, coach, &options.priority))
+}
+
+/// A thread's result; its panic carries on in the caller.
+fn joined<T>(thread: std::thread::ScopedJoinHandle<'_, T>) -> T {
+    thread.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+}
+
+/// Every roster member's [`Reading`] of one piece of the transcript.
+fn read_piece(piece: crate::transcript::Piece<'_>, speakers: &Speakers<'_>, members: usize) -> Result<Vec<Reading>, crate::transcript::TranscriptError> {
+    let mut readings: Vec<Reading> = (0..members).map(|_| Reading::default()).collect();
+    let mut sink = |a: usize, role: Role, u: &crate::transcript::Utterance<'_>| match role {
+        Role::Own => readings[a].utterance(u.start_ms, &u.text),
+        Role::CoachReply => readings[a].coach_reply(u.start_ms, &u.text),
+        Role::Prompt => {}
+    };
+    let mut router = Router::new(speakers);
+    let mut previous = None;
+    for u in piece.utterances {
+        let u = u?;
+        router.line(&u, previous.as_ref(), &mut sink);
+        previous = Some(u);
+    }
+    if let Some(after) = piece.after {
+        router.finish_answers(after.map_while(Result::ok), &mut sink);
+    }
+    Ok(readings)
 }
 
 /// The stored form of one participant's analysis.
@@ -346,4 +384,47 @@ pub async fn priority_eval(set: &[crate::analysis::eval::LabelledLine], workshop
         });
     }
     Ok(eval)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A transcript where a cut can fall anywhere: the same sentences said again and again
+    /// (found once), and the coach answering every turn (so answers cross the cuts).
+    fn repetitive() -> String {
+        let mut vtt = String::from("WEBVTT\n\n");
+        for i in 0..120u64 {
+            let (speaker, text) = match i % 4 {
+                0 => ("Ana Ruiz", "Honestly I'm thinking of quitting the program. I finally signed my first client!"),
+                1 => ("Maya Lin", "Try booking a call with me this week."),
+                2 => ("Ben Okafor", "I will send the proposal by Friday."),
+                _ => ("Maya Lin", if i % 8 == 3 { "I'd suggest you start with one offer." } else { "Make sure you rest." }),
+            };
+            vtt.push_str(&format!("{}\n{} --> {}\n{speaker}: {text} Line {}.\n\n", i + 1, crate::transcript::format_timestamp(i * 4000), crate::transcript::format_timestamp(i * 4000 + 3500), i % 3));
+        }
+        vtt
+    }
+
+    #[test]
+    fn pieces_read_in_parallel_give_the_one_threads_report() {
+        let text = repetitive();
+        let roster = Roster::parse("name,email,hubspotContactId\nAna Ruiz,ana@example.com,1\nBen Okafor,ben@example.com,2\n").unwrap();
+        let coach = CoachProfile { coach_name: "Maya Lin".into(), ..CoachProfile::anonymous() };
+        let meta = SessionMeta { session_id: "s".into(), workshop_date: "2026-11-20".into(), cohort_name: "C".into() };
+        let run = |threads| {
+            let options = AnalyseOptions { threads: Some(threads), ..Default::default() };
+            let mut r = analyse_streaming(&text, &roster, &coach, meta.clone(), &options).unwrap();
+            r.session.completed_at = None;
+            r
+        };
+        let whole = run(1);
+        let ana = whole.participants.iter().find(|p| p.participant_name == "Ana Ruiz").unwrap();
+        assert_eq!(ana.urgency_indicators.len(), 1, "a sentence said 30 times is one finding: {:?}", ana.urgency_indicators);
+        assert!(ana.coach_recommendations.iter().filter(|r| r.starts_with("From the session")).count() >= 3, "{:?}", ana.coach_recommendations);
+        for threads in 2..=9 {
+            assert_eq!(crate::transcript::pieces(&text, TranscriptFormat::Vtt, threads).unwrap().len(), threads);
+            assert_eq!(run(threads), whole, "{threads} pieces");
+        }
+    }
 }

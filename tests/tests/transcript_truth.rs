@@ -44,9 +44,13 @@ async fn run(dir: &std::path::Path, transcript: &str) -> SessionReport {
     let report = report::analyse(prepared, Arc::new(BuiltinAnalyser), &coach, &options.priority).await;
     // The streaming read (what `debrief analyze` runs) gives the same report as the contexts
     // the queue carries, analysed one by one.
-    let mut streamed = report::analyse_streaming(&text, &roster, &coach, meta, &options).unwrap();
-    streamed.session.completed_at.clone_from(&report.session.completed_at);
-    assert_eq!(streamed, report, "{transcript}: the streaming read differs");
+    // So does it cut into pieces read on threads of their own, wherever the cuts fall.
+    for threads in [1, 2, 3, 7] {
+        let options = AnalyseOptions { threads: Some(threads), ..options.clone() };
+        let mut streamed = report::analyse_streaming(&text, &roster, &coach, meta.clone(), &options).unwrap();
+        streamed.session.completed_at.clone_from(&report.session.completed_at);
+        assert_eq!(streamed, report, "{transcript}: the streaming read on {threads} threads differs");
+    }
     report
 }
 

@@ -73,6 +73,30 @@ impl Reading {
         }
     }
 
+    /// Adds what was read of a later piece of the transcript, as if it had been read after
+    /// this one: a sentence already found here is not found again, advice already quoted is not
+    /// quoted twice.
+    pub fn merge(&mut self, later: Reading) {
+        let kinds = [
+            (SignalKind::Urgency, later.signals.urgency, &mut self.signals.urgency),
+            (SignalKind::Action, later.signals.actions, &mut self.signals.actions),
+            (SignalKind::Challenge, later.signals.challenges, &mut self.signals.challenges),
+            (SignalKind::Win, later.signals.wins, &mut self.signals.wins),
+        ];
+        for (kind, found, into) in kinds {
+            for finding in found {
+                if self.seen.insert((kind, fold(&finding.evidence.quote))) {
+                    into.push(finding);
+                }
+            }
+        }
+        for quoted in later.advice {
+            if !self.advice.contains(&quoted) {
+                self.advice.push(quoted);
+            }
+        }
+    }
+
     /// Reads a whole context.
     pub(crate) fn of(ctx: &ParticipantContext) -> Self {
         let mut reading = Self::default();

@@ -12,7 +12,7 @@ mod priority;
 
 use serde::{Deserialize, Serialize};
 
-use crate::attendance::Attendee;
+use crate::attendance::{Attendee, Speakers, Who};
 use crate::domain::{AnalyserInfo, CoachProfile, EngagementLevel, Finding, WorkshopSession};
 use crate::transcript::{SpeakerStats, Transcript, Utterance};
 
@@ -71,39 +71,82 @@ pub enum Role {
 /// built-in analyser's streaming read of a whole file ([`crate::report::analyse_streaming`]).
 pub fn route<'t, U: std::borrow::Borrow<Utterance<'t>>>(
     lines: impl Iterator<Item = U>,
-    attendees: &[Attendee],
-    coach_labels: &[String],
+    speakers: &Speakers<'_>,
     mut sink: impl FnMut(usize, Role, &Utterance<'t>),
 ) {
-    let mut owner: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
-    for (i, a) in attendees.iter().enumerate() {
-        for l in &a.labels {
-            owner.insert(l.as_str(), i);
-        }
-    }
-    let by_coach = |u: &Utterance<'_>| u.speaker.as_deref().is_some_and(|s| coach_labels.iter().any(|l| l == s));
+    let mut router = Router::new(speakers);
     let mut previous: Option<U> = None;
-    let mut previous_owner: Option<usize> = None;
-    // The attendee whose turn the coach may be answering, and how many lines are left to look at.
-    let mut answering: Option<(usize, u8)> = None;
     for line in lines {
-        let u = line.borrow();
-        if let Some((a, left)) = answering {
-            answering = (by_coach(u) && left > 0).then(|| {
+        router.line(line.borrow(), previous.as_ref().map(|p| p.borrow()), &mut sink);
+        previous = Some(line);
+    }
+}
+
+/// The state of [`route`]: who each label seen so far is, who spoke last, and whose turn the
+/// coach may be answering. A router can also read a transcript in pieces (each piece's router
+/// then ends with [`Router::finish_answers`] on the next piece's first lines).
+pub struct Router<'r> {
+    speakers: &'r Speakers<'r>,
+    /// Labels already matched: a transcript has a few, said thousands of times each.
+    known: std::collections::HashMap<String, Who>,
+    previous_owner: Option<usize>,
+    /// The attendee whose turn the coach may be answering, and how many lines are left to look at.
+    answering: Option<(usize, u8)>,
+}
+
+impl<'r> Router<'r> {
+    pub fn new(speakers: &'r Speakers<'r>) -> Self {
+        Self { speakers, known: Default::default(), previous_owner: None, answering: None }
+    }
+
+    fn who(&mut self, u: &Utterance<'_>) -> Who {
+        let Some(label) = u.speaker.as_deref() else { return Who::Other };
+        if let Some(&who) = self.known.get(label) {
+            return who;
+        }
+        let who = self.speakers.who(label);
+        self.known.insert(label.to_owned(), who);
+        who
+    }
+
+    /// Routes `u`, given the line before it (`None` at the start of the transcript, or of a
+    /// piece: then a first turn has no prompt).
+    pub fn line<'t>(&mut self, u: &Utterance<'t>, previous: Option<&Utterance<'t>>, sink: &mut impl FnMut(usize, Role, &Utterance<'t>)) {
+        let who = self.who(u);
+        self.answer(u, who, sink);
+        let owner = match who {
+            Who::Attendee(a) => Some(a),
+            _ => None,
+        };
+        if let Some(a) = owner {
+            if let Some(p) = previous.filter(|_| self.previous_owner != Some(a)) {
+                sink(a, Role::Prompt, p);
+            }
+            sink(a, Role::Own, u);
+            self.answering = Some((a, 2));
+        }
+        self.previous_owner = owner;
+    }
+
+    fn answer<'t>(&mut self, u: &Utterance<'t>, who: Who, sink: &mut impl FnMut(usize, Role, &Utterance<'t>)) {
+        if let Some((a, left)) = self.answering {
+            self.answering = (who == Who::Coach && left > 0).then(|| {
                 sink(a, Role::CoachReply, u);
                 (a, left - 1)
             });
         }
-        let who = u.speaker.as_deref().and_then(|s| owner.get(s).copied());
-        if let Some(a) = who {
-            if let Some(p) = previous.as_ref().filter(|_| previous_owner != Some(a)) {
-                sink(a, Role::Prompt, p.borrow());
+    }
+
+    /// At the end of a piece: the coach's answer to its last turn, from the first lines of the
+    /// next piece (at most two are read).
+    pub fn finish_answers<'t, U: std::borrow::Borrow<Utterance<'t>>>(&mut self, next: impl Iterator<Item = U>, mut sink: impl FnMut(usize, Role, &Utterance<'t>)) {
+        for line in next {
+            if self.answering.is_none() {
+                break;
             }
-            sink(a, Role::Own, u);
-            answering = Some((a, 2));
+            let who = self.who(line.borrow());
+            self.answer(line.borrow(), who, &mut sink);
         }
-        previous_owner = who;
-        previous = Some(line);
     }
 }
 
@@ -136,10 +179,10 @@ impl ParticipantContext {
         attendees: &[Attendee],
         levels: &[EngagementLevel],
         transcript: &Transcript<'_>,
-        coach_labels: &[String],
+        speakers: &Speakers<'_>,
     ) -> Vec<Self> {
         let mut contexts = Self::headers(session, coach, attendees, levels);
-        route(transcript.utterances.iter(), attendees, coach_labels, |a, role, u| {
+        route(transcript.utterances.iter(), speakers, |a, role, u| {
             let ctx = &mut contexts[a];
             match role {
                 Role::Own => ctx.utterances.push(to_line(u)),

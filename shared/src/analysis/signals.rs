@@ -100,7 +100,7 @@ const URGENT: &[(&str, u8)] = &[
     // crisis
     ("emergency", 3), ("in hospital", 3), ("in the hospital", 3), ("to hospital", 3), ("to the hospital", 3),
     ("hospitali~", 3), ("diagnosed", 3), ("lost my job", 3), ("laid off", 3), ("in crisis", 3), ("crisis mode", 3),
-    ("in … crisis", 3), ("… crisis at home", 3), ("family crisis", 3), ("personal crisis", 3), ("health crisis", 3),
+    ("in … crisis", 3), ("crisis at home", 3), ("family crisis", 3), ("personal crisis", 3), ("health crisis", 3),
     ("cash crisis", 3), ("money crisis", 3), ("financial crisis", 3), ("talk to someone", 3), ("ring me", 3),
     ("grab you after", 2), ("speak … privately", 3), ("talk … privately", 3), ("urgent", 2), ("urgently", 3),
     ("asap", 2), ("help me", 2), ("call me", 2), ("desperate", 3), ("desperately", 3), ("panicking", 3), ("panic", 2),
@@ -526,9 +526,13 @@ fn words_of(unquoted: &str) -> Tokens {
 
 /// Where `pattern` matches in `ws` (word starts), as (first word, last word).
 fn find(ws: &[&str], pattern: &str) -> Vec<(usize, usize)> {
-    let parts: Vec<&str> = pattern.split(' ').collect();
-    if !parts[0].ends_with('~') && parts[0] != "…" && !ws.contains(&parts[0]) {
-        return Vec::new();
+    // Compiled on the stack: the analyser asks for a few fixed phrases per candidate cue.
+    let mut buf = [Part::Gap; 8];
+    let parts = Part::compile_into(pattern, &mut buf);
+    if let Part::Word(first) = parts[0] {
+        if !ws.contains(&first) {
+            return Vec::new();
+        }
     }
     let mut hits = Vec::new();
     for start in 0..ws.len() {
@@ -539,68 +543,83 @@ fn find(ws: &[&str], pattern: &str) -> Vec<(usize, usize)> {
     hits
 }
 
-fn match_at(ws: &[&str], at: usize, parts: &[&str]) -> Option<usize> {
-    let (first, rest) = parts.split_first()?;
-    if *first == "…" {
-        // Up to three words, then the rest.
-        for skip in 0..=3 {
-            if let Some(end) = match_at(ws, at + skip, rest) {
-                return Some(end);
-            }
-        }
-        return None;
+/// One word of a phrase, compiled: the phrase lists are read for every sentence, so `~` and
+/// `…` are told apart once, not at every comparison.
+#[derive(Debug, Clone, Copy)]
+enum Part<'p> {
+    /// This word.
+    Word(&'p str),
+    /// A word starting so (`struggl~`).
+    Stem(&'p str),
+    /// Up to three words (`…`).
+    Gap,
+}
+
+impl<'p> Part<'p> {
+    fn compile(pattern: &'p str) -> Vec<Part<'p>> {
+        let mut buf = [Part::Gap; 8];
+        Part::compile_into(pattern, &mut buf).to_vec()
     }
-    let w = ws.get(at)?;
-    let ok = match first.strip_suffix('~') {
-        Some(stem) => w.starts_with(stem),
-        None => w == first,
+
+    /// The parts of `pattern` (at most eight words) in `buf`.
+    fn compile_into<'b>(pattern: &'p str, buf: &'b mut [Part<'p>; 8]) -> &'b [Part<'p>] {
+        let mut n = 0;
+        for p in pattern.split(' ') {
+            buf[n] = match p {
+                "…" => Part::Gap,
+                _ => p.strip_suffix('~').map_or(Part::Word(p), Part::Stem),
+            };
+            n += 1;
+        }
+        &buf[..n]
+    }
+}
+
+fn match_at(ws: &[&str], at: usize, parts: &[Part<'_>]) -> Option<usize> {
+    let (first, rest) = parts.split_first()?;
+    let w = match first {
+        Part::Gap => {
+            // Up to three words, then the rest.
+            return (0..=3).find_map(|skip| match_at(ws, at + skip, rest));
+        }
+        _ => ws.get(at)?,
+    };
+    let ok = match first {
+        Part::Word(p) => w == p,
+        Part::Stem(stem) => w.starts_with(stem),
+        Part::Gap => unreachable!("handled above"),
     };
     if !ok {
         return None;
     }
-    if rest.is_empty() {
-        Some(at)
-    } else {
-        match_at(ws, at + 1, rest)
-    }
+    if rest.is_empty() { Some(at) } else { match_at(ws, at + 1, rest) }
 }
 
 /// A phrase list compiled once: each phrase split into parts, indexed by its first word, so a
 /// sentence is matched in one pass over its words instead of once per phrase.
 struct Table {
-    phrases: Vec<(&'static str, u8, Vec<&'static str>)>,
-    by_first: std::collections::HashMap<&'static str, Vec<usize>, std::hash::BuildHasherDefault<Fnv>>,
+    phrases: Vec<(&'static str, u8, Vec<Part<'static>>)>,
+    by_first: std::collections::HashMap<&'static str, Vec<usize>, std::hash::BuildHasherDefault<crate::transcript::FxHasher>>,
+    /// Bit `len` of `first_words[b]`: some phrase starts with a word of first byte `b` and that
+    /// length (63 for longer). Most words of a sentence start no phrase of a table, and this
+    /// tells so without hashing them.
+    first_words: [u64; 256],
     /// Phrases whose first part is a stem ("struggl~"), by the stem's first byte.
     stem_first: Vec<Vec<usize>>,
 }
 
-/// FNV-1a: the words looked up are short, and SipHash's DoS resistance buys nothing for a
-/// table of our own phrases (it was a sixth of the analyser's time).
-#[derive(Default)]
-struct Fnv(u64);
-
-impl std::hash::Hasher for Fnv {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        let mut h = if self.0 == 0 { 0xcbf2_9ce4_8422_2325 } else { self.0 };
-        for b in bytes {
-            h = (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3);
-        }
-        self.0 = h;
-    }
-}
-
 impl Table {
     fn new(list: impl IntoIterator<Item = (&'static str, u8)>) -> Self {
-        let mut t = Table { phrases: Vec::new(), by_first: Default::default(), stem_first: vec![Vec::new(); 256] };
+        let mut t = Table { phrases: Vec::new(), by_first: Default::default(), first_words: [0; 256], stem_first: vec![Vec::new(); 256] };
         for (i, (text, weight)) in list.into_iter().enumerate() {
-            let parts: Vec<&'static str> = text.split(' ').collect();
-            if parts[0].ends_with('~') {
-                t.stem_first[usize::from(parts[0].as_bytes()[0])].push(i);
-            } else {
-                t.by_first.entry(parts[0]).or_default().push(i);
+            let parts = Part::compile(text);
+            match parts[0] {
+                Part::Stem(stem) => t.stem_first[usize::from(stem.as_bytes()[0])].push(i),
+                Part::Word(first) => {
+                    t.by_first.entry(first).or_default().push(i);
+                    t.first_words[usize::from(first.as_bytes()[0])] |= 1 << first.len().min(63);
+                }
+                Part::Gap => panic!("a phrase starts with a word, not `…`: {text}"),
             }
             t.phrases.push((text, weight, parts));
         }
@@ -611,9 +630,8 @@ impl Table {
     fn find_all(&self, ws: &[&str]) -> Vec<(usize, usize, usize)> {
         let mut hits = Vec::new();
         for start in 0..ws.len() {
-            let exact = self.by_first.get(ws[start]).map(Vec::as_slice).unwrap_or_default();
-            for &i in exact.iter().chain(self.stems(ws[start])) {
-                if let Some(end) = match_at(ws, start, &self.phrases[i].2) {
+            for &i in self.exact(ws[start]).iter().chain(self.stems(ws[start])) {
+                if let Some(end) = self.match_phrase(ws, start, i) {
                     hits.push((i, start, end));
                 }
             }
@@ -622,14 +640,36 @@ impl Table {
         hits
     }
 
+    /// Phrase `i` at word `start`. Many phrases share a first word ("i …", "not …"): the
+    /// second word tells most of them apart before the full match.
+    #[inline]
+    fn match_phrase(&self, ws: &[&str], start: usize, i: usize) -> Option<usize> {
+        let parts = &self.phrases[i].2;
+        if let Some(Part::Word(second)) = parts.get(1) {
+            if ws.get(start + 1) != Some(second) {
+                return None;
+            }
+        }
+        match_at(ws, start, parts)
+    }
+
+    /// The phrases whose first word is `word`.
+    #[inline]
+    fn exact(&self, word: &str) -> &[usize] {
+        let Some(&b) = word.as_bytes().first() else { return &[] };
+        if self.first_words[usize::from(b)] & (1 << word.len().min(63)) == 0 {
+            return &[];
+        }
+        self.by_first.get(word).map(Vec::as_slice).unwrap_or_default()
+    }
+
     fn stems(&self, word: &str) -> &[usize] {
         word.as_bytes().first().map_or(&[], |b| self.stem_first[usize::from(*b)].as_slice())
     }
 
     fn any(&self, ws: &[&str]) -> bool {
         (0..ws.len()).any(|start| {
-            let exact = self.by_first.get(ws[start]).map(Vec::as_slice).unwrap_or_default();
-            exact.iter().chain(self.stems(ws[start])).any(|&i| match_at(ws, start, &self.phrases[i].2).is_some())
+            self.exact(ws[start]).iter().chain(self.stems(ws[start])).any(|&i| self.match_phrase(ws, start, i).is_some())
         })
     }
 }
@@ -722,26 +762,19 @@ pub fn explain(sentence: &str) -> Vec<Detected> {
     let defused = t.defusers.any(&raw);
     let last_clause = raw_words.last().map_or(0, |w| w.clause);
 
-    let clause_range = |i: usize| {
-        let c = clause_of(i);
-        let start = (0..=i)
-            .rev()
-            .take_while(|&j| clause_of(j) == c)
-            .last()
-            .unwrap_or(i);
-        let end = (i..raw.len())
-            .take_while(|&j| clause_of(j) == c)
-            .last()
-            .unwrap_or(i);
-        start..end + 1
-    };
-    let clause_words = |c: usize| -> Vec<&str> {
-        raw_words
-            .iter()
-            .filter(|w| w.clause == c)
-            .map(|w| w.text)
-            .collect()
-    };
+    // Each clause's words, as a range of `raw` (a clause's words are contiguous), worked out
+    // once: the rules below ask for them again and again.
+    let mut clause_bounds: Vec<Range<usize>> = vec![0..0; last_clause + 1];
+    for (i, w) in raw_words.iter().enumerate() {
+        let b = &mut clause_bounds[w.clause];
+        if b.start == b.end {
+            *b = i..i + 1;
+        } else {
+            b.end = i + 1;
+        }
+    }
+    let clause_range = |i: usize| clause_bounds[clause_of(i)].clone();
+    let clause_words = |c: usize| -> &[&str] { &raw[clause_bounds[c].clone()] };
     let negated = |a: usize, pattern: &str| {
         if pattern.split(' ').any(|p| NEGATORS.contains(&p)) {
             return false;

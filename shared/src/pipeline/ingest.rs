@@ -365,7 +365,7 @@ impl<S: Store, Q: Queue, M: Mailer, A: Analyser> Pipeline<S, Q, M, A> {
             None => None,
         };
 
-        let options = AnalyseOptions { format: v.format, engagement: self.config.engagement, priority: self.config.priority };
+        let options = AnalyseOptions { format: v.format, engagement: self.config.engagement, priority: self.config.priority, threads: None };
         let meta = SessionMeta { session_id: session_id.clone(), workshop_date: v.workshop_date, cohort_name: v.cohort_name };
         let prepared = prepare(transcript, &v.roster, &v.coach, meta, &options)?;
         let mut session: WorkshopSession = prepared.session.clone();

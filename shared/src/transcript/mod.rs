@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 
 pub use crate::error::TranscriptError;
 pub use plain::{PlainLines, PlainTiming};
-pub use stats::{SpeakerStats, StatsAccumulator, TranscriptStats};
+pub use stats::{FxHasher, SpeakerStats, StatsAccumulator, TranscriptStats};
 pub use timestamp::format_timestamp;
 pub use vtt::VttCues;
 
@@ -130,6 +130,49 @@ impl<'a> Iterator for Utterances<'a> {
             Self::Plain(lines) => lines.next(),
         }
     }
+}
+
+/// A part of a transcript to read on a thread of its own: its utterances, and a parser from
+/// where the next part begins (for a look past the end, e.g. at the coach's answer to the
+/// part's last turn).
+pub struct Piece<'a> {
+    pub utterances: Utterances<'a>,
+    pub after: Option<Utterances<'a>>,
+}
+
+/// Cuts a transcript into about `n` pieces at cue boundaries (a blank line ends every WebVTT
+/// block), so that reading the pieces one after another reads the whole. Plain text, whose
+/// times may carry from line to line, and text with CRs stay whole. Line numbers within the
+/// pieces after the first start at 0: they are for reading a transcript already checked whole
+/// (e.g. by [`stream_stats`]).
+pub fn pieces(text: &str, format: TranscriptFormat, n: usize) -> Result<Vec<Piece<'_>>, TranscriptError> {
+    let whole = |text| Ok(vec![Piece { utterances: Utterances::new(text, format)?, after: None }]);
+    if n < 2 || format != TranscriptFormat::Vtt || memchr::memchr(b'\r', text.as_bytes()).is_some() {
+        return whole(text);
+    }
+    let body = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let (first, _) = VttCues::after_header(body)?;
+    let bytes = body.as_bytes();
+    let mut starts = vec![first];
+    for k in 1..n {
+        let target = first + (bytes.len() - first) * k / n;
+        let Some(i) = memchr::memmem::find(&bytes[target..], b"\n\n") else { break };
+        let start = target + i + 2;
+        if start < bytes.len() && start > *starts.last().expect("one start") {
+            starts.push(start);
+        }
+    }
+    Ok(starts
+        .iter()
+        .enumerate()
+        .map(|(k, &start)| {
+            let end = starts.get(k + 1).copied().unwrap_or(bytes.len());
+            Piece {
+                utterances: Utterances::Vtt(VttCues::at(&body[..end], start, 0)),
+                after: (end < bytes.len()).then(|| Utterances::Vtt(VttCues::at(body, end, 0))),
+            }
+        })
+        .collect())
 }
 
 /// Parse and compute per-speaker statistics in one streaming pass, without keeping utterances.
