@@ -843,9 +843,10 @@ pub fn explain(sentence: &str) -> Vec<Detected> {
             || !find(before, "going to").is_empty()
     };
 
-    let best = |table: &Table, ws: &[&str], accept: &dyn Fn(usize, &str) -> bool| -> Option<(&'static str, u8, usize)> {
+    // A table's matches in the sentence, best first among those `accept` lets through.
+    let best_of = |table: &Table, hits: &[(usize, usize, usize)], accept: &dyn Fn(usize, &str) -> bool| -> Option<(&'static str, u8, usize)> {
         let mut found: Option<(&'static str, u8, usize)> = None;
-        for (i, a, _) in table.find_all(ws) {
+        for &(i, a, _) in hits {
             let (pattern, weight, _) = &table.phrases[i];
             if found.is_none_or(|(_, w, _)| *weight > w) && accept(a, pattern) {
                 found = Some((pattern, *weight, a));
@@ -853,11 +854,14 @@ pub fn explain(sentence: &str) -> Vec<Detected> {
         }
         found
     };
+    let best = |table: &Table, ws: &[&str], accept: &dyn Fn(usize, &str) -> bool| best_of(table, &table.find_all(ws), accept);
+    // Urgent phrases are read three ways (the speaker's, someone else's, resolved): found once.
+    let urgent_hits = t.urgent.find_all(&texts);
 
     let mut out = Vec::new();
     let live = !joke && !defused;
     let urgent = if live {
-        best(&t.urgent, &texts, &|a, p| {
+        best_of(&t.urgent, &urgent_hits, &|a, p| {
             !negated(a, p) && !third_party(a, p) && !hypothetical(a) && !resolved_past(a)
         })
     } else {
@@ -866,7 +870,7 @@ pub fn explain(sentence: &str) -> Vec<Detected> {
     // Someone else's emergency ("a client wants a refund") is the speaker's challenge.
     let handled = t.handled.any(&raw);
     let others_trouble = if live && urgent.is_none() && !handled {
-        best(&t.urgent, &texts, &|a, p| {
+        best_of(&t.urgent, &urgent_hits, &|a, p| {
             !negated(a, p) && third_party(a, p) && !hypothetical(a) && !resolved_past(a)
         })
     } else {
@@ -874,7 +878,7 @@ pub fn explain(sentence: &str) -> Vec<Detected> {
     };
     // Distress that a later clause resolves ("I was overwhelmed in March, but since…") is a win.
     let resolved = if urgent.is_none() {
-        best(&t.urgent, &texts, &|a, p| {
+        best_of(&t.urgent, &urgent_hits, &|a, p| {
             !negated(a, p) && !third_party(a, p) && !hypothetical(a) && resolved_past(a)
         })
     } else {
