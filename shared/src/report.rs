@@ -150,7 +150,7 @@ fn begin(
 /// The whole job with the built-in analyser, keeping no one's lines: the speakers' statistics
 /// (to match them to the roster) counted in a streaming pass while, beside it, every line is fed
 /// to its participant's [`Reading`] — a large WebVTT file cut into pieces read on all cores, the
-/// pieces' readings merged in order. A label's owner does not need the statistics
+/// pieces' readings merged in order; `meta` is worked out beside them. A label's owner does not need the statistics
 /// ([`Speakers`]), so neither pass waits for the other. Memory stays near the file's own size
 /// whatever its length; the answer is the one [`prepare`] + [`analyse`] give with
 /// [`crate::analysis::BuiltinAnalyser`] (a test holds them equal).
@@ -158,7 +158,7 @@ pub fn analyse_streaming(
     text: &str,
     roster: &Roster,
     coach: &CoachProfile,
-    meta: SessionMeta,
+    meta: impl FnOnce() -> SessionMeta + Send,
     options: &AnalyseOptions,
 ) -> Result<SessionReport, InputError> {
     /// Below this a file is read on one thread.
@@ -168,10 +168,12 @@ pub fn analyse_streaming(
     let threads = options.threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()).min(8).min(text.len() / PIECE_BYTES).max(1));
     let pieces = crate::transcript::pieces(text, format, threads)?;
     let speakers = Speakers::new(roster, coach);
-    let (stats, pieces_read) = std::thread::scope(|scope| {
+    let (stats, meta, pieces_read) = std::thread::scope(|scope| {
         let stats = scope.spawn(|| crate::transcript::stream_stats(text, Some(format)));
+        // The meta may take a while too: a default session id hashes the whole transcript.
+        let meta = scope.spawn(meta);
         let readers: Vec<_> = pieces.into_iter().map(|piece| scope.spawn(|| read_piece(piece, &speakers, roster.entries().len()))).collect();
-        (joined(stats), readers.into_iter().map(joined).collect::<Vec<_>>())
+        (joined(stats), joined(meta), readers.into_iter().map(joined).collect::<Vec<_>>())
     });
     // The statistics pass reports the first error of the file as a whole.
     let prepared = begin(stats?, format, roster, coach, meta, options)?;
@@ -414,7 +416,7 @@ mod tests {
         let meta = SessionMeta { session_id: "s".into(), workshop_date: "2026-11-20".into(), cohort_name: "C".into() };
         let run = |threads| {
             let options = AnalyseOptions { threads: Some(threads), ..Default::default() };
-            let mut r = analyse_streaming(&text, &roster, &coach, meta.clone(), &options).unwrap();
+            let mut r = analyse_streaming(&text, &roster, &coach, || meta.clone(), &options).unwrap();
             r.session.completed_at = None;
             r
         };

@@ -47,7 +47,7 @@ async fn run(dir: &std::path::Path, transcript: &str) -> SessionReport {
     // So does it cut into pieces read on threads of their own, wherever the cuts fall.
     for threads in [1, 2, 3, 7] {
         let options = AnalyseOptions { threads: Some(threads), ..options.clone() };
-        let mut streamed = report::analyse_streaming(&text, &roster, &coach, meta.clone(), &options).unwrap();
+        let mut streamed = report::analyse_streaming(&text, &roster, &coach, || meta.clone(), &options).unwrap();
         streamed.session.completed_at.clone_from(&report.session.completed_at);
         assert_eq!(streamed, report, "{transcript}: the streaming read on {threads} threads differs");
     }
@@ -243,4 +243,42 @@ async fn generated_workshops_flag_exactly_the_urgent_and_the_silent() {
     // A set with no urgent workshop line cannot make a workshop: an error, not a panic.
     let no_urgent: Vec<_> = set.iter().filter(|l| !l.labels.iter().any(|x| x == "urgent")).cloned().collect();
     assert!(debrief::analysis::eval::generate_workshop(&no_urgent, 1, &coach.coach_name).unwrap_err().contains("urgent"));
+}
+
+/// `debrief analyze FILE` (the file mapped, not read) answers what the library answers, and a
+/// file it cannot read is an error naming it.
+#[tokio::test]
+async fn the_cli_reads_a_file_as_the_library_does() {
+    let dir = debrief_tests::bundled_sample();
+    let analyze = |file: &std::path::Path| {
+        std::process::Command::new(debrief_tests::app::debrief_bin())
+            .env_remove("OPENAI_API_KEY")
+            .env_remove("DEBRIEF_LLM_BASE_URL")
+            .arg("analyze")
+            .arg(file)
+            .arg("--roster")
+            .arg(dir.join("roster.csv"))
+            .arg("--coach")
+            .arg(dir.join("coach.json"))
+            .args(["--session-id", "s1", "--date", "2026-11-20", "--cohort", "Cohort"])
+            .output()
+            .unwrap()
+    };
+    let out = analyze(&dir.join("transcript.vtt"));
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let mut cli: SessionReport = serde_json::from_slice(&out.stdout).unwrap();
+    let library = run(&dir, "transcript.vtt").await;
+    cli.session.completed_at.clone_from(&library.session.completed_at);
+    assert_eq!(cli, library);
+
+    let scratch = std::env::temp_dir().join(format!("debrief-cli-{:016x}", fastrand::u64(..)));
+    std::fs::create_dir_all(&scratch).unwrap();
+    for (name, bytes, says) in [("empty.vtt", &b""[..], "no spoken lines"), ("latin1.vtt", &b"WEBVTT\n\n00:00.000 --> 00:01.000\nJos\xe9: hola\n"[..], "not UTF-8")] {
+        let path = scratch.join(name);
+        std::fs::write(&path, bytes).unwrap();
+        let out = analyze(&path);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success() && err.contains(says), "{name}: {err}");
+    }
+    let _ = std::fs::remove_dir_all(&scratch);
 }

@@ -52,13 +52,33 @@ fn read(path: &PathBuf) -> Result<String, String> {
     std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))
 }
 
+/// The transcript file mapped into memory rather than read: a 50 MB file is neither copied nor
+/// held twice (the page cache's pages are the text). A file changed while it is being analysed
+/// can end the process with SIGBUS; `debrief analyze` reads files the user handed it.
+fn map(path: &PathBuf) -> Result<Option<memmap2::Mmap>, String> {
+    let file = std::fs::File::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let len = file.metadata().map_err(|e| format!("{}: {e}", path.display()))?.len();
+    if len == 0 {
+        return Ok(None);
+    }
+    // SAFETY: the map is only read, as bytes checked to be UTF-8 once; see above for a file
+    // changed underneath.
+    unsafe { memmap2::Mmap::map(&file) }.map(Some).map_err(|e| format!("{}: {e}", path.display()))
+}
+
 pub async fn run(args: Args) -> Result<(), String> {
+    let mapped = match (&args.transcript, args.sample) {
+        (Some(path), false) => map(path)?,
+        _ => None,
+    };
     let (text, roster_text, coach_text, default_cohort) = if args.sample {
-        (sample::TRANSCRIPT.to_string(), Some(sample::ROSTER.to_string()), Some(sample::COACH.to_string()), "Spring Growth Lab".to_string())
+        (sample::TRANSCRIPT, Some(sample::ROSTER.to_string()), Some(sample::COACH.to_string()), "Spring Growth Lab".to_string())
     } else {
         let path = args.transcript.as_ref().expect("clap requires a transcript");
         let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
-        (read(path)?, args.roster.as_ref().map(read).transpose()?, args.coach.as_ref().map(read).transpose()?, stem)
+        let bytes = mapped.as_deref().unwrap_or_default();
+        let text = std::str::from_utf8(bytes).map_err(|e| format!("{}: not UTF-8 text ({e})", path.display()))?;
+        (text, args.roster.as_ref().map(read).transpose()?, args.coach.as_ref().map(read).transpose()?, stem)
     };
     let roster = match roster_text {
         Some(t) => Roster::parse(&t).map_err(|e| e.to_string())?,
@@ -72,10 +92,11 @@ pub async fn run(args: Args) -> Result<(), String> {
     if !debrief::clock::is_iso8601(&date) {
         return Err(format!("--date: `{date}` is not an ISO 8601 date"));
     }
-    let meta = SessionMeta {
-        session_id: args.session_id.unwrap_or_else(|| debrief::domain::session_id_for(&coach.coach_id, &text)),
+    let (session_id, cohort_name) = (args.session_id, args.cohort.unwrap_or(default_cohort));
+    let meta = || SessionMeta {
+        session_id: session_id.unwrap_or_else(|| debrief::domain::session_id_for(&coach.coach_id, &text)),
         workshop_date: date,
-        cohort_name: args.cohort.unwrap_or(default_cohort),
+        cohort_name,
     };
     let options = AnalyseOptions {
         format: args.transcript_format,
@@ -86,7 +107,7 @@ pub async fn run(args: Args) -> Result<(), String> {
         // The built-in analyser reads the file as it goes, keeping no one's lines.
         ConfiguredAnalyser::Builtin(_) => report::analyse_streaming(&text, &roster, &coach, meta, &options).map_err(|e| e.to_string())?,
         model => {
-            let prepared = report::prepare(&text, &roster, &coach, meta, &options).map_err(|e| e.to_string())?;
+            let prepared = report::prepare(&text, &roster, &coach, meta(), &options).map_err(|e| e.to_string())?;
             report::analyse(prepared, Arc::new(model), &coach, &options.priority).await
         }
     };
