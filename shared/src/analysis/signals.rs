@@ -342,7 +342,13 @@ fn push_trimmed(text: &str, r: Range<usize>, out: &mut Vec<Range<usize>>) {
 
 pub fn fold(s: &str) -> String {
     let lower = s.to_lowercase();
-    if lower.contains(['\u{2019}', '\u{2018}']) { lower.replace(['\u{2019}', '\u{2018}'], "'") } else { lower }
+    // Curly quotes start with byte 0xE2: most sentences have none, and a byte search is far
+    // cheaper than decoding every character to look for them.
+    if memchr::memchr(0xE2, lower.as_bytes()).is_some() && lower.contains(['\u{2019}', '\u{2018}']) {
+        lower.replace(['\u{2019}', '\u{2018}'], "'")
+    } else {
+        lower
+    }
 }
 
 /// One normalised word and the clause it belongs to.
@@ -444,6 +450,11 @@ fn words_of(unquoted: &str) -> Tokens {
         if !expanded.is_empty() {
             for w in expanded {
                 out.push(w, clause);
+            }
+        } else if !t.as_bytes().contains(&b'\'') {
+            // Most words: no contraction to spell out.
+            if !t.is_empty() {
+                out.push(t, clause);
             }
         } else if let Some(stem) = t.strip_suffix("n't") {
             out.push(stem, clause);
