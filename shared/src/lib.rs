@@ -12,6 +12,7 @@ pub mod faults;
 pub mod http;
 pub mod hubspot;
 pub mod lambda_sqs;
+pub mod leads;
 pub mod mcp;
 pub mod net;
 pub mod pipeline;

@@ -540,14 +540,14 @@ fn find(ws: &[&str], pattern: &str) -> Vec<(usize, usize)> {
     // Compiled on the stack: the analyser asks for a few fixed phrases per candidate cue.
     let mut buf = [Part::Gap; 8];
     let parts = Part::compile_into(pattern, &mut buf);
-    if let Part::Word(first) = parts[0] {
-        if !ws.contains(&first) {
-            return Vec::new();
-        }
+    if let Part::Word(first) = parts[0]
+        && !ws.contains(&first)
+    {
+        return Vec::new();
     }
     let mut hits = Vec::new();
     for start in 0..ws.len() {
-        if let Some(end) = match_at(ws, start, &parts) {
+        if let Some(end) = match_at(ws, start, parts) {
             hits.push((start, end));
         }
     }
@@ -656,10 +656,10 @@ impl Table {
     #[inline]
     fn match_phrase(&self, ws: &[&str], start: usize, i: usize) -> Option<usize> {
         let parts = &self.phrases[i].2;
-        if let Some(Part::Word(second)) = parts.get(1) {
-            if ws.get(start + 1) != Some(second) {
-                return None;
-            }
+        if let Some(Part::Word(second)) = parts.get(1)
+            && ws.get(start + 1) != Some(second)
+        {
+            return None;
         }
         match_at(ws, start, parts)
     }
@@ -822,9 +822,9 @@ pub fn explain(sentence: &str) -> Vec<Detected> {
     // by the end of the month I'm shutting it down") is not hypothetical.
     let conditional_clause = |c: usize| {
         let ws = clause_words(c);
-        let ultimatum = !find(&ws, "if nothing").is_empty() || !find(&ws, "if things").is_empty();
+        let ultimatum = !find(ws, "if nothing").is_empty() || !find(ws, "if things").is_empty();
         !ultimatum
-            && (ws.iter().any(|w| HYPOTHETICAL.contains(w)) || !find(&ws, "worst case").is_empty())
+            && (ws.iter().any(|w| HYPOTHETICAL.contains(w)) || !find(ws, "worst case").is_empty())
     };
     let hypothetical = |a: usize| {
         let r = clause_range(a);
