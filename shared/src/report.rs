@@ -81,14 +81,7 @@ pub fn prepare(
     check_roster(roster)?;
     let transcript = Transcript::parse(text, options.format)?;
     let mut prepared = begin(transcript.stats(), transcript.format, roster, coach, meta, options)?;
-    prepared.contexts = ParticipantContext::build_all(
-        &prepared.session,
-        coach,
-        &prepared.attendance.attendees,
-        &levels(&prepared.attendance, options),
-        &transcript,
-        &Speakers::new(roster, coach),
-    );
+    ParticipantContext::fill_all(&mut prepared.contexts, &transcript, &Speakers::new(roster, coach));
     Ok(prepared)
 }
 
@@ -202,11 +195,10 @@ fn read_piece(piece: crate::transcript::Piece<'_>, speakers: &Speakers<'_>, memb
         Role::Prompt => {}
     };
     let mut router = Router::new(speakers);
-    let mut previous = None;
-    for u in piece.utterances {
-        let u = u?;
-        router.line(&u, previous.as_ref(), &mut sink);
-        previous = Some(u);
+    let mut failed = None;
+    router.read(piece.utterances.map_while(|u| u.map_err(|e| failed = Some(e)).ok()), &mut sink);
+    if let Some(e) = failed {
+        return Err(e);
     }
     if let Some(after) = piece.after {
         router.finish_answers(after.map_while(Result::ok), &mut sink);

@@ -67,19 +67,14 @@ pub enum Role {
 
 /// Routes a transcript's lines to the attendees they concern, in one forward pass that keeps
 /// only the previous line: `sink(attendee index, role, line)`. Both ways of reading a session
-/// share it: building the contexts the queue carries ([`ParticipantContext::build_all`]) and the
+/// share it: filling the contexts the queue carries ([`ParticipantContext::fill_all`]) and the
 /// built-in analyser's streaming read of a whole file ([`crate::report::analyse_streaming`]).
 pub fn route<'t, U: std::borrow::Borrow<Utterance<'t>>>(
     lines: impl Iterator<Item = U>,
     speakers: &Speakers<'_>,
     mut sink: impl FnMut(usize, Role, &Utterance<'t>),
 ) {
-    let mut router = Router::new(speakers);
-    let mut previous: Option<U> = None;
-    for line in lines {
-        router.line(line.borrow(), previous.as_ref().map(|p| p.borrow()), &mut sink);
-        previous = Some(line);
-    }
+    Router::new(speakers).read(lines, &mut sink);
 }
 
 /// The state of [`route`]: who each label seen so far is, who spoke last, and whose turn the
@@ -88,7 +83,7 @@ pub fn route<'t, U: std::borrow::Borrow<Utterance<'t>>>(
 pub struct Router<'r> {
     speakers: &'r Speakers<'r>,
     /// Labels already matched: a transcript has a few, said thousands of times each.
-    known: std::collections::HashMap<String, Who>,
+    known: std::collections::HashMap<String, Who, std::hash::BuildHasherDefault<crate::transcript::FxHasher>>,
     previous_owner: Option<usize>,
     /// The attendee whose turn the coach may be answering, and how many lines are left to look at.
     answering: Option<(usize, u8)>,
@@ -107,6 +102,15 @@ impl<'r> Router<'r> {
         let who = self.speakers.who(label);
         self.known.insert(label.to_owned(), who);
         who
+    }
+
+    /// Routes every line of `lines` (the first with no line before it).
+    pub fn read<'t, U: std::borrow::Borrow<Utterance<'t>>>(&mut self, lines: impl Iterator<Item = U>, sink: &mut impl FnMut(usize, Role, &Utterance<'t>)) {
+        let mut previous: Option<U> = None;
+        for line in lines {
+            self.line(line.borrow(), previous.as_ref().map(|p| p.borrow()), sink);
+            previous = Some(line);
+        }
     }
 
     /// Routes `u`, given the line before it (`None` at the start of the transcript, or of a
@@ -171,17 +175,10 @@ impl ParticipantContext {
             .collect()
     }
 
-    /// Builds every attendee's context in one pass over the transcript: each utterance goes to
-    /// its speaker's context, with the line before the turn and the coach's answer after it.
-    pub fn build_all(
-        session: &WorkshopSession,
-        coach: &CoachProfile,
-        attendees: &[Attendee],
-        levels: &[EngagementLevel],
-        transcript: &Transcript<'_>,
-        speakers: &Speakers<'_>,
-    ) -> Vec<Self> {
-        let mut contexts = Self::headers(session, coach, attendees, levels);
+    /// Fills every attendee's context (from [`Self::headers`]) in one pass over the
+    /// transcript: each utterance goes to its speaker's context, with the line before the turn
+    /// and the coach's answer after it.
+    pub fn fill_all(contexts: &mut [Self], transcript: &Transcript<'_>, speakers: &Speakers<'_>) {
         route(transcript.utterances.iter(), speakers, |a, role, u| {
             let ctx = &mut contexts[a];
             match role {
@@ -190,7 +187,6 @@ impl ParticipantContext {
                 Role::CoachReply => ctx.coach_replies.push(to_line(u)),
             }
         });
-        contexts
     }
 }
 
