@@ -1,9 +1,10 @@
 //! A local HubSpot that behaves as the documented API does, for the paths Debrief uses:
-//! OAuth v3 token and introspection (form bodies, client credentials checked), Bearer auth on
-//! every CRM call (401 for an expired token), property groups and properties, custom object
-//! schemas, batch upsert / read / update / create (≤ 100 inputs, else 400; 207 Multi-Status
-//! for partial failures), v4 default associations, and scripted 429s (secondly with
-//! Retry-After, daily), 5xx, with `X-HubSpot-RateLimit-*` headers.
+//! OAuth 2026-03 token and introspection (form bodies, client credentials checked), Bearer auth
+//! on every CRM call (401 for an expired token), and the CRM's date-based 2026-09 paths only
+//! (a `/crm/v3/…` call is a 404 here): property groups and properties, custom object schemas,
+//! batch upsert / read / update / create (≤ 100 inputs, else 400; 207 Multi-Status for partial
+//! failures), default associations, and scripted 429s (secondly with Retry-After, daily), 5xx,
+//! with `X-HubSpot-RateLimit-*` headers.
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::sync::{Arc, Mutex};
@@ -145,7 +146,10 @@ impl HubSpotStandIn {
         if f.get("client_id").map(String::as_str) != Some(CLIENT_ID) || f.get("client_secret").map(String::as_str) != Some(CLIENT_SECRET) {
             return error(400, "BAD_CLIENT", "invalid client credentials");
         }
-        if req.url.path() == "/oauth/v3/token/introspect" {
+        if !matches!(req.url.path(), "/oauth/2026-03/token" | "/oauth/2026-03/token/introspect") {
+            return error(404, "NOT_FOUND", "no such OAuth endpoint (the stand-in answers the 2026-03 paths)");
+        }
+        if req.url.path() == "/oauth/2026-03/token/introspect" {
             let active = f.get("token").is_some_and(|t| st.valid_tokens.contains(t));
             return ResponseTemplate::new(200).set_body_json(json!({"active": active, "hub_id": st.hub_id.unwrap_or(PORTAL), "scopes": st.granted_scopes, "token_type": "access"}));
         }
@@ -186,17 +190,17 @@ impl HubSpotStandIn {
         }
         let ok = |v: Value| ResponseTemplate::new(200).set_body_json(v);
         match (method, segs.as_slice()) {
-            ("GET", ["crm", "v3", "properties", "contacts", "groups", name]) => {
+            ("GET", ["crm", "properties", "2026-09", "contacts", "groups", name]) => {
                 if st.groups.contains(*name) { ok(json!({"name": name})) } else { error(404, "OBJECT_NOT_FOUND", "group not found") }
             }
-            ("POST", ["crm", "v3", "properties", "contacts", "groups"]) => {
+            ("POST", ["crm", "properties", "2026-09", "contacts", "groups"]) => {
                 st.groups.insert(body["name"].as_str().unwrap_or_default().into());
                 ResponseTemplate::new(201).set_body_json(body)
             }
-            ("GET", ["crm", "v3", "properties", "contacts"]) => {
+            ("GET", ["crm", "properties", "2026-09", "contacts"]) => {
                 ok(json!({"results": st.contact_properties.iter().map(|n| json!({"name": n})).collect::<Vec<_>>()}))
             }
-            ("POST", ["crm", "v3", "properties", "contacts", "batch", "create"]) => {
+            ("POST", ["crm", "properties", "2026-09", "contacts", "batch", "create"]) => {
                 for p in body["inputs"].as_array().unwrap() {
                     let name = p["name"].as_str().unwrap_or_default().to_string();
                     if p["type"].is_null() || p["fieldType"].is_null() || p["groupName"].is_null() || st.contact_properties.contains(&name) {
@@ -207,18 +211,18 @@ impl HubSpotStandIn {
                 ResponseTemplate::new(201).set_body_json(json!({"status": "COMPLETE", "results": body["inputs"]}))
             }
             // A custom object's properties (and their group), by its objectTypeId.
-            ("GET", ["crm", "v3", "properties", object_type]) => match st.schemas.iter().find(|s| s["objectTypeId"] == *object_type) {
+            ("GET", ["crm", "properties", "2026-09", object_type]) => match st.schemas.iter().find(|s| s["objectTypeId"] == *object_type) {
                 Some(s) => ok(json!({"results": s["properties"]})),
                 None => error(404, "OBJECT_NOT_FOUND", "unknown object type"),
             },
-            ("GET", ["crm", "v3", "properties", object_type, "groups", name]) => {
+            ("GET", ["crm", "properties", "2026-09", object_type, "groups", name]) => {
                 if st.groups.contains(&format!("{object_type}/{name}")) { ok(json!({"name": name})) } else { error(404, "OBJECT_NOT_FOUND", "group not found") }
             }
-            ("POST", ["crm", "v3", "properties", object_type, "groups"]) => {
+            ("POST", ["crm", "properties", "2026-09", object_type, "groups"]) => {
                 st.groups.insert(format!("{object_type}/{}", body["name"].as_str().unwrap_or_default()));
                 ResponseTemplate::new(201).set_body_json(body)
             }
-            ("POST", ["crm", "v3", "properties", object_type, "batch", "create"]) => {
+            ("POST", ["crm", "properties", "2026-09", object_type, "batch", "create"]) => {
                 let object_type = object_type.to_string();
                 let group_ok = |st: &State, g: &str| st.groups.contains(&format!("{object_type}/{g}"));
                 let Some(i) = st.schemas.iter().position(|s| s["objectTypeId"] == object_type.as_str()) else {
@@ -237,8 +241,8 @@ impl HubSpotStandIn {
                 props.extend(body["inputs"].as_array().unwrap().iter().cloned());
                 ResponseTemplate::new(201).set_body_json(json!({"status": "COMPLETE", "results": body["inputs"]}))
             }
-            ("GET", ["crm", "v3", "schemas"]) => ok(json!({"results": st.schemas})),
-            ("POST", ["crm", "v3", "schemas"]) => {
+            ("GET", ["crm-object-schemas", "2026-09", "schemas"]) => ok(json!({"results": st.schemas})),
+            ("POST", ["crm-object-schemas", "2026-09", "schemas"]) => {
                 let name = body["name"].as_str().unwrap_or_default();
                 if st.schemas.iter().any(|s| s["name"] == name) || body["properties"].as_array().is_none_or(|p| p.is_empty()) || body["labels"]["singular"].is_null() {
                     return error(409, "OBJECT_ALREADY_EXISTS", "schema exists or is invalid");
@@ -250,7 +254,7 @@ impl HubSpotStandIn {
                 st.schemas.push(s.clone());
                 ResponseTemplate::new(201).set_body_json(s)
             }
-            ("POST", ["crm", "v3", "objects", "contacts", "batch", "read"]) => {
+            ("POST", ["crm", "objects", "2026-09", "contacts", "batch", "read"]) => {
                 let by_email = body["idProperty"] == "email";
                 let mut results = Vec::new();
                 let mut errors = Vec::new();
@@ -275,7 +279,7 @@ impl HubSpotStandIn {
                 let status = if errors.is_empty() { 200 } else { 207 };
                 ResponseTemplate::new(status).set_body_json(json!({"status": "COMPLETE", "results": results, "errors": errors, "numErrors": errors.len()}))
             }
-            ("POST", ["crm", "v3", "objects", "contacts", "batch", "update"]) => {
+            ("POST", ["crm", "objects", "2026-09", "contacts", "batch", "update"]) => {
                 let mut results = Vec::new();
                 let mut errors = Vec::new();
                 for i in body["inputs"].as_array().unwrap() {
@@ -306,7 +310,7 @@ impl HubSpotStandIn {
                 let status = if errors.is_empty() { 200 } else { 207 };
                 ResponseTemplate::new(status).set_body_json(json!({"status": "COMPLETE", "results": results, "errors": errors, "numErrors": errors.len()}))
             }
-            ("POST", ["crm", "v3", "objects", "contacts", "batch", "create"]) => {
+            ("POST", ["crm", "objects", "2026-09", "contacts", "batch", "create"]) => {
                 let mut results = Vec::new();
                 for i in body["inputs"].as_array().unwrap() {
                     st.next_id += 1;
@@ -317,7 +321,7 @@ impl HubSpotStandIn {
                 }
                 ResponseTemplate::new(201).set_body_json(json!({"status": "COMPLETE", "results": results}))
             }
-            ("POST", ["crm", "v3", "objects", object_type, "batch", "upsert"]) => {
+            ("POST", ["crm", "objects", "2026-09", object_type, "batch", "upsert"]) => {
                 let mut results = Vec::new();
                 for i in body["inputs"].as_array().unwrap() {
                     let (Some(id_prop), Some(id)) = (i["idProperty"].as_str(), i["id"].as_str()) else {
@@ -341,7 +345,7 @@ impl HubSpotStandIn {
                 }
                 ok(json!({"status": "COMPLETE", "results": results}))
             }
-            ("POST", ["crm", "v4", "associations", from, to, "batch", "associate", "default"]) => {
+            ("POST", ["crm", "associations", "2026-09", from, to, "batch", "associate", "default"]) => {
                 let mut results = Vec::new();
                 for i in body["inputs"].as_array().unwrap() {
                     let (f, t) = (i["from"]["id"].as_str().unwrap_or_default().to_string(), i["to"]["id"].as_str().unwrap_or_default().to_string());

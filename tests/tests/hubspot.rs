@@ -345,7 +345,7 @@ async fn a_401_refreshes_once_then_the_error_surfaces() {
     oauth::complete(&s, &http, &c, &TokenKeys::Local(cipher.clone()), GOOD_CODE, &state).await.unwrap();
     let api = HubSpotHttp::new(http.clone(), c.clone(), s.clone(), Credentials::OAuth(Arc::new(TokenKeys::Local(cipher.clone()))), "4242");
     hs.expire_tokens();
-    let r = api.call(&CrmRequest::get("/crm/v3/schemas")).await.unwrap();
+    let r = api.call(&CrmRequest::get("/crm-object-schemas/2026-09/schemas")).await.unwrap();
     assert_eq!(r.status, 200);
     assert_eq!(hs.state.lock().unwrap().refreshes, 1);
     let conn: oauth::Connection = serde_json::from_str(&s.get(&connection_key("4242")).await.unwrap().unwrap().body).unwrap();
@@ -360,7 +360,7 @@ async fn a_401_refreshes_once_then_the_error_surfaces() {
     updated.body = serde_json::to_string(&soon).unwrap();
     s.update(&updated, item.version).await.unwrap();
     let calls_before = hs.calls().iter().filter(|c| !c.path.starts_with("/oauth/")).count();
-    assert_eq!(api.call(&CrmRequest::get("/crm/v3/schemas")).await.unwrap().status, 200);
+    assert_eq!(api.call(&CrmRequest::get("/crm-object-schemas/2026-09/schemas")).await.unwrap().status, 200);
     assert_eq!(hs.state.lock().unwrap().refreshes, 2, "refreshed ahead of expiry");
     assert_eq!(hs.calls().iter().filter(|c| !c.path.starts_with("/oauth/")).count(), calls_before + 1, "no 401 round trip");
 
@@ -368,7 +368,7 @@ async fn a_401_refreshes_once_then_the_error_surfaces() {
     hs.state.lock().unwrap().reject_all = true;
     let api2 = HubSpotHttp::new(http, c, s.clone(), Credentials::OAuth(Arc::new(TokenKeys::Local(cipher))), "4242");
     let before = hs.state.lock().unwrap().refreshes;
-    let err = api2.call(&CrmRequest::get("/crm/v3/schemas")).await.unwrap_err();
+    let err = api2.call(&CrmRequest::get("/crm-object-schemas/2026-09/schemas")).await.unwrap_err();
     assert!(matches!(err, CrmError::Unauthorized(_)), "{err:?}");
     assert_eq!(hs.state.lock().unwrap().refreshes - before, 1, "exactly one refresh-and-retry");
 }
@@ -381,14 +381,14 @@ async fn rate_limit_answers_5xx_and_partial_failures() {
     // Secondly 429 with Retry-After: 1 → waits, then succeeds; 5xx → retried.
     hs.script([Scripted::Secondly { retry_after: 1 }, Scripted::ServerError, Scripted::ServerError]);
     let t = Instant::now();
-    assert_eq!(api.call(&CrmRequest::get("/crm/v3/schemas")).await.unwrap().status, 200);
+    assert_eq!(api.call(&CrmRequest::get("/crm-object-schemas/2026-09/schemas")).await.unwrap().status, 200);
     assert!(t.elapsed() >= Duration::from_secs(1), "Retry-After honoured");
     assert_eq!(hs.calls().len(), 4);
     // Daily 429 → stop for the day: later calls do not reach HubSpot.
     hs.script([Scripted::Daily]);
-    assert!(matches!(api.call(&CrmRequest::get("/crm/v3/schemas")).await, Err(CrmError::DailyLimit(_))));
+    assert!(matches!(api.call(&CrmRequest::get("/crm-object-schemas/2026-09/schemas")).await, Err(CrmError::DailyLimit(_))));
     let n = hs.calls().len();
-    assert!(matches!(api.call(&CrmRequest::get("/crm/v3/schemas")).await, Err(CrmError::DailyLimit(_))));
+    assert!(matches!(api.call(&CrmRequest::get("/crm-object-schemas/2026-09/schemas")).await, Err(CrmError::DailyLimit(_))));
     assert_eq!(hs.calls().len(), n, "stopped for the day");
 
     // A 207 with a validation error: the rest is written, the message is dead-lettered with
@@ -463,7 +463,7 @@ async fn tokens_sealed_with_a_kms_data_key() {
     // The adapter refreshes through the same keys after a 401.
     hs.expire_tokens();
     let api = HubSpotHttp::new(http, c, s.clone(), Credentials::OAuth(Arc::new(fresh)), "4242");
-    assert_eq!(api.call(&CrmRequest::get("/crm/v3/schemas")).await.unwrap().status, 200);
+    assert_eq!(api.call(&CrmRequest::get("/crm-object-schemas/2026-09/schemas")).await.unwrap().status, 200);
     assert_eq!(hs.state.lock().unwrap().refreshes, 1);
 }
 
@@ -472,7 +472,7 @@ async fn search_requests_keep_to_four_a_second() {
     let (server, hs) = HubSpotStandIn::start().await;
     let (s, _) = store();
     let api = private(&s, config(&server));
-    let search = CrmRequest::post("/crm/v3/objects/contacts/search", json!({"filterGroups": []}));
+    let search = CrmRequest::post("/crm/objects/2026-09/contacts/search", json!({"filterGroups": []}));
     let calls = (0..10).map(|_| api.call(&search));
     for r in futures_util::future::join_all(calls).await {
         r.unwrap();

@@ -108,8 +108,8 @@ async fn the_sample_becomes_a_coach_email() {
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    assert_eq!(paths[0], "/crm/v3/objects/workshop_sessions/batch/upsert", "{paths:?}");
-    assert!(paths.iter().any(|p| p == "/crm/v3/objects/contacts/batch/update"), "{paths:?}");
+    assert_eq!(paths[0], "/crm/objects/2026-09/workshop_sessions/batch/upsert", "{paths:?}");
+    assert!(paths.iter().any(|p| p == "/crm/objects/2026-09/contacts/batch/update"), "{paths:?}");
 }
 
 #[tokio::test]

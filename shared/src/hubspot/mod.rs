@@ -2,6 +2,7 @@
 //! with encrypted tokens), the schema Debrief writes ([`schema`]), and the sync of analysed
 //! workshops and coach edits ([`sync`]) through the [`crate::ports::CrmApi`] port.
 
+pub mod api;
 pub mod oauth;
 pub mod rate;
 pub mod schema;
@@ -31,7 +32,9 @@ pub struct HubSpotConfig {
     pub token_key: Option<String>,
     /// `DEBRIEF_TOKEN_KMS_KEY_ID`: the KMS key that makes a data key per connection (AWS).
     pub kms_key_id: Option<String>,
-    /// A private app's token (`DEBRIEF_HUBSPOT_ACCESS_TOKEN`) and its portal.
+    /// A static token and its portal: a service key (HubSpot's developer-platform credential
+    /// that replaces legacy private apps, `DEBRIEF_HUBSPOT_SERVICE_KEY`) or a private app's
+    /// token (`DEBRIEF_HUBSPOT_ACCESS_TOKEN`). Both are sent as `Authorization: Bearer`.
     pub private_app_token: Option<String>,
     pub portal_id: Option<String>,
     /// Create a contact that is neither found by id nor by email (`DEBRIEF_HUBSPOT_CREATE_CONTACTS`).
@@ -87,7 +90,7 @@ impl HubSpotConfig {
         c.kms_key_id = var("DEBRIEF_TOKEN_KMS_KEY_ID");
         // Without its own secret the state is signed with the token key (never empty in use).
         c.state_secret = var("DEBRIEF_HUBSPOT_STATE_SECRET").or_else(|| c.token_key.clone()).unwrap_or_default();
-        c.private_app_token = var("DEBRIEF_HUBSPOT_ACCESS_TOKEN");
+        c.private_app_token = var("DEBRIEF_HUBSPOT_SERVICE_KEY").or_else(|| var("DEBRIEF_HUBSPOT_ACCESS_TOKEN"));
         c.portal_id = var("DEBRIEF_HUBSPOT_PORTAL_ID");
         c.create_missing_contacts = var("DEBRIEF_HUBSPOT_CREATE_CONTACTS").is_some_and(|v| v == "1" || v.eq_ignore_ascii_case("true"));
         c.limits = RateLimits::from_env();

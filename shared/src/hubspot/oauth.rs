@@ -205,7 +205,7 @@ struct TokenAnswer {
 }
 
 async fn token_call(http: &reqwest::Client, config: &HubSpotConfig, form: &[(&str, &str)]) -> Result<TokenAnswer, OAuthError> {
-    let url = format!("{}/oauth/v3/token", config.base_url.trim_end_matches('/'));
+    let url = format!("{}{}", config.base_url.trim_end_matches('/'), super::api::oauth_token());
     let resp = http.post(&url).form(form).send().await.map_err(|e| OAuthError::Unavailable(e.without_url().to_string()))?;
     let status = resp.status().as_u16();
     let text = resp.text().await.map_err(|e| OAuthError::Unavailable(e.to_string()))?;
@@ -257,7 +257,7 @@ pub async fn complete<S: Store>(
     .await?;
     let refresh = t.refresh_token.ok_or_else(|| OAuthError::Refused("no refresh token in the answer".into()))?;
     // Portal id and granted scopes, from introspection (the token stays out of URLs).
-    let url = format!("{}/oauth/v3/token/introspect", config.base_url.trim_end_matches('/'));
+    let url = format!("{}{}", config.base_url.trim_end_matches('/'), super::api::oauth_introspect());
     let resp = http
         .post(&url)
         .form(&[("client_id", client_id), ("client_secret", client_secret), ("token", t.access_token.as_str()), ("token_type_hint", "access_token")])

@@ -6,6 +6,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
+use super::api;
 use crate::ports::{CrmApi, CrmError, CrmRequest, Item, Key, Store, StoreError};
 
 pub const GROUP: &str = "debrief";
@@ -118,7 +119,7 @@ pub fn participants_schema(sessions_type: &str) -> Value {
 /// Adds to an object made by an earlier bootstrap the properties this version writes (in a
 /// `debrief` group on that object; HubSpot requires a group for each property).
 async fn add_missing_properties<C: CrmApi>(api: &C, object_type: &str, object_name: &str, wanted: Vec<Value>, report: &mut BootstrapReport) -> Result<(), BootstrapError> {
-    let existing = names(&api.call(&CrmRequest::get(format!("/crm/v3/properties/{object_type}"))).await?.body);
+    let existing = names(&api.call(&CrmRequest::get(api::properties(object_type))).await?.body);
     let missing: Vec<Value> = wanted
         .into_iter()
         .filter(|p| !existing.iter().any(|n| p["name"] == n.as_str()))
@@ -130,10 +131,10 @@ async fn add_missing_properties<C: CrmApi>(api: &C, object_type: &str, object_na
     if missing.is_empty() {
         return Ok(());
     }
-    if api.call(&CrmRequest::get(format!("/crm/v3/properties/{object_type}/groups/{GROUP}"))).await?.status == 404 {
-        api.call(&CrmRequest::post(format!("/crm/v3/properties/{object_type}/groups"), json!({"name": GROUP, "label": "Debrief", "displayOrder": -1}))).await?;
+    if api.call(&CrmRequest::get(format!("{}/groups/{GROUP}", api::properties(object_type)))).await?.status == 404 {
+        api.call(&CrmRequest::post(api::properties(object_type) + "/groups", json!({"name": GROUP, "label": "Debrief", "displayOrder": -1}))).await?;
     }
-    api.call(&CrmRequest::post(format!("/crm/v3/properties/{object_type}/batch/create"), json!({"inputs": missing}))).await?;
+    api.call(&CrmRequest::post(api::properties(object_type) + "/batch/create", json!({"inputs": missing}))).await?;
     report.created.extend(missing.iter().map(|p| format!("{object_name} property {}", p["name"].as_str().unwrap_or_default())));
     Ok(())
 }
@@ -176,21 +177,21 @@ fn names(body: &Value) -> Vec<String> {
 
 pub async fn bootstrap<S: Store, C: CrmApi>(store: &S, api: &C, portal: &str) -> Result<BootstrapReport, BootstrapError> {
     let mut report = BootstrapReport::default();
-    let group = api.call(&CrmRequest::get(format!("/crm/v3/properties/contacts/groups/{GROUP}"))).await?;
+    let group = api.call(&CrmRequest::get(format!("{}/groups/{GROUP}", api::properties("contacts")))).await?;
     if group.status == 404 {
-        api.call(&CrmRequest::post("/crm/v3/properties/contacts/groups", json!({"name": GROUP, "label": "Debrief", "displayOrder": -1}))).await?;
+        api.call(&CrmRequest::post(api::properties("contacts") + "/groups", json!({"name": GROUP, "label": "Debrief", "displayOrder": -1}))).await?;
         report.created.push(format!("contact property group {GROUP}"));
     } else {
         report.existed.push(format!("contact property group {GROUP}"));
     }
-    let existing = names(&api.call(&CrmRequest::get("/crm/v3/properties/contacts")).await?.body);
+    let existing = names(&api.call(&CrmRequest::get(api::properties("contacts"))).await?.body);
     let (have, missing): (Vec<Value>, Vec<Value>) = contact_properties().into_iter().partition(|p| existing.iter().any(|n| p["name"] == n.as_str()));
     report.existed.extend(have.iter().map(|p| format!("contact property {}", p["name"].as_str().unwrap_or_default())));
     if !missing.is_empty() {
-        api.call(&CrmRequest::post("/crm/v3/properties/contacts/batch/create", json!({"inputs": missing}))).await?;
+        api.call(&CrmRequest::post(api::properties("contacts") + "/batch/create", json!({"inputs": missing}))).await?;
         report.created.extend(missing.iter().map(|p| format!("contact property {}", p["name"].as_str().unwrap_or_default())));
     }
-    let schemas = api.call(&CrmRequest::get("/crm/v3/schemas")).await?.body;
+    let schemas = api.call(&CrmRequest::get(api::schemas())).await?.body;
     let find = |name: &str| {
         schemas["results"].as_array().and_then(|r| r.iter().find(|s| s["name"] == name)).and_then(|s| s["objectTypeId"].as_str().map(str::to_string))
     };
@@ -201,7 +202,7 @@ pub async fn bootstrap<S: Store, C: CrmApi>(store: &S, api: &C, portal: &str) ->
             id
         }
         None => {
-            let created = api.call(&CrmRequest::post("/crm/v3/schemas", sessions_schema())).await?.body;
+            let created = api.call(&CrmRequest::post(api::schemas(), sessions_schema())).await?.body;
             report.created.push(format!("custom object {SESSIONS} (associated with contacts)"));
             created["objectTypeId"].as_str().map(str::to_string).ok_or_else(|| BootstrapError::Unexpected("no objectTypeId for workshop_sessions".into()))?
         }
@@ -213,7 +214,7 @@ pub async fn bootstrap<S: Store, C: CrmApi>(store: &S, api: &C, portal: &str) ->
             id
         }
         None => {
-            let created = api.call(&CrmRequest::post("/crm/v3/schemas", participants_schema(&sessions))).await?.body;
+            let created = api.call(&CrmRequest::post(api::schemas(), participants_schema(&sessions))).await?.body;
             report.created.push(format!("custom object {PARTICIPANTS} (associated with contacts and {SESSIONS})"));
             created["objectTypeId"].as_str().map(str::to_string).ok_or_else(|| BootstrapError::Unexpected("no objectTypeId for workshop_participants".into()))?
         }

@@ -18,6 +18,7 @@ use std::collections::HashMap;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
+use super::api;
 use super::schema::{self, ObjectTypes, PARTICIPANT_KEY_PROPERTY, SESSION_ID_PROPERTY};
 use crate::domain::{ParticipantSummary, WorkshopSession};
 use crate::ports::{CrmApi, CrmError, CrmRequest, Store, StoreError};
@@ -196,7 +197,7 @@ impl<S: Store, C: CrmApi> CrmSync<S, C> {
     async fn upsert(&self, object_type: &str, inputs: Vec<Value>, errors: &mut Vec<String>) -> Result<Vec<Value>, SyncError> {
         let mut out = Vec::new();
         for chunk in inputs.chunks(BATCH) {
-            let r = self.api.call(&CrmRequest::post(format!("/crm/v3/objects/{object_type}/batch/upsert"), json!({"inputs": chunk}))).await?;
+            let r = self.api.call(&CrmRequest::post(api::objects(object_type) + "/batch/upsert", json!({"inputs": chunk}))).await?;
             let (results, errs) = split(&r.body);
             out.extend(results);
             errors.extend(errs);
@@ -207,7 +208,7 @@ impl<S: Store, C: CrmApi> CrmSync<S, C> {
     async fn associate(&self, from: &str, to: &str, pairs: &[(String, String)], errors: &mut Vec<String>) -> Result<(), SyncError> {
         for chunk in pairs.chunks(BATCH) {
             let inputs: Vec<Value> = chunk.iter().map(|(f, t)| json!({"from": {"id": f}, "to": {"id": t}})).collect();
-            let r = self.api.call(&CrmRequest::post(format!("/crm/v4/associations/{from}/{to}/batch/associate/default"), json!({"inputs": inputs}))).await?;
+            let r = self.api.call(&CrmRequest::post(api::associations(from, to) + "/batch/associate/default", json!({"inputs": inputs}))).await?;
             errors.extend(split(&r.body).1);
         }
         Ok(())
@@ -218,7 +219,7 @@ impl<S: Store, C: CrmApi> CrmSync<S, C> {
         let mut out = HashMap::new();
         for chunk in ids.chunks(BATCH) {
             let inputs: Vec<Value> = chunk.iter().map(|id| json!({"id": id})).collect();
-            let r = self.api.call(&CrmRequest::post("/crm/v3/objects/contacts/batch/read", json!({"properties": properties, "inputs": inputs}))).await?;
+            let r = self.api.call(&CrmRequest::post(api::objects("contacts") + "/batch/read", json!({"properties": properties, "inputs": inputs}))).await?;
             for c in split(&r.body).0 {
                 if let Some(id) = c["id"].as_str() {
                     out.insert(id.to_string(), c["properties"].as_object().cloned().unwrap_or_default());
@@ -237,7 +238,7 @@ impl<S: Store, C: CrmApi> CrmSync<S, C> {
             let inputs: Vec<Value> = chunk.iter().map(|(_, e)| json!({"id": e})).collect();
             let r = self
                 .api
-                .call(&CrmRequest::post("/crm/v3/objects/contacts/batch/read", json!({"idProperty": "email", "properties": ["email"], "inputs": inputs})))
+                .call(&CrmRequest::post(api::objects("contacts") + "/batch/read", json!({"idProperty": "email", "properties": ["email"], "inputs": inputs})))
                 .await?;
             for c in split(&r.body).0 {
                 if let (Some(id), Some(email)) = (c["id"].as_str(), c["properties"]["email"].as_str()) {
@@ -264,7 +265,7 @@ impl<S: Store, C: CrmApi> CrmSync<S, C> {
                     json!({"properties": {"email": email, "firstname": names.next().unwrap_or_default(), "lastname": names.next().unwrap_or_default()}})
                 })
                 .collect();
-            let r = self.api.call(&CrmRequest::post("/crm/v3/objects/contacts/batch/create", json!({"inputs": inputs}))).await?;
+            let r = self.api.call(&CrmRequest::post(api::objects("contacts") + "/batch/create", json!({"inputs": inputs}))).await?;
             let (results, errs) = split(&r.body);
             errors.extend(errs);
             for c in results {
@@ -342,7 +343,7 @@ impl<S: Store, C: CrmApi> CrmSync<S, C> {
             updates.push(json!({"id": contact, "properties": properties}));
         }
         for chunk in updates.chunks(BATCH) {
-            let r = self.api.call(&CrmRequest::post("/crm/v3/objects/contacts/batch/update", json!({"inputs": chunk}))).await?;
+            let r = self.api.call(&CrmRequest::post(api::objects("contacts") + "/batch/update", json!({"inputs": chunk}))).await?;
             errors.extend(split(&r.body).1);
         }
 
@@ -381,7 +382,7 @@ impl<S: Store, C: CrmApi> CrmSync<S, C> {
                     let r = self
                         .api
                         .call(&CrmRequest::post(
-                            "/crm/v3/objects/contacts/batch/update",
+                            api::objects("contacts") + "/batch/update",
                             json!({"inputs": [{"id": p.participant_id, "properties": {"last_follow_up_sent": sent, "follow_up_emails_count": count}}]}),
                         ))
                         .await?;

@@ -6,6 +6,7 @@
 
 use serde_json::{Value, json};
 
+use crate::hubspot::api;
 use crate::adapters::request_log::RequestLog;
 use crate::ports::{CrmApi, CrmError, CrmRequest, CrmResponse, Item, Key, Store};
 use crate::repo::sha256_hex;
@@ -53,7 +54,7 @@ impl DryPortal {
         if path.ends_with("/schemas") {
             return Some(CrmResponse { status: 200, body: json!({"results": self.schemas}) });
         }
-        let rest = path.strip_prefix("/crm/v3/properties/")?;
+        let rest = path.strip_prefix(&api::properties(""))?;
         let parts: Vec<&str> = rest.split('/').collect();
         match parts.as_slice() {
             [object_type, "groups", group] => Some(if self.groups.contains(&group_key(object_type, group)) {
@@ -77,23 +78,24 @@ impl DryPortal {
         }
         let body = request.body.clone().unwrap_or(Value::Null);
         let inputs = || body["inputs"].as_array().cloned().unwrap_or_default();
-        let parts: Vec<&str> = request.path.trim_start_matches("/crm/v3/").split('/').collect();
+        if request.path == api::schemas() {
+            self.schemas.push(response.body.clone());
+            return true;
+        }
+        let Some(rest) = request.path.strip_prefix(&api::properties("")) else { return false };
+        let parts: Vec<&str> = rest.split('/').collect();
         match parts.as_slice() {
-            ["properties", object_type, "groups"] => body["name"].as_str().map(|g| self.groups.push(group_key(object_type, g))).is_some(),
-            ["properties", "contacts", "batch", "create"] => {
+            [object_type, "groups"] => body["name"].as_str().map(|g| self.groups.push(group_key(object_type, g))).is_some(),
+            ["contacts", "batch", "create"] => {
                 self.properties.extend(inputs());
                 true
             }
-            ["properties", object_type, "batch", "create"] => {
+            [object_type, "batch", "create"] => {
                 let Some(schema) = self.schemas.iter_mut().find(|s| s["objectTypeId"] == *object_type) else { return false };
                 match schema["properties"].as_array_mut() {
                     Some(props) => props.extend(inputs()),
                     None => schema["properties"] = json!(inputs()),
                 }
-                true
-            }
-            ["schemas"] => {
-                self.schemas.push(response.body.clone());
                 true
             }
             _ => false,
@@ -136,7 +138,7 @@ impl<S: Store> CrmApi for DryRunCrm<S> {
             .record(&dry_run_partition(&self.portal), serde_json::to_string(request).expect("JSON"))
             .await
             .map_err(|e| CrmError::Transient(e.to_string()))?;
-        let schema_call = request.path.starts_with("/crm/v3/schemas") || request.path.starts_with("/crm/v3/properties/");
+        let schema_call = request.path.starts_with(&api::schemas()) || request.path.starts_with(&api::properties(""));
         if !schema_call {
             return Ok(answer(request));
         }

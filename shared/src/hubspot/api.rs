@@ -1,0 +1,62 @@
+//! HubSpot's REST paths, all in one place. HubSpot's API is date-versioned since 2026-03-30
+//! (`/api-name/YYYY-MM/resource`); the numeric paths (`/crm/v3/…`, `/crm/v4/…`) stop being
+//! supported in September 2027. Debrief calls version [`CRM_VERSION`], in which every CRM
+//! create and update is checked against the portal's validation rules (a violation is a 400
+//! that [`crate::adapters::hubspot::HubSpotHttp`] turns into a per-record rejection, never a
+//! retry). OAuth's latest date version is [`OAUTH_VERSION`].
+//!
+//! Moving to a later version is a change of these constants and of nothing else; the stand-in
+//! (`tests/src/hubspot_stand_in.rs`) answers only these paths, so a call that bypasses this
+//! module fails its test.
+
+/// The CRM objects, properties, associations and schemas APIs.
+pub const CRM_VERSION: &str = "2026-09";
+/// The OAuth token and introspection endpoints (2026-03 is their latest date version).
+pub const OAUTH_VERSION: &str = "2026-03";
+
+/// `/crm/objects/2026-09/{object_type}` (contacts, companies, deals, custom objects…).
+pub fn objects(object_type: &str) -> String {
+    format!("/crm/objects/{CRM_VERSION}/{object_type}")
+}
+
+/// `/crm/properties/2026-09/{object_type}`.
+pub fn properties(object_type: &str) -> String {
+    format!("/crm/properties/{CRM_VERSION}/{object_type}")
+}
+
+/// `/crm/associations/2026-09/{from}/{to}` (batch read, batch associate default).
+pub fn associations(from: &str, to: &str) -> String {
+    format!("/crm/associations/{CRM_VERSION}/{from}/{to}")
+}
+
+/// `/crm-object-schemas/2026-09/schemas` (custom object definitions).
+pub fn schemas() -> String {
+    format!("/crm-object-schemas/{CRM_VERSION}/schemas")
+}
+
+/// `/oauth/2026-03/token` (code exchange and refresh).
+pub fn oauth_token() -> String {
+    format!("/oauth/{OAUTH_VERSION}/token")
+}
+
+/// `/oauth/2026-03/token/introspect`.
+pub fn oauth_introspect() -> String {
+    format!("/oauth/{OAUTH_VERSION}/token/introspect")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_follow_the_date_based_pattern() {
+        assert_eq!(objects("contacts") + "/batch/update", "/crm/objects/2026-09/contacts/batch/update");
+        assert_eq!(properties("contacts"), "/crm/properties/2026-09/contacts");
+        assert_eq!(associations("contacts", "companies") + "/batch/read", "/crm/associations/2026-09/contacts/companies/batch/read");
+        assert_eq!(schemas(), "/crm-object-schemas/2026-09/schemas");
+        assert_eq!(oauth_token(), "/oauth/2026-03/token");
+        for p in [objects("x"), properties("x"), associations("a", "b"), schemas(), oauth_token(), oauth_introspect()] {
+            assert!(!p.contains("/v3/") && !p.contains("/v4/"), "{p}");
+        }
+    }
+}
