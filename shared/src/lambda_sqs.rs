@@ -28,3 +28,35 @@ pub fn failures(ids: impl IntoIterator<Item = String>) -> SqsBatchResponse {
         .collect();
     response
 }
+
+/// The local stand-in for an SQS event source mapping (`debrief serve`): leases up to ten
+/// messages at a time from `queue` until `stop`, hands each body to `handle`, and acknowledges
+/// the ones it returns `true` for; the rest come back when their lease runs out.
+pub async fn consume_locally<Q, F, Fut>(queue: &Q, lease: std::time::Duration, mut stop: tokio::sync::watch::Receiver<bool>, mut handle: F)
+where
+    Q: crate::ports::Queue,
+    F: FnMut(String) -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    loop {
+        let got = tokio::select! {
+            _ = stop.wait_for(|s| *s) => return,
+            r = queue.receive(10, lease, std::time::Duration::from_millis(500)) => r,
+        };
+        match got {
+            Ok(messages) => {
+                for m in messages {
+                    if handle(m.body).await
+                        && let Err(e) = queue.ack(&m.receipt).await
+                    {
+                        tracing::error!(error = %e, "ack failed");
+                    }
+                }
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "queue receive failed");
+                tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+            }
+        }
+    }
+}

@@ -55,6 +55,7 @@ pub fn embedded_pipeline(
     let db = EmbeddedDb::open(&paths.db).map_err(|e| format!("{}: {e}", paths.db.display()))?;
     let queue = EmbeddedQueue::new(db.clone(), "analysis", config.max_receives);
     let crm = EmbeddedQueue::new(db.clone(), "crm", config.max_receives);
+    let leads = EmbeddedQueue::new(db.clone(), "leads", config.max_receives);
     Ok(Pipeline::new(
         EmbeddedStore::new(db),
         queue,
@@ -63,6 +64,7 @@ pub fn embedded_pipeline(
         config,
     )
     .with_crm_queue(crm)
+    .with_leads_queue(leads)
     .with_archive(TranscriptArchive::Files(FileArchive::new(&paths.archive))))
 }
 
@@ -105,6 +107,7 @@ pub async fn aws_pipeline(config: PipelineConfig, ensure: bool) -> Result<AwsPip
     } else {
         crm_queue(&sdk)
     };
+    let max_receives = config.max_receives;
     let mailer = SesMailer::from_config(&sdk, env("DEBRIEF_SES_CONFIGURATION_SET"));
     let mut pipeline = Pipeline::new(store, queue, mailer, ConfiguredAnalyser::from_env(), config);
     if let Some(bucket) = env("DEBRIEF_TRANSCRIPT_BUCKET") {
@@ -114,10 +117,24 @@ pub async fn aws_pipeline(config: PipelineConfig, ensure: bool) -> Result<AwsPip
         }
         pipeline = pipeline.with_archive(TranscriptArchive::S3(archive));
     }
-    Ok(match crm {
-        Some(q) => pipeline.with_crm_queue(q),
-        None => pipeline,
-    })
+    if let Some(q) = crm {
+        pipeline = pipeline.with_crm_queue(q);
+    }
+    let leads = if ensure {
+        let name = env("DEBRIEF_LEADS_QUEUE").unwrap_or_else(|| "debrief-local-leads".into());
+        Some(SqsQueue::ensure(aws_sdk_sqs::Client::new(&sdk), &name, max_receives).await.map_err(|e| e.to_string())?)
+    } else {
+        leads_queue(&sdk)
+    };
+    if let Some(q) = leads {
+        pipeline = pipeline.with_leads_queue(q);
+    }
+    Ok(pipeline)
+}
+
+/// The lead-scoring queue (`DEBRIEF_LEADS_QUEUE_URL`, its DLQ `DEBRIEF_LEADS_DLQ_URL`), if deployed.
+pub fn leads_queue(sdk: &aws_config::SdkConfig) -> Option<SqsQueue> {
+    env("DEBRIEF_LEADS_QUEUE_URL").map(|url| SqsQueue::from_config(sdk, url, env("DEBRIEF_LEADS_DLQ_URL")))
 }
 
 /// The `crm-sync` queue (`DEBRIEF_CRM_QUEUE_URL`, its DLQ `DEBRIEF_CRM_DLQ_URL`), if deployed.

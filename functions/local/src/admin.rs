@@ -58,6 +58,17 @@ enum CoachesCommand {
     Add { file: PathBuf },
 }
 
+impl Target {
+    /// The embedded paths this target names (the outbox, for commands that send email).
+    pub fn paths(&self) -> debrief::adapters::embedded::EmbeddedPaths {
+        crate::serve::paths(self.data_dir.as_ref())
+    }
+
+    pub fn is_aws(&self) -> bool {
+        self.aws
+    }
+}
+
 pub async fn with_repo<F, Fut>(target: &Target, f: F) -> Result<(), String>
 where
     F: FnOnce(RepoAny) -> Fut,

@@ -6,6 +6,7 @@ mod capi;
 mod demo;
 mod eval;
 mod hubspot;
+mod leads;
 mod reanalyze;
 mod sample;
 mod serve;
@@ -39,6 +40,8 @@ enum Command {
     Coaches(admin::CoachesArgs),
     /// HubSpot: schema bootstrap, the dry run's request log, a token key.
     Hubspot(hubspot::HubSpotArgs),
+    /// Lead scoring: import ideal-client profiles, score contacts, explain a score.
+    Leads(leads::LeadsArgs),
     /// Meta Conversions API: preview, send, status, dry-run requests.
     Capi(capi::CapiArgs),
     /// Measures the analyser on a labelled set: `debrief eval signals FILE`.
@@ -66,6 +69,7 @@ async fn main() -> ExitCode {
         Command::Eval(args) => eval::run(args).await,
         Command::Reanalyze(args) => reanalyze::run(args).await,
         Command::Hubspot(args) => hubspot::run(args).await,
+        Command::Leads(args) => leads::run(args).await,
         Command::Routes => {
             for (method, path) in debrief::http::ACTION_ROUTES {
                 println!("{method} {path}");

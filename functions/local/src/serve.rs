@@ -6,7 +6,11 @@ use std::time::Duration;
 use debrief::adapters::embedded::EmbeddedPaths;
 use debrief::analysis::Analyser;
 use debrief::capi::{CapiConfig, Mode, conversions_from_env, send_all};
+use debrief::http::leads::LeadsService;
 use debrief::http::{CapiIntake, HubSpotService};
+use debrief::leads::jobs::LeadJobs;
+use debrief::leads::model::LeadModel;
+use debrief::leads::scorer::{LeadScorer, LeadsConfig};
 use debrief::hubspot::HubSpotConfig;
 use debrief::hubspot::worker::CrmConnector;
 use debrief::pipeline::{Pipeline, PipelineConfig, worker::run_worker};
@@ -124,8 +128,8 @@ pub async fn host<S, Q, M, A>(
 ) -> Result<(), String>
 where
     S: Store + Clone,
-    Q: Queue,
-    M: Mailer,
+    Q: Queue + Clone,
+    M: Mailer + Clone,
     A: Analyser + 'static,
 {
     let store = pipeline.repo.store().clone();
@@ -136,7 +140,22 @@ where
     // One connector (one HTTP client, one key cache) for the routes and the worker.
     let connector = Arc::new(crm_connector().await?);
     let hubspot = Arc::new(HubSpotService { repo: Repo::new(store.clone()), connector: connector.clone() });
-    let app = debrief::http::all_routes(pipeline.clone(), intake, hubspot);
+    // Lead scoring: its routes and (the lead-score function's stand-in) its queue's consumer.
+    let leads_jobs = Arc::new(LeadJobs {
+        scorer: LeadScorer::new(store.clone(), LeadModel::from_env(), pipeline.mailer.clone(), LeadsConfig::from_env()?),
+        connector: connector.clone(),
+    });
+    let mut app = debrief::http::all_routes(pipeline.clone(), intake, hubspot);
+    if let Some(q) = pipeline.leads_queue.clone() {
+        let service = LeadsService {
+            repo: Repo::new(store.clone()),
+            jobs: leads_jobs.clone(),
+            queue: q,
+            client_secret: connector.config.client_secret.clone(),
+            public_url: std::env::var("DEBRIEF_PUBLIC_URL").ok().filter(|v| !v.is_empty()),
+        };
+        app = debrief::http::leads_routes(Arc::new(service)).merge(app);
+    }
     let (tx, rx) = tokio::sync::watch::channel(false);
     let mut worker_rx = rx.clone();
     // The crm-sync function's stand-in: the pipeline's crm queue, drained into HubSpot.
@@ -145,6 +164,18 @@ where
         tokio::spawn(async move {
             if let Some(q) = p.crm_queue.as_ref() {
                 debrief::hubspot::worker::run(store, q, &connector, lease, stop).await;
+            }
+        })
+    };
+    let leads = {
+        let (p, jobs, stop) = (pipeline.clone(), leads_jobs.clone(), rx.clone());
+        tokio::spawn(async move {
+            if let Some(q) = p.leads_queue.as_ref() {
+                debrief::lambda_sqs::consume_locally(q, lease, stop, |body| {
+                    let jobs = jobs.clone();
+                    async move { jobs.handle_message(q, &body).await }
+                })
+                .await;
             }
         })
     };
@@ -190,6 +221,7 @@ where
     .map_err(|e| e.to_string())?;
     let _ = worker.await;
     let _ = crm.await;
+    let _ = leads.await;
     let _ = due.await;
     if let Some(sender) = sender {
         let _ = sender.await;

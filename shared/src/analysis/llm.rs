@@ -137,6 +137,21 @@ fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
     Some(Duration::from_millis(secs))
 }
 
+/// An OpenAI-compatible client for `config`'s server that makes `max_attempts` attempts in
+/// all (429, 5xx, timeouts, connection errors retried with backoff and jitter), shared by
+/// every model caller (the analyser, lead embeddings and lead judgements).
+pub(crate) fn openai_client(config: &LlmConfig, max_attempts: u32) -> Client<OpenAIConfig> {
+    let http = crate::net::client_builder()
+        .timeout(config.request_timeout)
+        .connect_timeout(Duration::from_secs(5))
+        .build()
+        .expect("TLS backend initialises");
+    let policy = RetryPolicy { max_attempts: max_attempts.max(1), base: config.base_backoff, cap: config.max_backoff, max_retry_after: config.max_retry_after };
+    let service = tower::service_fn(move |factory: HttpRequestFactory| send_with_retry(http.clone(), policy, factory));
+    let oa = OpenAIConfig::new().with_api_base(config.base_url.trim_end_matches('/')).with_api_key(&config.api_key);
+    Client::with_config(oa).with_http_service(service)
+}
+
 /// Sends with retries. Non-retryable answers go back to async-openai, which turns them into
 /// typed errors.
 async fn send_with_retry(
@@ -272,20 +287,7 @@ Transcript excerpt (their lines and the line before each of their turns):\n{exce
 
 impl LlmAnalyser {
     pub fn new(config: LlmConfig) -> Self {
-        let http = crate::net::client_builder()
-            .timeout(config.request_timeout)
-            .connect_timeout(Duration::from_secs(5))
-            .build()
-            .expect("TLS backend initialises");
-        let policy = RetryPolicy {
-            max_attempts: config.max_attempts.max(1),
-            base: config.base_backoff,
-            cap: config.max_backoff,
-            max_retry_after: config.max_retry_after,
-        };
-        let service = tower::service_fn(move |factory: HttpRequestFactory| send_with_retry(http.clone(), policy, factory));
-        let oa = OpenAIConfig::new().with_api_base(config.base_url.trim_end_matches('/')).with_api_key(&config.api_key);
-        Self { client: Client::with_config(oa).with_http_service(service), config }
+        Self { client: openai_client(&config, config.max_attempts), config }
     }
 
     pub fn config(&self) -> &LlmConfig {
@@ -389,7 +391,7 @@ impl LlmAnalyser {
 }
 
 /// An error in words, without the request (which holds the transcript excerpt).
-fn describe(e: OpenAIError) -> String {
+pub(crate) fn describe(e: OpenAIError) -> String {
     match e {
         OpenAIError::ApiError(api) => format!("the model server answered {}", api.status_code),
         OpenAIError::Reqwest(r) if r.is_timeout() => "the model server timed out".into(),

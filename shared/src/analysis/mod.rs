@@ -5,7 +5,7 @@ mod builtin;
 mod compose;
 mod engagement;
 mod evidence;
-mod llm;
+pub(crate) mod llm;
 pub mod eval;
 pub mod signals;
 mod priority;

@@ -5,6 +5,7 @@ mod actions;
 mod auth;
 mod capi;
 mod hubspot;
+pub mod leads;
 pub mod mcp;
 mod oauth;
 mod review_links;
@@ -93,6 +94,18 @@ fn hubspot_only<S: Store + Clone>(hubspot: Arc<HubSpotService<S>>) -> Router {
         .route("/oauth/hubspot/callback", get(hubspot::callback::<S>))
         .route("/v1/hubspot/bootstrap", post(hubspot::bootstrap::<S>))
         .with_state(hubspot)
+}
+
+/// Lead scoring: ICP import, the workflow action and webhook triggers, a contact's score.
+pub fn leads_routes<S: Store + Clone, Q: Queue, M: Mailer>(leads: Arc<leads::LeadsService<S, Q, M>>) -> Router {
+    finish(
+        Router::new()
+            .route("/v1/leads/icp", post(leads::import_icp::<S, Q, M>))
+            .route("/v1/leads/hubspot/action", post(leads::workflow_action::<S, Q, M>))
+            .route("/v1/leads/webhook", post(leads::webhook::<S, Q, M>))
+            .route("/v1/leads/{contact_id}/score", get(leads::score::<S, Q, M>))
+            .with_state(leads),
+    )
 }
 
 /// `POST /v1/capi/events` alone (the `capi-ingest` function).

@@ -29,6 +29,11 @@ pub fn associations(from: &str, to: &str) -> String {
     format!("/crm/associations/{CRM_VERSION}/{from}/{to}")
 }
 
+/// `/crm/owners/2026-09` (a contact owner's email, for the high-band alert).
+pub fn owners() -> String {
+    format!("/crm/owners/{CRM_VERSION}")
+}
+
 /// `/crm-object-schemas/2026-09/schemas` (custom object definitions).
 pub fn schemas() -> String {
     format!("/crm-object-schemas/{CRM_VERSION}/schemas")

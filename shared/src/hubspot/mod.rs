@@ -6,6 +6,7 @@ pub mod api;
 pub mod oauth;
 pub mod rate;
 pub mod schema;
+pub mod signature;
 pub mod sync;
 pub mod tokens;
 pub mod worker;

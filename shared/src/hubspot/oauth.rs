@@ -28,6 +28,10 @@ pub const REQUIRED_SCOPES: &[&str] = &[
     "oauth",
     "crm.objects.contacts.read",
     "crm.objects.contacts.write",
+    // Lead scoring reads the contact's company, deals and owner.
+    "crm.objects.companies.read",
+    "crm.objects.deals.read",
+    "crm.objects.owners.read",
     "crm.schemas.contacts.read",
     "crm.schemas.contacts.write",
     "crm.objects.custom.read",

@@ -37,7 +37,20 @@ pub fn contact_properties() -> Vec<Value> {
         prop("coach_notes", "Coach notes", "string", "textarea"),
         prop("last_follow_up_sent", "Last follow-up sent", "datetime", "date"),
         prop("follow_up_emails_count", "Follow-up emails sent", "number", "number"),
+        prop("ai_lead_score", "AI lead score", "number", "number"),
+        choice("ai_lead_fit", "AI lead fit", &["High", "Medium", "Low"]),
+        choice("ai_next_best_action", "AI next best action", &["Call", "Email", "Nurture"]),
+        prop("ai_last_scored", "AI last scored", "datetime", "date"),
+        choice("ai_lead_priority", "AI lead priority", &["high", "medium", "low"]),
+        prop("ai_score_reasoning", "AI score reasoning", "string", "textarea"),
     ]
+}
+
+/// An enumeration property with these values as its options.
+fn choice(name: &str, label: &str, values: &[&str]) -> Value {
+    let mut p = prop(name, label, "enumeration", "select");
+    p["options"] = json!(values.iter().enumerate().map(|(i, v)| json!({"label": v, "value": v, "displayOrder": i})).collect::<Vec<_>>());
+    p
 }
 
 fn object_prop(name: &str, label: &str, kind: &str, field: &str, unique: bool) -> Value {

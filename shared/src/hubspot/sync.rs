@@ -87,7 +87,7 @@ pub struct CrmSync<S, C> {
 }
 
 /// Successes and validation failures of one batch answer (200, 201 or 207 Multi-Status).
-fn split(body: &Value) -> (Vec<Value>, Vec<String>) {
+pub(crate) fn split(body: &Value) -> (Vec<Value>, Vec<String>) {
     let results = body["results"].as_array().cloned().unwrap_or_default();
     let errors = body["errors"]
         .as_array()

@@ -128,26 +128,10 @@ pub async fn sqs_batch<S: Store + Clone, Q: Queue>(
 }
 
 /// The local stand-in for the `crm-sync` function: leases messages until `stop`.
-pub async fn run<S: Store + Clone, Q: Queue>(store: S, queue: &Q, connector: &CrmConnector, lease: Duration, mut stop: tokio::sync::watch::Receiver<bool>) {
-    loop {
-        let got = tokio::select! {
-            _ = stop.wait_for(|s| *s) => return,
-            r = queue.receive(10, lease, Duration::from_millis(500)) => r,
-        };
-        match got {
-            Ok(messages) => {
-                for m in messages {
-                    if handle_message(&store, queue, connector, &m.body).await.is_ok()
-                        && let Err(e) = queue.ack(&m.receipt).await
-                    {
-                        tracing::error!(error = %e, "ack failed");
-                    }
-                }
-            }
-            Err(e) => {
-                tracing::error!(error = %e, "crm queue receive failed");
-                tokio::time::sleep(Duration::from_secs(1)).await;
-            }
-        }
-    }
+pub async fn run<S: Store + Clone, Q: Queue>(store: S, queue: &Q, connector: &CrmConnector, lease: Duration, stop: tokio::sync::watch::Receiver<bool>) {
+    crate::lambda_sqs::consume_locally(queue, lease, stop, |body| {
+        let store = store.clone();
+        async move { handle_message(&store, queue, connector, &body).await.is_ok() }
+    })
+    .await
 }

@@ -47,25 +47,23 @@ impl IcpProfile {
         self.status == ProfileStatus::Active && self.kind == Self::IDEAL_CLIENT
     }
 
+    /// The compared fields, named as [`super::FIELD_LABELS`] names them, then the notes.
+    pub fn field_values(&self) -> Vec<(&'static str, String)> {
+        let opt = |v: &Option<String>| v.clone().unwrap_or_default();
+        vec![
+            ("industry", opt(&self.industry)),
+            ("companySize", opt(&self.company_size)),
+            ("revenueRange", opt(&self.revenue_range)),
+            ("geographicLocation", opt(&self.geographic_location)),
+            ("technologyStack", self.technology_stack.join(", ")),
+            ("budgetRange", opt(&self.budget_range)),
+            ("notes", opt(&self.notes)),
+        ]
+    }
+
     /// The profile as one text, field by field: what is embedded.
     pub fn embedding_text(&self) -> String {
-        let mut out = String::new();
-        let mut add = |label: &str, value: Option<&str>| {
-            if let Some(v) = value.filter(|v| !v.is_empty()) {
-                out.push_str(label);
-                out.push_str(": ");
-                out.push_str(v);
-                out.push_str(".\n");
-            }
-        };
-        add("Industry", self.industry.as_deref());
-        add("Company size", self.company_size.as_deref());
-        add("Revenue range", self.revenue_range.as_deref());
-        add("Geographic location", self.geographic_location.as_deref());
-        add("Technology stack", Some(&self.technology_stack.join(", ")));
-        add("Budget range", self.budget_range.as_deref());
-        add("Notes", self.notes.as_deref());
-        out
+        super::describe(&self.field_values())
     }
 }
 

@@ -33,9 +33,19 @@ pub fn dot(a: &[f32], b: &[f32]) -> f32 {
 /// one that was not is an error naming it (re-embed the set after changing models), never a
 /// comparison across models.
 pub fn nearest_ideal_clients<'p>(lead: &Embedding, profiles: &'p [(IcpProfile, Embedding)], k: usize) -> Result<Vec<Nearest<'p>>, String> {
+    nearest_where(lead, profiles, k, IcpProfile::is_active_ideal_client)
+}
+
+/// The active negative examples (any other `type`, e.g. churned) closest to `lead`.
+pub fn nearest_negative_examples<'p>(lead: &Embedding, profiles: &'p [(IcpProfile, Embedding)], k: usize) -> Result<Vec<Nearest<'p>>, String> {
+    nearest_where(lead, profiles, k, |p| p.status == super::ProfileStatus::Active && p.kind != IcpProfile::IDEAL_CLIENT)
+}
+
+/// The `k` profiles passing `keep` closest to `lead`, under the rules of [`nearest_ideal_clients`].
+pub fn nearest_where<'p>(lead: &Embedding, profiles: &'p [(IcpProfile, Embedding)], k: usize, keep: impl Fn(&IcpProfile) -> bool) -> Result<Vec<Nearest<'p>>, String> {
     let mut best: Vec<(f32, usize)> = Vec::with_capacity(k + 1);
     for (i, (profile, embedding)) in profiles.iter().enumerate() {
-        if !profile.is_active_ideal_client() {
+        if !keep(profile) {
             continue;
         }
         if !embedding.comparable(lead) {

@@ -103,6 +103,8 @@ pub struct Pipeline<S, Q, M, A> {
     pub queue: Q,
     /// The `crm-sync` queue: completed sessions and coach edits go to HubSpot through it.
     pub crm_queue: Option<Q>,
+    /// Lead-scoring jobs (hosted beside the pipeline by `debrief serve`; its own function in AWS).
+    pub leads_queue: Option<Q>,
     pub mailer: M,
     pub analyser: A,
     pub config: PipelineConfig,
@@ -112,11 +114,16 @@ pub struct Pipeline<S, Q, M, A> {
 
 impl<S: Store, Q: Queue, M: Mailer, A: crate::analysis::Analyser> Pipeline<S, Q, M, A> {
     pub fn new(store: S, queue: Q, mailer: M, analyser: A, config: PipelineConfig) -> Self {
-        Self { repo: Repo::new(store), queue, crm_queue: None, mailer, analyser, config, archive: None }
+        Self { repo: Repo::new(store), queue, crm_queue: None, leads_queue: None, mailer, analyser, config, archive: None }
     }
 
     pub fn with_archive(mut self, archive: crate::adapters::TranscriptArchive) -> Self {
         self.archive = Some(archive);
+        self
+    }
+
+    pub fn with_leads_queue(mut self, queue: Q) -> Self {
+        self.leads_queue = Some(queue);
         self
     }
 
