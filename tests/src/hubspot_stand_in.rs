@@ -54,6 +54,13 @@ pub struct State {
     pub reject_all: bool,
     /// Contact ids whose updates fail validation.
     pub invalid_contacts: BTreeSet<String>,
+    /// HubSpot 2026-09: a batch update with a record that breaks a validation rule is refused
+    /// as a whole (400), not answered 207.
+    pub validation_400: bool,
+    /// Other objects (companies, deals, calls, meetings, emails): type → id → properties.
+    pub records: BTreeMap<String, BTreeMap<String, Map<String, Value>>>,
+    /// Owners by id: their email.
+    pub owners: BTreeMap<String, String>,
     /// The portal the next grants are for (`PORTAL` unless changed: another portal's grant).
     pub hub_id: Option<i64>,
     next_id: u64,
@@ -109,6 +116,18 @@ impl HubSpotStandIn {
         let mut m = Map::new();
         m.insert("email".into(), json!(email));
         self.state.lock().unwrap().contacts.insert(id.into(), m);
+    }
+
+    /// A contact with these properties.
+    pub fn add_contact_with(&self, id: &str, props: Value) {
+        self.state.lock().unwrap().contacts.insert(id.into(), props.as_object().cloned().unwrap_or_default());
+    }
+
+    /// A company, deal, call… with these properties, associated with `contact`.
+    pub fn add_record(&self, object_type: &str, id: &str, props: Value, contact: &str) {
+        let mut st = self.state.lock().unwrap();
+        st.records.entry(object_type.into()).or_default().insert(id.into(), props.as_object().cloned().unwrap_or_default());
+        st.associations.insert(("contacts".into(), contact.into(), object_type.into(), id.into()));
     }
 
     pub fn contact(&self, id: &str) -> Map<String, Value> {
@@ -289,6 +308,9 @@ impl HubSpotStandIn {
                         errors.push(json!({"status": "error", "category": "VALIDATION_ERROR", "message": format!("Property \"{bad}\" does not exist"), "context": {"ids": [id]}}));
                         continue;
                     }
+                    if st.invalid_contacts.contains(&id) && st.validation_400 {
+                        return error(400, "VALIDATION_ERROR", &format!("Property values were not valid: contact {id} breaks the portal's rule \"industry is required\""));
+                    }
                     if st.invalid_contacts.contains(&id) {
                         errors.push(json!({"status": "error", "category": "VALIDATION_ERROR", "message": format!("Contact {id}: total_workshops_attended must be a number"), "context": {"ids": [id]}}));
                         continue;
@@ -354,6 +376,40 @@ impl HubSpotStandIn {
                 }
                 ok(json!({"status": "COMPLETE", "results": results}))
             }
+            ("POST", ["crm", "objects", "2026-09", object_type, "batch", "read"]) => {
+                let mut results = Vec::new();
+                for i in body["inputs"].as_array().unwrap() {
+                    let id = i["id"].as_str().unwrap_or_default();
+                    if let Some(props) = st.records.get(*object_type).and_then(|r| r.get(id)) {
+                        let wanted: Map<String, Value> = body["properties"]
+                            .as_array()
+                            .map(|w| w.iter().filter_map(|n| n.as_str()).map(|n| (n.to_string(), props.get(n).cloned().unwrap_or(Value::Null))).collect())
+                            .unwrap_or_default();
+                        results.push(json!({"id": id, "properties": wanted}));
+                    }
+                }
+                ok(json!({"status": "COMPLETE", "results": results}))
+            }
+            ("POST", ["crm", "associations", "2026-09", from, to, "batch", "read"]) => {
+                let mut results = Vec::new();
+                for i in body["inputs"].as_array().unwrap() {
+                    let id = i["id"].as_str().unwrap_or_default();
+                    let targets: Vec<Value> = st
+                        .associations
+                        .iter()
+                        .filter(|(f, fid, t, _)| f == from && fid == id && t == to)
+                        .map(|(_, _, _, tid)| json!({"toObjectId": tid.parse::<u64>().unwrap_or(0), "associationTypes": [{"category": "HUBSPOT_DEFINED", "typeId": 1, "label": null}]}))
+                        .collect();
+                    if !targets.is_empty() {
+                        results.push(json!({"from": {"id": id}, "to": targets}));
+                    }
+                }
+                ok(json!({"status": "COMPLETE", "results": results}))
+            }
+            ("GET", ["crm", "owners", "2026-09", id]) => match st.owners.get(*id) {
+                Some(email) => ok(json!({"id": id, "email": email, "type": "PERSON", "firstName": "Olive", "lastName": "Owner"})),
+                None => error(404, "OBJECT_NOT_FOUND", "owner not found"),
+            },
             _ => error(404, "OBJECT_NOT_FOUND", &format!("no route {method} {path}")),
         }
     }

@@ -4,6 +4,7 @@ pub mod app;
 pub mod contract;
 pub mod graph_stand_in;
 pub mod hubspot_stand_in;
+pub mod lead_model_stand_in;
 pub mod llm_stand_in;
 pub mod outbox;
 

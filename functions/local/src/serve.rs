@@ -145,17 +145,16 @@ where
         scorer: LeadScorer::new(store.clone(), LeadModel::from_env(), pipeline.mailer.clone(), LeadsConfig::from_env()?),
         connector: connector.clone(),
     });
-    let mut app = debrief::http::all_routes(pipeline.clone(), intake, hubspot);
-    if let Some(q) = pipeline.leads_queue.clone() {
-        let service = LeadsService {
+    let leads_service = pipeline.leads_queue.clone().map(|q| {
+        Arc::new(LeadsService {
             repo: Repo::new(store.clone()),
             jobs: leads_jobs.clone(),
             queue: q,
             client_secret: connector.config.client_secret.clone(),
             public_url: std::env::var("DEBRIEF_PUBLIC_URL").ok().filter(|v| !v.is_empty()),
-        };
-        app = debrief::http::leads_routes(Arc::new(service)).merge(app);
-    }
+        })
+    });
+    let app = debrief::http::all_routes(pipeline.clone(), intake, hubspot, leads_service);
     let (tx, rx) = tokio::sync::watch::channel(false);
     let mut worker_rx = rx.clone();
     // The crm-sync function's stand-in: the pipeline's crm queue, drained into HubSpot.

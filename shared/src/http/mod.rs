@@ -71,7 +71,7 @@ where
 
 /// Every route: Make.com's, the coach's, the conversion intake and HubSpot's connection
 /// (what `debrief serve` hosts).
-pub fn all_routes<S, Q, M, A>(pipeline: Arc<Pipeline<S, Q, M, A>>, capi: Arc<CapiIntake<S>>, hubspot: Arc<HubSpotService<S>>) -> Router
+pub fn all_routes<S, Q, M, A>(pipeline: Arc<Pipeline<S, Q, M, A>>, capi: Arc<CapiIntake<S>>, hubspot: Arc<HubSpotService<S>>, leads: Option<Arc<leads::LeadsService<S, Q, M>>>) -> Router
 where
     S: Store + Clone,
     Q: Queue,
@@ -79,8 +79,11 @@ where
     A: Analyser + 'static,
 {
     // The MCP server answers in JSON-RPC, so it stays outside the REST error envelope.
-    finish(workshops_only(pipeline.clone()).merge(actions_only(pipeline.clone())).merge(capi_only(capi)).merge(hubspot_only(hubspot)))
-        .merge(mcp::mcp_routes(pipeline))
+    let mut rest = workshops_only(pipeline.clone()).merge(actions_only(pipeline.clone())).merge(capi_only(capi)).merge(hubspot_only(hubspot));
+    if let Some(leads) = leads {
+        rest = rest.merge(leads_only(leads));
+    }
+    finish(rest).merge(mcp::mcp_routes(pipeline))
 }
 
 /// Connecting HubSpot (the `hubspot-connect` function): OAuth start and callback, bootstrap.
@@ -98,14 +101,16 @@ fn hubspot_only<S: Store + Clone>(hubspot: Arc<HubSpotService<S>>) -> Router {
 
 /// Lead scoring: ICP import, the workflow action and webhook triggers, a contact's score.
 pub fn leads_routes<S: Store + Clone, Q: Queue, M: Mailer>(leads: Arc<leads::LeadsService<S, Q, M>>) -> Router {
-    finish(
-        Router::new()
-            .route("/v1/leads/icp", post(leads::import_icp::<S, Q, M>))
-            .route("/v1/leads/hubspot/action", post(leads::workflow_action::<S, Q, M>))
-            .route("/v1/leads/webhook", post(leads::webhook::<S, Q, M>))
-            .route("/v1/leads/{contact_id}/score", get(leads::score::<S, Q, M>))
-            .with_state(leads),
-    )
+    finish(leads_only(leads))
+}
+
+fn leads_only<S: Store + Clone, Q: Queue, M: Mailer>(leads: Arc<leads::LeadsService<S, Q, M>>) -> Router {
+    Router::new()
+        .route("/v1/leads/icp", post(leads::import_icp::<S, Q, M>))
+        .route("/v1/leads/hubspot/action", post(leads::workflow_action::<S, Q, M>))
+        .route("/v1/leads/webhook", post(leads::webhook::<S, Q, M>))
+        .route("/v1/leads/{contact_id}/score", get(leads::score::<S, Q, M>))
+        .with_state(leads)
 }
 
 /// `POST /v1/capi/events` alone (the `capi-ingest` function).
