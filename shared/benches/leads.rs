@@ -7,7 +7,7 @@ use std::hint::black_box;
 use std::io::Write;
 use std::time::Instant;
 
-use debrief::leads::{Embedding, IcpProfile, ProfileStatus, nearest_ideal_clients};
+use debrief::leads::{Embedding, IcpProfile, ProfileStatus, VectorIndex, nearest_ideal_clients};
 
 const PROFILES: usize = 100_000;
 const DIMS: usize = 512;
@@ -23,9 +23,11 @@ fn main() {
     let mut rng = fastrand::Rng::with_seed(15);
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/bench-leads");
     std::fs::create_dir_all(&dir).unwrap();
-    let set: Vec<(IcpProfile, Embedding)> = (0..PROFILES)
+    let mut index = VectorIndex::new("text-embedding-3-small", DIMS);
+    let profiles: Vec<IcpProfile> = (0..PROFILES)
         .map(|i| {
-            let p = IcpProfile {
+            index.push(&unit(&mut rng));
+            IcpProfile {
                 id: format!("p{i}"),
                 status: ProfileStatus::Active,
                 kind: IcpProfile::IDEAL_CLIENT.into(),
@@ -36,17 +38,17 @@ fn main() {
                 technology_stack: vec![],
                 budget_range: None,
                 notes: None,
-            };
-            (p, Embedding { model: "text-embedding-3-small".into(), vector: unit(&mut rng) })
+            }
         })
         .collect();
     let queries: Vec<Embedding> = (0..QUERIES).map(|_| Embedding { model: "text-embedding-3-small".into(), vector: unit(&mut rng) }).collect();
     let mut f = std::io::BufWriter::new(std::fs::File::create(dir.join("profiles.f32")).unwrap());
-    for (_, e) in &set {
-        for x in &e.vector {
+    for row in 0..index.len() {
+        for x in index.vector(row) {
             f.write_all(&x.to_le_bytes()).unwrap();
         }
     }
+    drop(f);
     let mut q = std::io::BufWriter::new(std::fs::File::create(dir.join("queries.f32")).unwrap());
     for e in &queries {
         for x in &e.vector {
@@ -55,21 +57,21 @@ fn main() {
     }
     // Warm up, then time each query.
     for e in queries.iter().take(5) {
-        black_box(nearest_ideal_clients(e, &set, 5).unwrap());
+        black_box(nearest_ideal_clients(e, &profiles, &index, 5).unwrap());
     }
     let mut times: Vec<f64> = Vec::with_capacity(QUERIES);
     let mut top: Vec<String> = Vec::new();
     for e in &queries {
         let t = Instant::now();
-        let best = nearest_ideal_clients(e, &set, 5).unwrap();
+        let best = nearest_ideal_clients(e, &profiles, &index, 5).unwrap();
         times.push(t.elapsed().as_secs_f64() * 1e3);
         top.push(best.iter().map(|n| n.profile.id.trim_start_matches('p').to_string()).collect::<Vec<_>>().join(","));
     }
     std::fs::write(dir.join("rust-top5.txt"), top.join("\n") + "\n").unwrap();
     times.sort_by(|a, b| a.partial_cmp(b).unwrap());
-    let vectors_mb = (PROFILES * DIMS * 4) as f64 / (1 << 20) as f64;
+    let index_mb = index.bytes() as f64 / (1 << 20) as f64;
     println!(
-        "debrief top-5 over {PROFILES} x {DIMS}: median {:.2} ms, p99 {:.2} ms per query (one core); vectors {vectors_mb:.0} MB",
+        "debrief top-5 over {PROFILES} x {DIMS}: median {:.2} ms, p99 {:.2} ms per query (one core); index {index_mb:.0} MB (f32 matrix + i8 codes)",
         times[QUERIES / 2],
         times[QUERIES * 99 / 100]
     );

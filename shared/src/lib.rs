@@ -15,6 +15,7 @@ pub mod lambda_sqs;
 pub mod leads;
 pub mod mcp;
 pub mod net;
+pub mod ops;
 pub mod pipeline;
 pub mod ports;
 pub mod repo;

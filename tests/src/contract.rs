@@ -257,7 +257,11 @@ pub async fn queue_basics<Q: Queue>(q: &Q) {
     let bodies: Vec<String> = (0..25).map(|i| format!(r#"{{"v":1,"n":{i}}}"#)).collect();
     let ids = q.send_batch(&bodies).await.unwrap();
     assert_eq!(ids.len(), 25);
+    let d = q.depth().await.unwrap();
+    assert_eq!((d.waiting, d.in_flight), (25, 0), "{d:?}");
     let got = drain(q, Duration::from_secs(30)).await;
+    let d = q.depth().await.unwrap();
+    assert_eq!((d.waiting, d.in_flight), (0, 25), "leased messages are in flight: {d:?}");
     let set: BTreeSet<String> = got.iter().map(|m| m.body.clone()).collect();
     assert_eq!(set, bodies.iter().cloned().collect::<BTreeSet<_>>(), "every message once");
     assert_eq!(got.len(), 25);
@@ -316,6 +320,7 @@ pub async fn queue_dead_letters<Q: Queue>(q: &Q) {
     }
     dead.sort();
     assert_eq!(dead, vec!["poison".to_string(), "{\"reason\":\"rejected\"}".to_string()]);
+    assert_eq!(q.depth().await.unwrap().dead_letters, 2);
     assert!(q.receive(10, Duration::from_secs(1), Duration::ZERO).await.unwrap().is_empty(), "a dead letter is not delivered");
 }
 

@@ -376,6 +376,25 @@ impl HubSpotStandIn {
                 }
                 ok(json!({"status": "COMPLETE", "results": results}))
             }
+            ("POST", ["crm", "objects", "2026-09", "contacts", "search"]) => {
+                // The filter Debrief uses: lastmodifieddate GTE a time in ms; pages of `limit`.
+                let filter = &body["filterGroups"][0]["filters"][0];
+                let since: i64 = filter["value"].as_str().and_then(|v| v.parse().ok()).unwrap_or(0);
+                let limit = body["limit"].as_u64().unwrap_or(10).min(200) as usize;
+                let after: usize = body["after"].as_str().and_then(|v| v.parse().ok()).unwrap_or(0);
+                let matching: Vec<&String> = st
+                    .contacts
+                    .iter()
+                    .filter(|(_, p)| filter["propertyName"] != "lastmodifieddate" || p.get("lastmodifieddate").and_then(Value::as_str).and_then(|v| v.parse::<i64>().ok()).is_some_and(|t| t >= since))
+                    .map(|(id, _)| id)
+                    .collect();
+                let page: Vec<Value> = matching.iter().skip(after).take(limit).map(|id| json!({"id": id, "properties": {}})).collect();
+                let mut answer = json!({"total": matching.len(), "results": page});
+                if after + limit < matching.len() {
+                    answer["paging"] = json!({"next": {"after": (after + limit).to_string()}});
+                }
+                ok(answer)
+            }
             ("POST", ["crm", "objects", "2026-09", object_type, "batch", "read"]) => {
                 let mut results = Vec::new();
                 for i in body["inputs"].as_array().unwrap() {
@@ -405,6 +424,9 @@ impl HubSpotStandIn {
                     }
                 }
                 ok(json!({"status": "COMPLETE", "results": results}))
+            }
+            ("GET", ["crm", "owners", "2026-09"]) => {
+                ok(json!({"results": st.owners.iter().map(|(id, email)| json!({"id": id, "email": email, "type": "PERSON"})).collect::<Vec<_>>()}))
             }
             ("GET", ["crm", "owners", "2026-09", id]) => match st.owners.get(*id) {
                 Some(email) => ok(json!({"id": id, "email": email, "type": "PERSON", "firstName": "Olive", "lastName": "Owner"})),

@@ -229,12 +229,16 @@ async fn bootstrap_twice_creates_once() {
     let (s, _) = store();
     let api = private(&s, config(&server));
     let first = schema::bootstrap(&s, &api, "4242").await.unwrap();
-    assert_eq!(first.created.len(), 12, "{first:?}");
+    // The group, each contact property (the workshop ones and lead scoring's six), two objects.
+    assert_eq!(first.created.len(), 1 + schema::contact_properties().len() + 2, "{first:?}");
+    for p in ["ai_lead_score", "ai_lead_fit", "ai_next_best_action", "ai_last_scored", "ai_lead_priority", "ai_score_reasoning"] {
+        assert!(first.created.contains(&format!("contact property {p}")), "{p}: {first:?}");
+    }
     assert!(first.existed.is_empty());
     let creates = hs.calls().iter().filter(|c| c.method == "POST").count();
     let second = schema::bootstrap(&s, &api, "4242").await.unwrap();
     assert!(second.created.is_empty(), "{second:?}");
-    assert_eq!(second.existed.len(), 12);
+    assert_eq!(second.existed.len(), first.created.len());
     assert_eq!(hs.calls().iter().filter(|c| c.method == "POST").count(), creates, "nothing written the second time");
     let types = schema::object_types(&s, "4242").await.unwrap().unwrap();
     let st = hs.state.lock().unwrap();

@@ -272,3 +272,58 @@ async fn over_http_import_errors_signatures_and_the_score_route() {
     assert_eq!(updates(&hs), 1, "unchanged inputs are not written again");
     assert!(lm.state.lock().unwrap().violations.is_empty());
 }
+
+#[tokio::test]
+async fn the_sweep_queues_changed_contacts_and_every_scored_one_after_an_icp_change() {
+    let r = rig().await;
+    let now = debrief::clock::unix_millis();
+    for (id, modified) in [("501", now - 3_600_000), ("502", now - 3 * 86_400_000)] {
+        seed_lead(&r.hs, id);
+        r.hs.state.lock().unwrap().contacts.get_mut(id).unwrap().insert("lastmodifieddate".into(), json!(modified.to_string()));
+    }
+    // 502 was scored before; only 501 changed in the last day.
+    r.jobs.run(&["502".into()]).await.unwrap();
+    let queue = r.dead.clone();
+    let (_, api) = r.jobs.connector.connect(&r.jobs.scorer.store).await.unwrap();
+    let first = debrief::leads::sweep::sweep(&r.jobs.scorer.store, &queue, &api, now).await.unwrap();
+    // The first sweep also counts the ICP set as new: everything scored is queued again.
+    assert_eq!((first.changed_in_hubspot, first.rescored_for_icp), (1, 1), "{first:?}");
+    let got = queue.receive(10, Duration::from_secs(30), Duration::from_millis(100)).await.unwrap();
+    let mut ids: Vec<String> = got.iter().flat_map(|m| serde_json::from_str::<Value>(&m.body).unwrap()["contactIds"].as_array().unwrap().iter().map(|v| v.as_str().unwrap().to_string()).collect::<Vec<_>>()).collect();
+    ids.sort();
+    assert_eq!(ids, vec!["501", "502"]);
+    for m in &got {
+        queue.ack(&m.receipt).await.unwrap();
+    }
+    // Nothing changed since: nothing queued.
+    let second = debrief::leads::sweep::sweep(&r.jobs.scorer.store, &queue, &api, now + 1000).await.unwrap();
+    assert_eq!((second.changed_in_hubspot, second.rescored_for_icp, second.jobs), (0, 0, 0), "{second:?}");
+    // A new ICP revision: every scored contact again.
+    profiles::import(&r.jobs.scorer.store, &r.jobs.scorer.model, "id,status,industry\nyoga,active,Yoga studios\n").await.unwrap();
+    let third = debrief::leads::sweep::sweep(&r.jobs.scorer.store, &queue, &api, now + 2000).await.unwrap();
+    assert_eq!(third.rescored_for_icp, 1);
+}
+
+#[tokio::test]
+async fn health_reports_tokens_queues_and_job_error_rates() {
+    let r = rig().await;
+    seed_lead(&r.hs, "601");
+    r.hs.state.lock().unwrap().owners.insert("1".into(), "first@studio.example".into());
+    let queue = r.dead.clone();
+    assert!(r.jobs.handle_message(&queue, &serde_json::to_string(&json!({"contactIds": ["601"], "trigger": "test"})).unwrap()).await);
+    let svc = debrief::http::health::HealthService { repo: debrief::repo::Repo::new(r.jobs.scorer.store.clone()), connector: r.jobs.connector.clone(), queues: vec![("leads".into(), queue.clone())] };
+    let h = svc.check().await.unwrap();
+    assert_eq!(h.status, "ok", "{h:?}");
+    assert_eq!(h.hubspot[0].token, "valid");
+    assert_eq!(h.hubspot[0].credentials, "static token");
+    let job = h.jobs.iter().find(|j| j.job == "lead-score").unwrap();
+    assert_eq!((job.runs, job.failed), (1, 0));
+    assert!(job.last_success.is_some());
+    // A refused token and a dead letter both call for attention.
+    r.hs.state.lock().unwrap().reject_all = true;
+    queue.dead_letter("{\"reason\":\"test\"}").await.unwrap();
+    let h = svc.check().await.unwrap();
+    assert_eq!(h.status, "attention");
+    assert!(h.hubspot[0].token.starts_with("refused"), "{:?}", h.hubspot[0]);
+    assert_eq!(h.queues[0].depth.unwrap().dead_letters, 1);
+}

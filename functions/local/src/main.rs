@@ -5,6 +5,7 @@ mod analyze;
 mod capi;
 mod demo;
 mod eval;
+mod health;
 mod hubspot;
 mod leads;
 mod reanalyze;
@@ -40,6 +41,8 @@ enum Command {
     Coaches(admin::CoachesArgs),
     /// HubSpot: schema bootstrap, the dry run's request log, a token key.
     Hubspot(hubspot::HubSpotArgs),
+    /// The operator's daily checks: HubSpot tokens, queue and dead-letter depths, job error rates.
+    Health(health::Args),
     /// Lead scoring: import ideal-client profiles, score contacts, explain a score.
     Leads(leads::LeadsArgs),
     /// Meta Conversions API: preview, send, status, dry-run requests.
@@ -70,6 +73,7 @@ async fn main() -> ExitCode {
         Command::Reanalyze(args) => reanalyze::run(args).await,
         Command::Hubspot(args) => hubspot::run(args).await,
         Command::Leads(args) => leads::run(args).await,
+        Command::Health(args) => health::run(args).await,
         Command::Routes => {
             for (method, path) in debrief::http::ACTION_ROUTES {
                 println!("{method} {path}");

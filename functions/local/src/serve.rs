@@ -6,6 +6,7 @@ use std::time::Duration;
 use debrief::adapters::embedded::EmbeddedPaths;
 use debrief::analysis::Analyser;
 use debrief::capi::{CapiConfig, Mode, conversions_from_env, send_all};
+use debrief::http::health::HealthService;
 use debrief::http::leads::LeadsService;
 use debrief::http::{CapiIntake, HubSpotService};
 use debrief::leads::jobs::LeadJobs;
@@ -154,7 +155,15 @@ where
             public_url: std::env::var("DEBRIEF_PUBLIC_URL").ok().filter(|v| !v.is_empty()),
         })
     });
-    let app = debrief::http::all_routes(pipeline.clone(), intake, hubspot, leads_service);
+    let mut queues = vec![("analysis".to_string(), pipeline.queue.clone())];
+    queues.extend(pipeline.crm_queue.clone().map(|q| ("crm".to_string(), q)));
+    queues.extend(pipeline.leads_queue.clone().map(|q| ("leads".to_string(), q)));
+    let health = Arc::new(HealthService { repo: Repo::new(store.clone()), connector: connector.clone(), queues });
+    let mut more = debrief::http::health_router(health);
+    if let Some(leads) = leads_service {
+        more = more.merge(debrief::http::leads_router(leads));
+    }
+    let app = debrief::http::all_routes(pipeline.clone(), intake, hubspot, more);
     let (tx, rx) = tokio::sync::watch::channel(false);
     let mut worker_rx = rx.clone();
     // The crm-sync function's stand-in: the pipeline's crm queue, drained into HubSpot.

@@ -4,6 +4,7 @@
 mod actions;
 mod auth;
 mod capi;
+pub mod health;
 mod hubspot;
 pub mod leads;
 pub mod mcp;
@@ -71,7 +72,8 @@ where
 
 /// Every route: Make.com's, the coach's, the conversion intake and HubSpot's connection
 /// (what `debrief serve` hosts).
-pub fn all_routes<S, Q, M, A>(pipeline: Arc<Pipeline<S, Q, M, A>>, capi: Arc<CapiIntake<S>>, hubspot: Arc<HubSpotService<S>>, leads: Option<Arc<leads::LeadsService<S, Q, M>>>) -> Router
+/// `more`: further routes (lead scoring, health) inside the same JSON error envelope.
+pub fn all_routes<S, Q, M, A>(pipeline: Arc<Pipeline<S, Q, M, A>>, capi: Arc<CapiIntake<S>>, hubspot: Arc<HubSpotService<S>>, more: Router) -> Router
 where
     S: Store + Clone,
     Q: Queue,
@@ -79,10 +81,7 @@ where
     A: Analyser + 'static,
 {
     // The MCP server answers in JSON-RPC, so it stays outside the REST error envelope.
-    let mut rest = workshops_only(pipeline.clone()).merge(actions_only(pipeline.clone())).merge(capi_only(capi)).merge(hubspot_only(hubspot));
-    if let Some(leads) = leads {
-        rest = rest.merge(leads_only(leads));
-    }
+    let rest = workshops_only(pipeline.clone()).merge(actions_only(pipeline.clone())).merge(capi_only(capi)).merge(hubspot_only(hubspot)).merge(more);
     finish(rest).merge(mcp::mcp_routes(pipeline))
 }
 
@@ -101,10 +100,21 @@ fn hubspot_only<S: Store + Clone>(hubspot: Arc<HubSpotService<S>>) -> Router {
 
 /// Lead scoring: ICP import, the workflow action and webhook triggers, a contact's score.
 pub fn leads_routes<S: Store + Clone, Q: Queue, M: Mailer>(leads: Arc<leads::LeadsService<S, Q, M>>) -> Router {
-    finish(leads_only(leads))
+    finish(leads_router(leads))
 }
 
-fn leads_only<S: Store + Clone, Q: Queue, M: Mailer>(leads: Arc<leads::LeadsService<S, Q, M>>) -> Router {
+/// The `leads-api` function: lead scoring's routes and `GET /v1/health`.
+pub fn leads_routes_with_health<S: Store + Clone, Q: Queue, M: Mailer>(leads: Arc<leads::LeadsService<S, Q, M>>, health: Arc<health::HealthService<S, Q>>) -> Router {
+    finish(leads_router(leads).merge(health_router(health)))
+}
+
+/// `GET /v1/health`, to merge into a router that is finished elsewhere.
+pub fn health_router<S: Store + Clone, Q: Queue>(health: Arc<health::HealthService<S, Q>>) -> Router {
+    Router::new().route("/v1/health", get(health::health::<S, Q>)).with_state(health)
+}
+
+/// The lead-scoring routes, to merge into a router that is finished elsewhere.
+pub fn leads_router<S: Store + Clone, Q: Queue, M: Mailer>(leads: Arc<leads::LeadsService<S, Q, M>>) -> Router {
     Router::new()
         .route("/v1/leads/icp", post(leads::import_icp::<S, Q, M>))
         .route("/v1/leads/hubspot/action", post(leads::workflow_action::<S, Q, M>))

@@ -93,7 +93,9 @@ pub async fn handle_message<S: Store + Clone, Q: Queue>(store: &S, queue: &Q, co
     };
     let (portal, api) = connector.connect(store).await?;
     let sync = CrmSync { repo: Repo::new(store.clone()), api, portal, create_missing_contacts: connector.config.create_missing_contacts };
-    match sync.handle(&message).await {
+    let result = sync.handle(&message).await;
+    crate::ops::record_run(store, "crm-sync", result.is_ok()).await;
+    match result {
         Ok(()) => Ok(()),
         Err(e) if e.is_permanent() => {
             tracing::error!(error = %e.kind(), "CRM write rejected; message dead-lettered with HubSpot's words");

@@ -60,7 +60,9 @@ impl<S: Store + Clone, M: Mailer> LeadJobs<S, M> {
             Ok(j) => j,
             Err(e) => return dead_letters.dead_letter(&json!({"message": body, "error": format!("unreadable job: {e}")}).to_string()).await.is_ok(),
         };
-        match self.run(&job.contact_ids).await {
+        let result = self.run(&job.contact_ids).await;
+        crate::ops::record_run(&self.scorer.store, "lead-score", result.is_ok()).await;
+        match result {
             Ok(outcome) => {
                 tracing::info!(scored = outcome.scored.len(), unchanged = outcome.unchanged.len(), written = outcome.written.len(), refused = outcome.refused.len(), "lead job done");
                 for (id, message) in &outcome.refused {
@@ -79,6 +81,20 @@ impl<S: Store + Clone, M: Mailer> LeadJobs<S, M> {
                 false
             }
         }
+    }
+
+    /// The `lead-score` function's event: an SQS batch (`Records`) or the scheduled sweep.
+    pub async fn lambda_event<Q: Queue>(&self, queue: &Q, event: serde_json::Value) -> Result<serde_json::Value, String> {
+        if event.get("Records").is_some() {
+            let batch: aws_lambda_events::event::sqs::SqsEvent = serde_json::from_value(event).map_err(|e| format!("not an SQS event: {e}"))?;
+            return Ok(serde_json::to_value(self.sqs_batch(queue, batch).await).expect("JSON"));
+        }
+        let (_, api) = self.connector.connect(&self.scorer.store).await.map_err(|e| e.to_string())?;
+        let report = super::sweep::sweep(&self.scorer.store, queue, &api, crate::clock::unix_millis()).await;
+        crate::ops::record_run(&self.scorer.store, "lead-sweep", report.is_ok()).await;
+        let report = report.map_err(|e| e.to_string())?;
+        tracing::info!(changed = report.changed_in_hubspot, rescored = report.rescored_for_icp, jobs = report.jobs, "lead sweep done");
+        Ok(super::sweep::report_json(&report))
     }
 
     /// Lambda's SQS batch: failed records in `batchItemFailures`.

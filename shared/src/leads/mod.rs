@@ -20,12 +20,13 @@ pub mod profiles;
 pub mod scorer;
 pub mod score;
 pub mod similarity;
+pub mod sweep;
 
 pub use embedding::{BUILTIN_EMBEDDING_MODEL, Embedding, builtin_embedding};
 pub use icp::{IcpProfile, ProfileStatus, import_csv, replace_by_id};
 pub use lead::Lead;
 pub use score::{LeadScore, Priority, ScoreWeights};
-pub use similarity::{Nearest, nearest_ideal_clients};
+pub use similarity::{Nearest, VectorIndex, nearest_ideal_clients};
 
 /// Field names as profiles and leads both use them, with their labels in text.
 pub const FIELD_LABELS: [(&str, &str); 7] = [

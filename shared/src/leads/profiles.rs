@@ -15,6 +15,7 @@ use base64::engine::general_purpose::STANDARD;
 use serde::{Deserialize, Serialize};
 
 use super::model::LeadModel;
+use super::similarity::VectorIndex;
 use super::{Embedding, IcpProfile, import_csv, replace_by_id};
 use crate::error::InputError;
 use crate::ports::{Item, Key, Store, StoreError};
@@ -33,11 +34,12 @@ pub struct SetMeta {
     pub updated_at: String,
 }
 
-/// The profiles and their vectors at one revision.
+/// The profiles and their vectors at one revision: `profiles[i]` is row `i` of `index`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ProfileSet {
     pub meta: SetMeta,
-    pub entries: Vec<(IcpProfile, Embedding)>,
+    pub profiles: Vec<IcpProfile>,
+    pub index: VectorIndex,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -91,7 +93,8 @@ pub async fn meta<S: Store>(store: &S) -> Result<Option<(SetMeta, u64)>, Profile
 pub async fn load<S: Store>(store: &S) -> Result<Option<ProfileSet>, ProfileError> {
     let Some((meta, _)) = meta(store).await? else { return Ok(None) };
     let prefix = format!("REV#{:010}#", meta.revision);
-    let mut entries = Vec::with_capacity(meta.count);
+    let mut profiles = Vec::with_capacity(meta.count);
+    let mut index = VectorIndex::new(meta.embedding_model.clone(), meta.dimensions);
     let mut cursor = None;
     loop {
         let page = store.query(PK, &prefix, 50, cursor.as_deref()).await?;
@@ -99,7 +102,8 @@ pub async fn load<S: Store>(store: &S) -> Result<Option<ProfileSet>, ProfileErro
             let chunk: Chunk = serde_json::from_str(&item.body).map_err(|e| ProfileError::Corrupt(e.to_string()))?;
             for (p, v) in chunk.profiles.into_iter().zip(chunk.vectors) {
                 let vector = decode(&v, meta.dimensions).map_err(|e| ProfileError::Corrupt(format!("profile `{}`: {e}", p.id)))?;
-                entries.push((p, Embedding { model: meta.embedding_model.clone(), vector }));
+                index.push(&vector);
+                profiles.push(p);
             }
         }
         match page.cursor {
@@ -107,21 +111,23 @@ pub async fn load<S: Store>(store: &S) -> Result<Option<ProfileSet>, ProfileErro
             None => break,
         }
     }
-    if entries.len() != meta.count {
-        return Err(ProfileError::Corrupt(format!("revision {} holds {} profiles, its record says {}", meta.revision, entries.len(), meta.count)));
+    if profiles.len() != meta.count {
+        return Err(ProfileError::Corrupt(format!("revision {} holds {} profiles, its record says {}", meta.revision, profiles.len(), meta.count)));
     }
-    Ok(Some(ProfileSet { meta, entries }))
+    Ok(Some(ProfileSet { meta, profiles, index }))
 }
 
-/// Saves `entries` (all of one model) as the next revision and switches to it.
-pub async fn save<S: Store>(store: &S, entries: &[(IcpProfile, Embedding)], embedding_model: &str, dimensions: usize) -> Result<SetMeta, ProfileError> {
+/// Saves `profiles` and their rows of `index` as the next revision and switches to it.
+pub async fn save<S: Store>(store: &S, profiles: &[IcpProfile], index: &VectorIndex) -> Result<SetMeta, ProfileError> {
+    let (embedding_model, dimensions) = (index.model(), index.dims());
     let previous = meta(store).await?;
     let revision = previous.as_ref().map_or(1, |(m, _)| m.revision + 1);
     let mut items = Vec::new();
     let mut chunk = Chunk { profiles: vec![], vectors: vec![] };
     let mut bytes = 0;
-    for (p, e) in entries {
-        let size = serde_json::to_string(p).map(|s| s.len()).unwrap_or(0) + e.vector.len() * 6;
+    for (row, p) in profiles.iter().enumerate() {
+        let vector = index.vector(row);
+        let size = serde_json::to_string(p).map(|s| s.len()).unwrap_or(0) + vector.len() * 6;
         if !chunk.profiles.is_empty() && bytes + size > CHUNK_BYTES {
             items.push(Item::new(chunk_key(revision, items.len()), serde_json::to_string(&chunk).expect("JSON")));
             chunk = Chunk { profiles: vec![], vectors: vec![] };
@@ -129,7 +135,7 @@ pub async fn save<S: Store>(store: &S, entries: &[(IcpProfile, Embedding)], embe
         }
         bytes += size;
         chunk.profiles.push(p.clone());
-        chunk.vectors.push(encode(&e.vector));
+        chunk.vectors.push(encode(vector));
     }
     if !chunk.profiles.is_empty() {
         items.push(Item::new(chunk_key(revision, items.len()), serde_json::to_string(&chunk).expect("JSON")));
@@ -137,7 +143,7 @@ pub async fn save<S: Store>(store: &S, entries: &[(IcpProfile, Embedding)], embe
     // The chunks first (invisible until the switch), then the switch: conditional on the
     // version read, so two imports at once cannot both win.
     store.put_all(&items).await?;
-    let meta = SetMeta { revision, embedding_model: embedding_model.into(), dimensions, count: entries.len(), chunks: items.len(), updated_at: crate::clock::now_rfc3339() };
+    let meta = SetMeta { revision, embedding_model: embedding_model.into(), dimensions, count: profiles.len(), chunks: items.len(), updated_at: crate::clock::now_rfc3339() };
     let body = serde_json::to_string(&meta).expect("JSON");
     match &previous {
         Some((_, version)) => {
@@ -174,40 +180,39 @@ pub async fn import<S: Store>(store: &S, model: &LeadModel, csv: &str) -> Result
     let count = imported.len();
     let current = load(store).await?;
     let same_model = current.as_ref().is_some_and(|s| s.meta.embedding_model == model.embedding_model() && s.meta.dimensions == model.dimensions());
-    let mut kept: std::collections::HashMap<String, (String, Embedding)> = std::collections::HashMap::new();
+    // Vectors worth keeping: same model, and the profile's text unchanged.
+    let mut kept: std::collections::HashMap<String, (String, Vec<f32>)> = std::collections::HashMap::new();
     let existing: Vec<IcpProfile> = match current {
-        Some(set) => set
-            .entries
-            .into_iter()
-            .map(|(p, e)| {
-                if same_model {
-                    kept.insert(p.id.clone(), (p.embedding_text(), e));
+        Some(set) => {
+            if same_model {
+                for (row, p) in set.profiles.iter().enumerate() {
+                    kept.insert(p.id.clone(), (p.embedding_text(), set.index.vector(row).to_vec()));
                 }
-                p
-            })
-            .collect(),
+            }
+            set.profiles
+        }
         None => vec![],
     };
     let merged = replace_by_id(existing, imported);
     let todo: Vec<usize> = (0..merged.len()).filter(|&i| kept.get(&merged[i].id).is_none_or(|(text, _)| *text != merged[i].embedding_text())).collect();
     let inputs: Vec<Vec<(&'static str, String)>> = todo.iter().map(|&i| merged[i].field_values()).collect();
     let mut fresh = model.embed(&inputs).await.map_err(ProfileError::Model)?.into_iter();
-    let mut entries = Vec::with_capacity(merged.len());
+    let mut index = VectorIndex::new(model.embedding_model(), model.dimensions());
     let mut todo_iter = todo.iter().peekable();
-    for (i, p) in merged.into_iter().enumerate() {
-        let e = if todo_iter.peek() == Some(&&i) {
+    for (i, p) in merged.iter().enumerate() {
+        if todo_iter.peek() == Some(&&i) {
             todo_iter.next();
-            fresh.next().ok_or_else(|| ProfileError::Model("fewer embeddings than inputs".into()))?
+            let e: Embedding = fresh.next().ok_or_else(|| ProfileError::Model("fewer embeddings than inputs".into()))?;
+            index.push(&e.vector);
         } else {
-            kept.remove(&p.id).expect("kept").1
-        };
-        entries.push((p, e));
+            index.push(&kept.remove(&p.id).expect("kept").1);
+        }
     }
-    let meta = save(store, &entries, model.embedding_model(), model.dimensions()).await?;
+    let meta = save(store, &merged, &index).await?;
     Ok(ImportSummary {
         imported: count,
-        total: entries.len(),
-        active_ideal_clients: entries.iter().filter(|(p, _)| p.is_active_ideal_client()).count(),
+        total: merged.len(),
+        active_ideal_clients: merged.iter().filter(|p| p.is_active_ideal_client()).count(),
         embedded: todo.len(),
         embedding_model: meta.embedding_model.clone(),
         dimensions: meta.dimensions,

@@ -14,7 +14,7 @@ use super::matching::compare;
 use super::model::LeadModel;
 use super::profiles::{ProfileCache, ProfileError, ProfileSet};
 use super::score::{self, Calibration, Factors, LeadScore, NearestProfile, Priority, ScoreSource, ScoreWeights};
-use super::similarity::{nearest_ideal_clients, nearest_negative_examples};
+use super::similarity::{VectorIndex, nearest_ideal_clients, nearest_negative_examples};
 use super::{Embedding, IcpProfile, Lead, builtin_embedding, describe};
 use crate::ports::{CrmApi, CrmError, Email, Item, Key, Mailer, Store, StoreError};
 use crate::repo::{Repo, SendTurn};
@@ -86,6 +86,9 @@ pub struct StoredScore {
     pub written: bool,
 }
 
+/// The secondary-index partition listing every scored contact (the sweep reads it).
+pub const SCORES_INDEX: &str = "LEADSCORES";
+
 fn score_key(contact_id: &str) -> Key {
     Key::new(format!("LEAD#{contact_id}"), "SCORE")
 }
@@ -95,7 +98,9 @@ pub async fn stored_score<S: Store>(store: &S, contact_id: &str) -> Result<Optio
 }
 
 async fn keep<S: Store>(store: &S, s: &StoredScore) -> Result<(), StoreError> {
-    store.put_all(&[Item::new(score_key(&s.score.contact_id), serde_json::to_string(s).expect("JSON"))]).await
+    let mut item = Item::new(score_key(&s.score.contact_id), serde_json::to_string(s).expect("JSON"));
+    item.index = Some((SCORES_INDEX.into(), s.score.contact_id.clone()));
+    store.put_all(&[item]).await
 }
 
 /// What a job did.
@@ -148,22 +153,26 @@ impl<S: Store + Clone, M: Mailer> LeadScorer<S, M> {
         } else {
             Err(format!("the profiles were embedded with {} ({} dimensions); import them again for {}", set.meta.embedding_model, set.meta.dimensions, self.model.embedding_model()))
         };
-        let rebuilt: Vec<(IcpProfile, Embedding)>;
-        let (lead_vector, entries): (Embedding, &[(IcpProfile, Embedding)]) = match embedded {
-            Ok(v) => (v, &set.entries),
+        let rebuilt: VectorIndex;
+        let (lead_vector, index): (Embedding, &VectorIndex) = match embedded {
+            Ok(v) => (v, &set.index),
             Err(e) => {
                 tracing::warn!(reason = %e, "lead embedding failed; comparing with the built-in embedding");
                 fallback_reason = Some(format!("embedding: {e}"));
                 let dims = set.meta.dimensions.max(1);
-                rebuilt = set.entries.iter().map(|(p, _)| (p.clone(), builtin(&p.field_values(), dims))).collect();
+                let mut built = VectorIndex::new(super::BUILTIN_EMBEDDING_MODEL, dims);
+                for p in &set.profiles {
+                    built.push(&builtin(&p.field_values(), dims).vector);
+                }
+                rebuilt = built;
                 (builtin(&lead.field_values(), dims), &rebuilt)
             }
         };
         let calibration = score::calibration(&lead_vector.model, self.config.calibration.as_deref());
         let as_factor = |n: &super::Nearest, c: &Calibration| NearestProfile { profile_id: n.profile.id.clone(), kind: n.profile.kind.clone(), similarity: n.similarity, calibrated: c.apply(n.similarity) };
-        let nearest_found = nearest_ideal_clients(&lead_vector, entries, TOP_K).map_err(ScoringError::Other)?;
+        let nearest_found = nearest_ideal_clients(&lead_vector, &set.profiles, index, TOP_K).map_err(ScoringError::Other)?;
         let nearest: Vec<NearestProfile> = nearest_found.iter().map(|n| as_factor(n, &calibration)).collect();
-        let negative = nearest_negative_examples(&lead_vector, entries, 1)
+        let negative = nearest_negative_examples(&lead_vector, &set.profiles, index, 1)
             .map_err(ScoringError::Other)?
             .first()
             .map(|n| as_factor(n, &calibration))
@@ -222,7 +231,7 @@ impl<S: Store + Clone, M: Mailer> LeadScorer<S, M> {
     /// HubSpot and alerts owners of leads new to the high band.
     pub async fn run<C: CrmApi>(&self, api: &C, contact_ids: &[String]) -> Result<JobOutcome, ScoringError> {
         let set = self.profiles.get(&self.store).await?.ok_or(ScoringError::NoProfiles)?;
-        if !set.entries.iter().any(|(p, _)| p.is_active_ideal_client()) {
+        if !set.profiles.iter().any(IcpProfile::is_active_ideal_client) {
             return Err(ScoringError::NoProfiles);
         }
         let leads = super::hubspot::collect(api, contact_ids, crate::clock::unix_millis()).await?;

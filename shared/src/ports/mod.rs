@@ -13,5 +13,5 @@ pub use archive::{Archive, ArchiveError};
 pub use ads::{AdsError, ConversionsApi, EventsReceipt, EventsRequest};
 pub use crm::{CrmApi, CrmError, CrmRequest, CrmResponse};
 pub use mail::{Email, MailError, Mailer};
-pub use queue::{Queue, QueueError, Received};
+pub use queue::{Queue, QueueDepth, QueueError, Received};
 pub use store::{Item, Key, Page, Store, StoreError};

@@ -48,4 +48,16 @@ pub trait Queue: Send + Sync + 'static {
 
     /// Bodies waiting in the dead-letter queue (for operators and tests; does not remove them).
     fn dead_letters(&self, max: usize) -> impl Future<Output = Result<Vec<String>, QueueError>> + Send;
+
+    /// How many messages wait, are leased, and sit in the dead-letter queue (approximate on
+    /// SQS, as its attributes are).
+    fn depth(&self) -> impl Future<Output = Result<QueueDepth, QueueError>> + Send;
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct QueueDepth {
+    pub waiting: u64,
+    pub in_flight: u64,
+    pub dead_letters: u64,
 }

@@ -6,7 +6,7 @@ use std::time::Duration;
 use aws_sdk_sqs::Client;
 use aws_sdk_sqs::types::{MessageSystemAttributeName, QueueAttributeName, SendMessageBatchRequestEntry};
 
-use crate::ports::queue::{MAX_MESSAGE_BYTES, Queue, QueueError, Received};
+use crate::ports::queue::{MAX_MESSAGE_BYTES, Queue, QueueDepth, QueueError, Received};
 
 #[derive(Clone, Debug)]
 pub struct SqsQueue {
@@ -153,5 +153,22 @@ impl Queue for SqsQueue {
             .await
             .map_err(unavailable)?;
         Ok(out.messages().iter().filter_map(|m| m.body().map(str::to_owned)).collect())
+    }
+
+    async fn depth(&self) -> Result<QueueDepth, QueueError> {
+        let count = |url: String, names: Vec<QueueAttributeName>| {
+            let client = self.client.clone();
+            async move {
+                let a = client.get_queue_attributes().queue_url(url).set_attribute_names(Some(names.clone())).send().await.map_err(unavailable)?;
+                let attrs = a.attributes().cloned().unwrap_or_default();
+                Ok::<Vec<u64>, QueueError>(names.iter().map(|n| attrs.get(n).and_then(|v| v.parse().ok()).unwrap_or(0)).collect())
+            }
+        };
+        let main = count(self.url.clone(), vec![QueueAttributeName::ApproximateNumberOfMessages, QueueAttributeName::ApproximateNumberOfMessagesNotVisible]).await?;
+        let dead = match &self.dlq_url {
+            Some(u) => count(u.clone(), vec![QueueAttributeName::ApproximateNumberOfMessages]).await?[0],
+            None => 0,
+        };
+        Ok(QueueDepth { waiting: main[0], in_flight: main[1], dead_letters: dead })
     }
 }

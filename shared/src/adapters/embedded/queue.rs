@@ -8,7 +8,7 @@ use rusqlite::{TransactionBehavior, params};
 
 use super::db::{EmbeddedDb, random_id};
 use crate::clock::unix_millis as now_ms;
-use crate::ports::queue::{MAX_MESSAGE_BYTES, Queue, QueueError, Received};
+use crate::ports::queue::{MAX_MESSAGE_BYTES, Queue, QueueDepth, QueueError, Received};
 
 #[derive(Clone)]
 pub struct EmbeddedQueue {
@@ -128,6 +128,23 @@ impl Queue for EmbeddedQueue {
         self.run(move |c| {
             let mut stmt = c.prepare("SELECT body FROM dead_letters WHERE queue = ? ORDER BY dead_at LIMIT ?")?;
             stmt.query_map(params![name, max as i64], |r| r.get(0))?.collect()
+        })
+        .await
+    }
+
+    async fn depth(&self) -> Result<QueueDepth, QueueError> {
+        let name = self.name.clone();
+        self.run(move |c| {
+            let now = now_ms();
+            let count = |sql: &str, with_now: bool| -> rusqlite::Result<u64> {
+                let n: i64 = if with_now { c.query_row(sql, params![name, now], |r| r.get(0))? } else { c.query_row(sql, params![name], |r| r.get(0))? };
+                Ok(n as u64)
+            };
+            Ok(QueueDepth {
+                waiting: count("SELECT COUNT(*) FROM queue_messages WHERE queue = ? AND visible_at <= ?", true)?,
+                in_flight: count("SELECT COUNT(*) FROM queue_messages WHERE queue = ? AND visible_at > ?", true)?,
+                dead_letters: count("SELECT COUNT(*) FROM dead_letters WHERE queue = ?", false)?,
+            })
         })
         .await
     }
