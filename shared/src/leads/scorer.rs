@@ -20,6 +20,8 @@ use crate::ports::{CrmApi, CrmError, Email, Item, Key, Mailer, Store, StoreError
 use crate::repo::{Repo, SendTurn};
 
 pub const TOP_K: usize = 5;
+/// Leads of one job scored at the same time (each is one embedding and one chat call).
+pub const CONCURRENT_SCORES: usize = 16;
 
 #[derive(Debug, Clone)]
 pub struct LeadsConfig {
@@ -237,20 +239,24 @@ impl<S: Store + Clone, M: Mailer> LeadScorer<S, M> {
         let leads = super::hubspot::collect(api, contact_ids, crate::clock::unix_millis()).await?;
         let mut outcome = JobOutcome { not_found: contact_ids.iter().filter(|id| !leads.iter().any(|l| &l.contact_id == *id)).cloned().collect(), ..Default::default() };
         let mut to_write: Vec<StoredScore> = Vec::new();
+        let mut fresh: Vec<&Lead> = Vec::new();
         for lead in &leads {
             let previous = stored_score(&self.store, &lead.contact_id).await?;
             let hash = self.inputs_hash(lead, &set);
-            if let Some(p) = previous.as_ref().filter(|p| p.score.inputs_hash == hash) {
-                if p.written {
-                    outcome.unchanged.push(lead.contact_id.clone());
-                } else {
-                    to_write.push(p.clone());
-                }
-                continue;
+            match previous.filter(|p| p.score.inputs_hash == hash) {
+                Some(p) if p.written => outcome.unchanged.push(lead.contact_id.clone()),
+                Some(p) => to_write.push(p),
+                None => fresh.push(lead),
             }
-            let s = StoredScore { score: self.score(&set, lead).await?, written: false };
+        }
+        // The leads of a job are scored side by side (up to CONCURRENT_SCORES at a time): a job
+        // of N leads takes about one lead's model latency, not N of them.
+        use futures_util::StreamExt;
+        let scored: Vec<_> = futures_util::stream::iter(fresh.iter().map(|lead| self.score(&set, lead))).buffered(CONCURRENT_SCORES).collect().await;
+        for s in scored {
+            let s = StoredScore { score: s?, written: false };
             keep(&self.store, &s).await?;
-            outcome.scored.push(lead.contact_id.clone());
+            outcome.scored.push(s.score.contact_id.clone());
             to_write.push(s);
         }
         let refs: Vec<&LeadScore> = to_write.iter().map(|s| &s.score).collect();
