@@ -251,8 +251,11 @@ impl<S: Store + Clone, M: Mailer> LeadScorer<S, M> {
         }
         // The leads of a job are scored side by side (up to CONCURRENT_SCORES at a time): a job
         // of N leads takes about one lead's model latency, not N of them.
-        use futures_util::StreamExt;
-        let scored: Vec<_> = futures_util::stream::iter(fresh.iter().map(|lead| self.score(&set, lead))).buffered(CONCURRENT_SCORES).collect().await;
+        let mut scored = Vec::with_capacity(fresh.len());
+        for chunk in fresh.chunks(CONCURRENT_SCORES) {
+            let batch: Vec<_> = chunk.iter().map(|lead| self.score(&set, lead)).collect();
+            scored.extend(futures_util::future::join_all(batch).await);
+        }
         for s in scored {
             let s = StoredScore { score: s?, written: false };
             keep(&self.store, &s).await?;
