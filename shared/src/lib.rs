@@ -23,5 +23,6 @@ pub mod report;
 pub mod review;
 pub mod runtime;
 pub mod transcript;
+pub mod webinar;
 
 pub use error::{InputError, TranscriptError};

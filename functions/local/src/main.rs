@@ -11,6 +11,7 @@ mod leads;
 mod reanalyze;
 mod sample;
 mod serve;
+mod webinar;
 
 use std::process::ExitCode;
 
@@ -41,6 +42,8 @@ enum Command {
     Coaches(admin::CoachesArgs),
     /// HubSpot: schema bootstrap, the dry run's request log, a token key.
     Hubspot(hubspot::HubSpotArgs),
+    /// Webinars: `debrief webinar report --attendees A.csv --chat C.txt` scores and tiers everyone.
+    Webinar(webinar::Args),
     /// The operator's daily checks: HubSpot tokens, queue and dead-letter depths, job error rates.
     Health(health::Args),
     /// Lead scoring: import ideal-client profiles, score contacts, explain a score.
@@ -74,6 +77,7 @@ async fn main() -> ExitCode {
         Command::Hubspot(args) => hubspot::run(args).await,
         Command::Leads(args) => leads::run(args).await,
         Command::Health(args) => health::run(args).await,
+        Command::Webinar(args) => webinar::run(args).await,
         Command::Routes => {
             for (method, path) in debrief::http::ACTION_ROUTES {
                 println!("{method} {path}");

@@ -1,0 +1,171 @@
+//! Zoom's saved chat, both forms Zoom has written:
+//! - current: `HH:MM:SS From Name to Everyone:` then the message on tab-indented lines (one or
+//!   more); direct messages read `to Maya Okafor(Direct Message)`;
+//! - older: `HH:MM:SS\t From  Name : message` or `HH:MM:SS From Name to Everyone : message`.
+//!
+//! Every error names the file and the line.
+
+use serde::Serialize;
+
+use crate::error::InputError;
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ChatMessage {
+    /// Seconds from midnight, as the chat's clock reads.
+    pub at_seconds: u32,
+    pub sender: String,
+    /// `Everyone`, or who a direct message went to.
+    pub to: String,
+    pub text: String,
+    pub line: usize,
+}
+
+fn clock(s: &str) -> Option<u32> {
+    let mut parts = s.split(':');
+    let (h, m, sec) = (parts.next()?, parts.next()?, parts.next()?);
+    if parts.next().is_some() || h.len() > 2 || m.len() != 2 || sec.len() != 2 {
+        return None;
+    }
+    let (h, m, sec): (u32, u32, u32) = (h.parse().ok()?, m.parse().ok()?, sec.parse().ok()?);
+    (h < 24 && m < 60 && sec < 60).then_some(h * 3600 + m * 60 + sec)
+}
+
+fn squash(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// `Name to Everyone` → (`Name`, `Everyone`); `Name` → (`Name`, `Everyone`).
+fn sender_and_recipient(s: &str) -> (String, String) {
+    let s = squash(s);
+    // The last " to " whose right side is a recipient Zoom writes; names may contain " to ".
+    let mut best = None;
+    let mut from = 0;
+    while let Some(i) = s[from..].find(" to ") {
+        let at = from + i;
+        let right = &s[at + 4..];
+        if right == "Everyone" || right.ends_with("(Direct Message)") || right.ends_with("(privately)") || right.starts_with("Everyone") {
+            best = Some(at);
+        }
+        from = at + 4;
+    }
+    match best {
+        Some(at) => (s[..at].trim().to_string(), s[at + 4..].trim().to_string()),
+        None => (s.trim().to_string(), "Everyone".into()),
+    }
+}
+
+pub fn parse_chat(file: &str, text: &str) -> Result<Vec<ChatMessage>, InputError> {
+    let err = |line: usize, msg: String| InputError::field(format!("{file}, line {line}"), msg);
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let mut out: Vec<ChatMessage> = Vec::new();
+    // A header waiting for its tab-indented message lines.
+    let mut open: Option<ChatMessage> = None;
+    for (i, raw) in text.lines().enumerate() {
+        let line = i + 1;
+        let raw = raw.trim_end_matches('\r');
+        if raw.trim().is_empty() {
+            continue;
+        }
+        if raw.starts_with('\t') || raw.starts_with("    ") {
+            match (open.as_mut(), out.last_mut()) {
+                (Some(m), _) => {
+                    if !m.text.is_empty() {
+                        m.text.push('\n');
+                    }
+                    m.text.push_str(raw.trim());
+                }
+                // More lines of a one-line message.
+                (None, Some(last)) if last.line + 1 <= line => {
+                    last.text.push('\n');
+                    last.text.push_str(raw.trim());
+                }
+                _ => return Err(err(line, "a message line before any `HH:MM:SS From …` line".into())),
+            }
+            continue;
+        }
+        let (stamp, rest) = raw.trim_start().split_once(|c: char| c.is_whitespace()).unwrap_or((raw.trim(), ""));
+        let Some(at) = clock(stamp) else {
+            return Err(err(line, format!("`{}` is not a Zoom chat line (expected `HH:MM:SS From Name to Everyone:`)", raw.chars().take(60).collect::<String>())));
+        };
+        let rest = rest.trim_start();
+        let Some(rest) = rest.strip_prefix("From ").or_else(|| rest.strip_prefix("From\t")) else {
+            return Err(err(line, "a chat line's time is not followed by `From`".into()));
+        };
+        if let Some(m) = open.take() {
+            out.push(m);
+        }
+        // Older one-line form: "Name : message" or "Name to Everyone : message".
+        if let Some((who, message)) = rest.split_once(" : ").filter(|(_, m)| !m.trim().is_empty()) {
+            let (sender, to) = sender_and_recipient(who);
+            out.push(ChatMessage { at_seconds: at, sender, to, text: message.trim().to_string(), line });
+            continue;
+        }
+        let Some(who) = rest.trim_end().strip_suffix(':') else {
+            return Err(err(line, "a chat header must end with `:`".into()));
+        };
+        let (sender, to) = sender_and_recipient(who);
+        if sender.is_empty() {
+            return Err(err(line, "a chat line without a sender".into()));
+        }
+        open = Some(ChatMessage { at_seconds: at, sender, to, text: String::new(), line });
+    }
+    if let Some(m) = open.take() {
+        out.push(m);
+    }
+    if let Some(m) = out.iter().find(|m| m.text.trim().is_empty()) {
+        return Err(err(m.line, format!("the message from {} has no text (truncated file?)", m.sender)));
+    }
+    if out.is_empty() {
+        return Err(err(0, "no chat messages (expected `HH:MM:SS From Name to Everyone:` lines)".into()));
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use super::tests_fixture::CHAT;
+
+
+    #[test]
+    fn current_form_with_multi_line_messages_direct_messages_and_odd_names() {
+        let m = parse_chat("chat.txt", CHAT).unwrap();
+        assert_eq!(m.len(), 4);
+        assert_eq!((m[0].sender.as_str(), m[0].to.as_str(), m[0].at_seconds), ("Zoë Müller (Zoë M.)", "Everyone", 36135));
+        assert_eq!(m[1].sender, "Björn 🎸");
+        assert_eq!(m[1].text, "How do I price my coaching packages\nwhen clients push back?");
+        assert_eq!(m[3].to, "Maya Okafor(Direct Message)");
+    }
+
+    #[test]
+    fn the_older_one_line_form() {
+        let old = "10:02:15\t From  Sarah Dubois : Is there a replay?\n10:03:00 From Tom to Everyone : thanks!\n";
+        let m = parse_chat("old.txt", old).unwrap();
+        assert_eq!((m[0].sender.as_str(), m[0].text.as_str()), ("Sarah Dubois", "Is there a replay?"));
+        assert_eq!((m[1].sender.as_str(), m[1].to.as_str()), ("Tom", "Everyone"));
+    }
+
+    #[test]
+    fn errors_name_the_file_and_line() {
+        let e = parse_chat("c.txt", "10:02:15 From A to Everyone:\n\thi\nnot a chat line\n").unwrap_err().to_string();
+        assert!(e.contains("c.txt, line 3"), "{e}");
+        let e = parse_chat("c.txt", "10:02:15 From A to Everyone:\n").unwrap_err().to_string();
+        assert!(e.contains("c.txt, line 1") && e.contains("no text"), "{e}");
+        assert!(parse_chat("c.txt", "").is_err());
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests_fixture {
+    pub(crate) const CHAT: &str = "10:02:15 From Zoë Müller (Zoë M.) to Everyone:
+\tHello from Berlin! 👋
+10:03:01 From  Björn 🎸  to  Everyone:
+\tHow do I price my coaching packages
+\twhen clients push back?
+10:04:10 From Maya Okafor to Everyone:
+\tWelcome everyone!
+10:05:00 From Zoë Müller (Zoë M.) to Maya Okafor(Direct Message):
+\tCan you share the slides?
+";
+}

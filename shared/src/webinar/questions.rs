@@ -1,0 +1,50 @@
+//! Genuine questions in chat, beyond a `?`: "how do I…", "can you share…" count with or
+//! without one; rhetorical tags ("right?", "isn't it?"), one-word reactions ("really?",
+//! "what?!") and questions about the session's mechanics that are not about the content
+//! ("can you hear me?") do not.
+
+const OPENERS: &[&str] = &[
+    "how do", "how can", "how should", "how would", "how much", "how many", "how long", "how does", "how did", "can you", "could you",
+    "would you", "will you", "will there", "is there", "are there", "do you", "does it", "does this", "what is", "what's", "what are",
+    "what do", "what would", "what if", "which", "where can", "where do", "when will", "when is", "when do", "why do", "why does",
+    "why is", "should i", "should we", "can i", "can we", "could i", "is it", "any tips", "any advice", "any recommendation",
+    "i wonder", "i was wondering", "question:", "q:",
+];
+
+const RHETORICAL_ENDINGS: &[&str] =
+    &["right?", "isn't it?", "aren't they?", "don't you think?", "you know?", "am i right?", "who doesn't?", "why not?", "no?", "eh?", "lol?"];
+
+const NOT_CONTENT: &[&str] = &["can you hear me", "can everyone hear", "can you see my", "is my mic", "am i muted", "is this recorded?"];
+
+/// Whether one chat message (or one of its sentences) asks a genuine question.
+pub fn is_genuine_question(text: &str) -> bool {
+    let t = text.trim().to_lowercase();
+    if t.is_empty() || NOT_CONTENT.iter().any(|n| t.contains(n)) {
+        return false;
+    }
+    t.split_inclusive(['?', '.', '!', '\n']).map(str::trim).filter(|s| !s.is_empty()).any(|sentence| {
+        let words = sentence.split_whitespace().count();
+        let asked = sentence.ends_with('?') || sentence.ends_with("?!");
+        let opens = OPENERS.iter().any(|o| sentence.starts_with(o) && sentence[o.len()..].starts_with([' ', ':', '?']));
+        if asked && (words <= 1 || RHETORICAL_ENDINGS.iter().any(|r| sentence.ends_with(r))) {
+            // "really?", "what?!", "why not?" and "…, right?" are reactions, not questions.
+            return false;
+        }
+        asked || (opens && words >= 3)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn genuine_questions_with_and_without_a_question_mark() {
+        for q in ["How do I price my packages", "Can you share the slides?", "is there a replay?", "Any tips for cold outreach", "What if a client ghosts me?", "Great talk. How long until results?"] {
+            assert!(is_genuine_question(q), "{q}");
+        }
+        for n in ["really?", "What?!", "That's the hardest part, right?", "can you hear me?", "Thanks so much!", "Loved it", "how", "why not?"] {
+            assert!(!is_genuine_question(n), "{n}");
+        }
+    }
+}

@@ -1,0 +1,418 @@
+//! Attendee reports as the platforms export them.
+//!
+//! - **Zoom webinar attendee report** (CSV): an optional `Attendee Report` title, a metadata
+//!   block (`Topic, Webinar ID, Actual Start Time, Actual Duration (minutes), # Registrants,
+//!   Unique Viewers, Total Users…` and its values), then `Host Details`, `Panelist Details` and
+//!   `Attendee Details` sections, each a title row, a header row and data rows. One row per
+//!   join: a person who drops and rejoins has several, merged here (minutes summed, first join
+//!   and last leave kept). Registrants who never joined have `Attended: No` and `--` times.
+//! - **GoTo Webinar attendee report**: the same shape (metadata, then `Attendee Details`), with
+//!   an attentiveness column (`Attentiveness` / `Focus`, a percentage).
+//! - **Generic CSV**: one header row with at least a name (or first and last name) and, for
+//!   attendees, minutes; see the README for the accepted column names.
+//!
+//! Dates are `MM/DD/YYYY hh:mm:ss AM` (Zoom), `Mon DD, YYYY hh:mm:ss AM` or ISO 8601. Every error
+//! names the file and the line.
+
+use serde::Serialize;
+use time::PrimitiveDateTime;
+use time::macros::format_description;
+
+use crate::attendance::normalize_name;
+use crate::error::InputError;
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WebinarInfo {
+    pub topic: Option<String>,
+    pub webinar_id: Option<String>,
+    /// ISO 8601, local to the report.
+    pub start: Option<String>,
+    pub duration_minutes: Option<f64>,
+    pub registrants: Option<u32>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Registrant {
+    pub name: String,
+    pub email: Option<String>,
+    pub attended: bool,
+    /// Rows merged into this registrant (a rejoin is a row).
+    pub joins: u32,
+    pub first_join: Option<String>,
+    pub last_leave: Option<String>,
+    pub minutes: f64,
+    pub is_guest: bool,
+    pub country: Option<String>,
+    /// The platform's attentiveness, 0–1 (GoTo); Zoom has none since 2020.
+    pub attentiveness: Option<f64>,
+    /// The report line of the first row.
+    pub line: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AttendeeReport {
+    /// `zoom`, `goto` or `csv`.
+    pub platform: String,
+    pub info: WebinarInfo,
+    /// Attendees and no-shows, one per person, in report order.
+    pub registrants: Vec<Registrant>,
+    /// Hosts and panelists by name (their chat is not an attendee's).
+    pub staff: Vec<String>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Section {
+    Metadata,
+    Host,
+    Panelist,
+    Attendee,
+    Other,
+}
+
+fn norm(h: &str) -> String {
+    h.trim_start_matches('\u{feff}').trim().to_lowercase().split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// A timestamp as the platforms write it, as ISO 8601.
+pub fn parse_time(s: &str) -> Option<String> {
+    let s = s.trim();
+    let formats: [&[time::format_description::FormatItem<'_>]; 4] = [
+        format_description!("[month padding:none]/[day padding:none]/[year] [hour repr:12 padding:none]:[minute]:[second] [period]"),
+        format_description!("[month repr:short] [day padding:none], [year] [hour repr:12 padding:none]:[minute]:[second] [period]"),
+        format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]"),
+        format_description!("[year]-[month]-[day] [hour]:[minute]:[second]"),
+    ];
+    let upper = s.replace("a.m.", "AM").replace("p.m.", "PM").replace(" am", " AM").replace(" pm", " PM");
+    for f in formats {
+        if let Ok(t) = PrimitiveDateTime::parse(&upper, f) {
+            return Some(format!("{}T{:02}:{:02}:{:02}", t.date(), t.hour(), t.minute(), t.second()));
+        }
+    }
+    // ISO with a zone: keep as written.
+    time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339).ok().map(|_| s.to_string())
+}
+
+/// Minutes as written: `39`, `39.5`, `1:02:03`, `--` (none).
+fn minutes(s: &str) -> Option<f64> {
+    let s = s.trim();
+    if s.is_empty() || s == "--" {
+        return Some(0.0);
+    }
+    if let Ok(n) = s.parse::<f64>() {
+        return (n.is_finite() && n >= 0.0).then_some(n);
+    }
+    let parts: Vec<f64> = s.split(':').map(|p| p.trim().parse::<f64>()).collect::<Result<_, _>>().ok()?;
+    match parts.as_slice() {
+        [h, m, sec] => Some(h * 60.0 + m + sec / 60.0),
+        [m, sec] => Some(m + sec / 60.0),
+        _ => None,
+    }
+}
+
+fn percent(s: &str) -> Option<f64> {
+    let t = s.trim().trim_end_matches('%').trim();
+    if t.is_empty() || t == "--" {
+        return None;
+    }
+    let v: f64 = t.parse().ok()?;
+    Some(if v > 1.0 { v / 100.0 } else { v }.clamp(0.0, 1.0))
+}
+
+struct Columns {
+    attended: Option<usize>,
+    name: Option<usize>,
+    first: Option<usize>,
+    last: Option<usize>,
+    email: Option<usize>,
+    join: Option<usize>,
+    leave: Option<usize>,
+    minutes: Option<usize>,
+    guest: Option<usize>,
+    country: Option<usize>,
+    attentiveness: Option<usize>,
+}
+
+impl Columns {
+    fn of(header: &[String]) -> Self {
+        let find = |names: &[&str]| header.iter().position(|h| names.contains(&h.as_str()));
+        Self {
+            attended: find(&["attended"]),
+            name: find(&["user name (original name)", "user name", "name", "display name", "name (original name)", "full name"]),
+            first: find(&["first name"]),
+            last: find(&["last name"]),
+            email: find(&["email", "email address", "user email", "e-mail"]),
+            join: find(&["join time", "joined"]),
+            leave: find(&["leave time", "left"]),
+            minutes: find(&["time in session (minutes)", "time in session", "in session duration", "duration (minutes)", "minutes", "in session duration (minutes)"]),
+            guest: find(&["is guest", "guest"]),
+            country: find(&["country/region name", "country/region", "country"]),
+            attentiveness: header.iter().position(|h| h.contains("attentiveness") || h == "focus" || h.starts_with("focus ")),
+        }
+    }
+}
+
+/// Reads an attendee report (`file` names it in errors).
+pub fn parse_attendee_report(file: &str, text: &str) -> Result<AttendeeReport, InputError> {
+    let err = |line: usize, msg: String| InputError::field(format!("{file}, line {line}"), msg);
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).trim(csv::Trim::All).from_reader(text.as_bytes());
+    let mut info = WebinarInfo::default();
+    let mut section: Option<Section> = None;
+    let mut header: Option<(Vec<String>, Columns)> = None;
+    let mut meta_header: Option<Vec<String>> = None;
+    let mut saw_attendee_section = false;
+    let mut platform = "csv";
+    let mut registrants: Vec<Registrant> = Vec::new();
+    let mut staff = Vec::new();
+    for record in reader.records() {
+        let record = record.map_err(|e| err(e.position().map_or(0, |p| p.line() as usize), format!("unreadable CSV: {e}")))?;
+        let line = record.position().map_or(0, |p| p.line() as usize);
+        let cells: Vec<String> = record.iter().map(str::to_string).collect();
+        if cells.iter().all(|c| c.trim().is_empty()) {
+            continue;
+        }
+        let first = norm(&cells[0]);
+        let title = first.trim_end_matches(':').trim().to_string();
+        if title.starts_with("report generated") {
+            continue;
+        }
+        if cells.iter().skip(1).all(|c| c.trim().is_empty()) {
+            let next = match title.as_str() {
+                "attendee report" | "webinar attendee report" | "attendee report (webinar)" => {
+                    platform = "zoom";
+                    continue;
+                }
+                "host details" => Some(Section::Host),
+                "panelist details" => Some(Section::Panelist),
+                "attendee details" => Some(Section::Attendee),
+                t if t.ends_with(" details") || t == "other attended" => Some(Section::Other),
+                // A one-cell data row (a name alone).
+                _ => None,
+            };
+            if let Some(s) = next {
+                if s == Section::Attendee {
+                    saw_attendee_section = true;
+                }
+                section = Some(s);
+                header = None;
+                continue;
+            }
+        }
+        // The metadata block: a header row starting with Topic / Webinar Name, then its values.
+        if ["topic", "webinar name", "webinar title", "title"].contains(&first.as_str()) && section.is_none() {
+            meta_header = Some(cells.iter().map(|c| norm(c)).collect());
+            section = Some(Section::Metadata);
+            continue;
+        }
+        match section {
+            Some(Section::Metadata) => {
+                let names = meta_header.take().unwrap_or_default();
+                for (h, v) in names.iter().zip(&cells) {
+                    let v = v.trim();
+                    if v.is_empty() {
+                        continue;
+                    }
+                    match h.as_str() {
+                        "topic" | "webinar name" | "webinar title" | "title" => info.topic = Some(v.to_string()),
+                        "webinar id" => info.webinar_id = Some(v.to_string()),
+                        "actual start time" | "start time" | "actual start date/time" | "start date/time" => {
+                            info.start = Some(parse_time(v).ok_or_else(|| err(line, format!("`{v}` is not a date this importer knows (MM/DD/YYYY hh:mm:ss AM)")))?)
+                        }
+                        "actual duration (minutes)" | "duration (minutes)" | "actual duration" | "duration" => {
+                            info.duration_minutes = Some(minutes(v).ok_or_else(|| err(line, format!("`{v}` is not a duration in minutes")))?)
+                        }
+                        "# registrants" | "registered" | "registrants" => info.registrants = v.parse().ok(),
+                        _ => {}
+                    }
+                }
+                section = None;
+            }
+            None if !saw_attendee_section && header.is_none() => {
+                // A file with no sections: a generic CSV (or another platform's report) whose
+                // first row is its header.
+                let names: Vec<String> = cells.iter().map(|c| norm(c)).collect();
+                if names.iter().any(|h| h == "user email") && names.iter().any(|h| h == "duration (minutes)") && !names.iter().any(|h| h == "attended") {
+                    return Err(err(line, "this is a Zoom meeting participants report, not a webinar attendee report (export Reports → Webinar → Attendee report)".into()));
+                }
+                let cols = Columns::of(&names);
+                if cols.name.is_none() && cols.first.is_none() {
+                    return Err(err(line, "no name column (`Name`, `User Name (Original Name)` or `First Name`/`Last Name`) in the header".into()));
+                }
+                header = Some((names, cols));
+                section = Some(Section::Attendee);
+                saw_attendee_section = true;
+            }
+            Some(s @ (Section::Host | Section::Panelist | Section::Attendee | Section::Other)) => {
+                let Some((_, cols)) = &header else {
+                    let names: Vec<String> = cells.iter().map(|c| norm(c)).collect();
+                    let cols = Columns::of(&names);
+                    if s != Section::Other && cols.name.is_none() && cols.first.is_none() {
+                        return Err(err(line, "a section's header row has no name column".into()));
+                    }
+                    header = Some((names, cols));
+                    continue;
+                };
+                if s == Section::Other {
+                    continue;
+                }
+                let get = |i: Option<usize>| i.and_then(|i| cells.get(i)).map(|v| v.trim()).filter(|v| !v.is_empty() && *v != "--");
+                let name = match get(cols.name) {
+                    Some(n) => n.to_string(),
+                    None => [get(cols.first), get(cols.last)].into_iter().flatten().collect::<Vec<_>>().join(" "),
+                };
+                if name.is_empty() {
+                    return Err(err(line, "a row without a name".into()));
+                }
+                if s != Section::Attendee {
+                    staff.push(name);
+                    continue;
+                }
+                if cols.attentiveness.is_some() {
+                    platform = "goto";
+                }
+                let attended = match get(cols.attended).map(|a| a.to_ascii_lowercase()) {
+                    Some(a) => a == "yes" || a == "true" || a == "1",
+                    None => get(cols.join).is_some() || get(cols.minutes).and_then(minutes).is_some_and(|m| m > 0.0),
+                };
+                let mins = match get(cols.minutes) {
+                    Some(v) => minutes(v).ok_or_else(|| err(line, format!("`{v}` is not a number of minutes")))?,
+                    None => 0.0,
+                };
+                let time_of = |i: Option<usize>| -> Result<Option<String>, InputError> {
+                    match get(i) {
+                        Some(v) => parse_time(v).map(Some).ok_or_else(|| err(line, format!("`{v}` is not a date this importer knows (MM/DD/YYYY hh:mm:ss AM)"))),
+                        None => Ok(None),
+                    }
+                };
+                let r = Registrant {
+                    name: name.clone(),
+                    email: get(cols.email).map(|e| e.to_ascii_lowercase()).filter(|e| e.contains('@')),
+                    attended,
+                    joins: u32::from(attended),
+                    first_join: time_of(cols.join)?,
+                    last_leave: time_of(cols.leave)?,
+                    minutes: if attended { mins } else { 0.0 },
+                    is_guest: get(cols.guest).is_some_and(|g| g.eq_ignore_ascii_case("yes")),
+                    country: get(cols.country).map(str::to_string),
+                    attentiveness: get(cols.attentiveness).and_then(percent),
+                    line,
+                };
+                merge_into(&mut registrants, r);
+            }
+            _ => {}
+        }
+    }
+    if !saw_attendee_section {
+        return Err(err(0, "no `Attendee Details` section: is this a webinar attendee report?".into()));
+    }
+    if registrants.is_empty() {
+        return Err(err(0, "the report lists no registrants".into()));
+    }
+    Ok(AttendeeReport { platform: platform.into(), info, registrants, staff })
+}
+
+/// The same person (by email, else by name) joining again: one registrant.
+fn merge_into(all: &mut Vec<Registrant>, r: Registrant) {
+    let same = |o: &Registrant| match (&o.email, &r.email) {
+        (Some(a), Some(b)) => a == b,
+        (None, None) => normalize_name(&o.name) == normalize_name(&r.name),
+        _ => false,
+    };
+    match all.iter_mut().find(|o| same(o)) {
+        Some(o) => {
+            o.attended |= r.attended;
+            o.joins += r.joins;
+            o.minutes += r.minutes;
+            o.first_join = match (o.first_join.take(), r.first_join) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            };
+            o.last_leave = match (o.last_leave.take(), r.last_leave) {
+                (Some(a), Some(b)) => Some(a.max(b)),
+                (a, b) => a.or(b),
+            };
+            o.attentiveness = match (o.attentiveness, r.attentiveness) {
+                (Some(a), Some(b)) => Some(a.max(b)),
+                (a, b) => a.or(b),
+            };
+        }
+        None => all.push(r),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use super::tests_fixture::ZOOM;
+
+
+    #[test]
+    fn a_zoom_report_with_rejoins_guests_panelists_and_no_shows() {
+        let r = parse_attendee_report("report.csv", ZOOM).unwrap();
+        assert_eq!(r.platform, "zoom");
+        assert_eq!(r.info.topic.as_deref(), Some("Scale Your Studio"));
+        assert_eq!(r.info.duration_minutes, Some(60.0));
+        assert_eq!(r.info.start.as_deref(), Some("2026-04-26T10:00:12"));
+        assert_eq!(r.staff, vec!["Maya Okafor", "Tom Iyer"]);
+        assert_eq!(r.registrants.len(), 3, "{:?}", r.registrants);
+        let zoe = &r.registrants[0];
+        assert_eq!((zoe.joins, zoe.minutes), (2, 55.0));
+        assert_eq!(zoe.first_join.as_deref(), Some("2026-04-26T10:01:00"));
+        assert_eq!(zoe.last_leave.as_deref(), Some("2026-04-26T11:00:00"));
+        let bjorn = &r.registrants[1];
+        assert!(bjorn.is_guest && bjorn.email.is_none() && bjorn.attended);
+        let aisha = &r.registrants[2];
+        assert!(!aisha.attended);
+        assert_eq!((aisha.name.as_str(), aisha.minutes, aisha.joins), ("Aisha Nowak", 0.0, 0));
+    }
+
+    #[test]
+    fn errors_name_the_file_the_line_and_what_is_wrong() {
+        let meeting = "Name (Original Name),User Email,Join Time,Leave Time,Duration (Minutes),Guest\nAisha,a@x.com,04/26/2026 10:01:00 AM,04/26/2026 10:31:00 AM,30,No\n";
+        let e = parse_attendee_report("meeting.csv", meeting).unwrap_err().to_string();
+        assert!(e.contains("meeting.csv, line 1") && e.contains("meeting participants report"), "{e}");
+        let bad_date = ZOOM.replace("04/26/2026 10:35:00 AM", "26.04.2026 10:35");
+        let e = parse_attendee_report("r.csv", &bad_date).unwrap_err().to_string();
+        assert!(e.contains("r.csv, line 14") && e.contains("26.04.2026 10:35"), "{e}");
+        let truncated: String = ZOOM.lines().take(10).collect::<Vec<_>>().join("\n");
+        let e = parse_attendee_report("t.csv", &truncated).unwrap_err().to_string();
+        assert!(e.contains("Attendee Details"), "{e}");
+    }
+
+    #[test]
+    fn a_goto_report_carries_attentiveness_and_a_generic_csv_works() {
+        let goto = "Webinar Name,Webinar ID,Actual Start Date/Time,Actual Duration (minutes)\nPricing Clinic,123-456,2026-04-26 10:00:00,45\nAttendee Details\nAttended,First Name,Last Name,Email Address,Join Time,Leave Time,In Session Duration,Attentiveness\nYes,Sarah,Dubois,sarah@x.com,2026-04-26 10:00:00,2026-04-26 10:45:00,45,85%\n";
+        let r = parse_attendee_report("goto.csv", goto).unwrap();
+        assert_eq!(r.platform, "goto");
+        assert_eq!(r.registrants[0].attentiveness, Some(0.85));
+        assert_eq!(r.info.duration_minutes, Some(45.0));
+        let generic = "Name,Email,Minutes\nOmar Torres,omar@x.com,40\nLiam,, \n";
+        let r = parse_attendee_report("g.csv", generic).unwrap();
+        assert_eq!(r.registrants.len(), 2);
+        assert!(r.registrants[0].attended && !r.registrants[1].attended);
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests_fixture {
+    pub(crate) const ZOOM: &str = "\u{feff}Attendee Report,
+Report Generated:,\"04/26/2026 12:05 PM\"
+Topic,Webinar ID,Actual Start Time,Actual Duration (minutes),# Registrants,Unique Viewers,Total Users,Max Concurrent Views
+\"Scale Your Studio\",\"812 3456 7890\",\"04/26/2026 10:00:12 AM\",\"60\",\"4\",\"3\",\"5\",\"3\"
+Host Details,
+Attended,User Name (Original Name),Email,Join Time,Leave Time,Time in Session (minutes),Is Guest,Country/Region Name
+Yes,Maya Okafor,maya@coach.example,04/26/2026 09:55:01 AM,04/26/2026 11:03:12 AM,69,No,United Arab Emirates
+Panelist Details,
+Attended,User Name (Original Name),Email,Join Time,Leave Time,Time in Session (minutes),Is Guest,Country/Region Name
+Yes,Tom Iyer,tom@coach.example,04/26/2026 09:58:00 AM,04/26/2026 11:00:00 AM,62,No,India
+Attendee Details,
+Attended,User Name (Original Name),First Name,Last Name,Email,Phone,Registration Time,Approval Status,Join Time,Leave Time,Time in Session (minutes),Is Guest,Country/Region Name,Source Name
+Yes,Zoë Müller (Zoë M.),Zoë,Müller,zoe@studio.example,,04/20/2026 08:00:00 PM,approved,04/26/2026 10:01:00 AM,04/26/2026 10:31:00 AM,30,No,Germany,
+Yes,Zoë Müller (Zoë M.),Zoë,Müller,ZOE@studio.example,,04/20/2026 08:00:00 PM,approved,04/26/2026 10:35:00 AM,04/26/2026 11:00:00 AM,25,No,Germany,
+Yes,Björn 🎸,Björn,Lee,,,,,04/26/2026 10:05:00 AM,04/26/2026 10:20:00 AM,15,Yes,Sweden,
+No,--,Aisha,Nowak,aisha@studio.example,,04/21/2026 09:00:00 AM,approved,--,--,--,No,,
+";
+}

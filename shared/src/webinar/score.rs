@@ -1,0 +1,233 @@
+//! Engagement scores and tiers (the seed's weights).
+//!
+//! `score = 40 × focus + 30 × attendance + 20 × chat + 10 × questions`, each component 0–1:
+//! - **attendance**: minutes in session (rejoins summed) over the webinar's duration, capped at 1;
+//! - **chat**: the person's messages over the most active attendee's, both capped at
+//!   [`CHAT_CAP`] (so one very chatty attendee does not flatten everyone else);
+//! - **questions**: genuine questions asked ([`super::questions`]), [`QUESTIONS_FOR_FULL`] or
+//!   more count fully;
+//! - **focus**: the platform's attentiveness where it reports one (GoTo); otherwise (Zoom
+//!   removed attention tracking in 2020) an estimate, marked `focusEstimated`:
+//!   `attendance × (0.6 + 0.4 × min(1, messages / 3))` — present the whole time and taking part.
+//!
+//! Tiers: **Hot** ≥ 70, **Warm** 45–69, **Cool** 20–44, **Cold** < 20 (attended),
+//! **No-show** (registered, never joined).
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use super::chat::ChatMessage;
+use super::questions::is_genuine_question;
+use super::report::{AttendeeReport, WebinarInfo};
+use crate::attendance::{Speakers, Who};
+use crate::domain::{CoachProfile, Roster, RosterEntry};
+
+pub const CHAT_CAP: u32 = 10;
+pub const QUESTIONS_FOR_FULL: u32 = 2;
+pub const WEIGHTS: Weights = Weights { focus: 40.0, attendance: 30.0, chat: 20.0, questions: 10.0 };
+
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Weights {
+    pub focus: f64,
+    pub attendance: f64,
+    pub chat: f64,
+    pub questions: f64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub enum Tier {
+    Hot,
+    Warm,
+    Cool,
+    Cold,
+    #[serde(rename = "No-show")]
+    NoShow,
+}
+
+impl Tier {
+    pub fn of(score: u8, attended: bool) -> Self {
+        match (attended, score) {
+            (false, _) => Tier::NoShow,
+            (true, 70..) => Tier::Hot,
+            (true, 45..=69) => Tier::Warm,
+            (true, 20..=44) => Tier::Cool,
+            _ => Tier::Cold,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Tier::Hot => "Hot",
+            Tier::Warm => "Warm",
+            Tier::Cool => "Cool",
+            Tier::Cold => "Cold",
+            Tier::NoShow => "No-show",
+        }
+    }
+}
+
+/// Each component 0–1.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Components {
+    pub focus: f64,
+    pub focus_estimated: bool,
+    pub attendance: f64,
+    pub chat: f64,
+    pub questions: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Engagement {
+    pub name: String,
+    pub email: Option<String>,
+    pub attended: bool,
+    pub minutes: f64,
+    pub messages: u32,
+    /// The genuine questions they asked, verbatim.
+    pub questions: Vec<String>,
+    /// What else they said in chat, verbatim (for personalising the follow-up).
+    pub said: Vec<String>,
+    pub components: Components,
+    pub score: u8,
+    pub tier: Tier,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UnmatchedChat {
+    pub line: usize,
+    pub sender: String,
+    pub text: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WebinarScores {
+    pub platform: String,
+    pub info: WebinarInfo,
+    /// Highest score first.
+    pub engagements: Vec<Engagement>,
+    /// Chat from someone who is neither an attendee nor a host or panelist (or whose name
+    /// fits more than one attendee): reported, not dropped.
+    pub unmatched_chat: Vec<UnmatchedChat>,
+    pub tiers: BTreeMap<Tier, usize>,
+}
+
+fn round2(x: f64) -> f64 {
+    (x * 100.0).round() / 100.0
+}
+
+pub fn score_webinar(report: &AttendeeReport, chat: &[ChatMessage]) -> WebinarScores {
+    let n = report.registrants.len();
+    // One roster: the registrants, then hosts and panelists; the first host is the "coach".
+    let mut entries: Vec<RosterEntry> = report.registrants.iter().map(|r| RosterEntry { name: r.name.clone(), email: r.email.clone(), hubspot_contact_id: String::new() }).collect();
+    entries.extend(report.staff.iter().skip(1).map(|s| RosterEntry { name: s.clone(), email: None, hubspot_contact_id: String::new() }));
+    let roster = Roster(entries);
+    let host = CoachProfile {
+        coach_id: "host".into(),
+        coach_name: report.staff.first().cloned().unwrap_or_default(),
+        email_address: String::new(),
+        communication_style: Default::default(),
+        notification_preferences: Default::default(),
+        chat_gpt_custom_instructions: None,
+        chat_gpt_url: None,
+        priority_rules: None,
+    };
+    let speakers = Speakers::new(&roster, &host);
+    let mut said: Vec<Vec<&ChatMessage>> = vec![Vec::new(); n];
+    let mut unmatched = Vec::new();
+    for m in chat {
+        match speakers.who(&m.sender) {
+            Who::Attendee(i) if i < n => said[i].push(m),
+            Who::Attendee(_) | Who::Coach => {}
+            Who::Other => unmatched.push(UnmatchedChat { line: m.line, sender: m.sender.clone(), text: m.text.clone() }),
+        }
+    }
+    let duration = report.info.duration_minutes.filter(|d| *d > 0.0).unwrap_or_else(|| report.registrants.iter().map(|r| r.minutes).fold(0.0, f64::max)).max(1.0);
+    let most = said.iter().map(|s| (s.len() as u32).min(CHAT_CAP)).max().unwrap_or(0).max(1);
+    let mut engagements: Vec<Engagement> = report
+        .registrants
+        .iter()
+        .zip(&said)
+        .map(|(r, msgs)| {
+            let messages = msgs.len() as u32;
+            let questions: Vec<String> = msgs.iter().filter(|m| is_genuine_question(&m.text)).map(|m| m.text.clone()).collect();
+            let attendance = if r.attended { (r.minutes / duration).min(1.0) } else { 0.0 };
+            let chat = f64::from(messages.min(CHAT_CAP)) / f64::from(most);
+            let q = (questions.len() as f64 / f64::from(QUESTIONS_FOR_FULL)).min(1.0);
+            let (focus, estimated) = match r.attentiveness {
+                Some(a) if r.attended => (a, false),
+                _ => (attendance * (0.6 + 0.4 * (f64::from(messages) / 3.0).min(1.0)), true),
+            };
+            let raw = WEIGHTS.focus * focus + WEIGHTS.attendance * attendance + WEIGHTS.chat * chat + WEIGHTS.questions * q;
+            let score = if r.attended { raw.round().clamp(0.0, 100.0) as u8 } else { 0 };
+            Engagement {
+                name: r.name.clone(),
+                email: r.email.clone(),
+                attended: r.attended,
+                minutes: round2(r.minutes),
+                messages,
+                said: msgs.iter().filter(|m| !questions.contains(&m.text)).map(|m| m.text.clone()).collect(),
+                questions,
+                components: Components { focus: round2(focus), focus_estimated: estimated, attendance: round2(attendance), chat: round2(chat), questions: round2(q) },
+                score,
+                tier: Tier::of(score, r.attended),
+            }
+        })
+        .collect();
+    engagements.sort_by(|a, b| b.score.cmp(&a.score).then_with(|| a.name.cmp(&b.name)));
+    let mut tiers = BTreeMap::new();
+    for e in &engagements {
+        *tiers.entry(e.tier).or_insert(0) += 1;
+    }
+    WebinarScores { platform: report.platform.clone(), info: report.info.clone(), engagements, unmatched_chat: unmatched, tiers }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::webinar::{parse_attendee_report, parse_chat};
+
+    #[test]
+    fn the_sample_scores_as_the_weights_say() {
+        let report = parse_attendee_report("r.csv", crate::webinar::report::tests_fixture::ZOOM).unwrap();
+        let chat = parse_chat("c.txt", &format!("{}10:06:00 From Stranger Danger to Everyone:\n\thi all\n", crate::webinar::chat::tests_fixture::CHAT)).unwrap();
+        let s = score_webinar(&report, &chat);
+        let by = |n: &str| s.engagements.iter().find(|e| e.name.starts_with(n)).unwrap();
+        let zoe = by("Zoë");
+        // 55 of 60 minutes; 2 messages of the most active's 2; 1 question of 2; focus estimated.
+        assert_eq!(zoe.messages, 2);
+        assert_eq!(zoe.questions, vec!["Can you share the slides?".to_string()]);
+        assert!(zoe.components.focus_estimated);
+        let attendance = 55.0 / 60.0;
+        let focus = attendance * (0.6 + 0.4 * (2.0 / 3.0));
+        let want = (40.0 * focus + 30.0 * attendance + 20.0 * 1.0 + 10.0 * 0.5_f64).round() as u8;
+        assert_eq!(zoe.score, want);
+        assert_eq!(zoe.tier, Tier::of(want, true));
+        let bjorn = by("Björn");
+        assert_eq!(bjorn.questions.len(), 1, "a question without a question mark still counts: {:?}", bjorn.questions);
+        assert_eq!(by("Aisha").tier, Tier::NoShow);
+        assert_eq!(by("Aisha").score, 0);
+        // The host's welcome is staff chat; the stranger is reported.
+        assert_eq!(s.unmatched_chat.len(), 1);
+        assert_eq!(s.unmatched_chat[0].sender, "Stranger Danger");
+        assert_eq!(s.tiers.values().sum::<usize>(), 3);
+        assert!(s.engagements.windows(2).all(|w| w[0].score >= w[1].score));
+    }
+
+    #[test]
+    fn tier_thresholds() {
+        assert_eq!([Tier::of(70, true), Tier::of(69, true), Tier::of(45, true), Tier::of(44, true), Tier::of(20, true), Tier::of(19, true), Tier::of(90, false)], [
+            Tier::Hot,
+            Tier::Warm,
+            Tier::Warm,
+            Tier::Cool,
+            Tier::Cool,
+            Tier::Cold,
+            Tier::NoShow
+        ]);
+    }
+}

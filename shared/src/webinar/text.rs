@@ -1,0 +1,41 @@
+//! Bytes as the platforms write them: UTF-8 with or without a byte-order mark, or UTF-16
+//! (little or big endian) with one. Anything else is an error naming the file.
+
+use crate::error::InputError;
+
+pub fn decode(file: &str, bytes: &[u8]) -> Result<String, InputError> {
+    if bytes.len() > super::MAX_FILE_BYTES {
+        return Err(InputError::field(file, format!("{} bytes; the limit is 10 MB", bytes.len())));
+    }
+    let utf16 = |le: bool| -> Result<String, InputError> {
+        let body = &bytes[2..];
+        if body.len() % 2 != 0 {
+            return Err(InputError::field(file, "UTF-16 text with an odd number of bytes (truncated?)"));
+        }
+        let units = body.chunks_exact(2).map(|c| if le { u16::from_le_bytes([c[0], c[1]]) } else { u16::from_be_bytes([c[0], c[1]]) });
+        char::decode_utf16(units).collect::<Result<String, _>>().map_err(|_| InputError::field(file, "not valid UTF-16"))
+    };
+    match bytes {
+        [0xEF, 0xBB, 0xBF, rest @ ..] => String::from_utf8(rest.to_vec()).map_err(|e| InputError::field(file, format!("not valid UTF-8 at byte {}", e.utf8_error().valid_up_to() + 3))),
+        [0xFF, 0xFE, ..] => utf16(true),
+        [0xFE, 0xFF, ..] => utf16(false),
+        _ => String::from_utf8(bytes.to_vec()).map_err(|e| InputError::field(file, format!("not valid UTF-8 at byte {} (UTF-16 needs its byte-order mark)", e.utf8_error().valid_up_to()))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn utf8_with_and_without_bom_and_utf16_both_ways() {
+        assert_eq!(decode("a", b"\xEF\xBB\xBFhi").unwrap(), "hi");
+        assert_eq!(decode("a", "Zoë".as_bytes()).unwrap(), "Zoë");
+        let le: Vec<u8> = [0xFF, 0xFE].into_iter().chain("Zoë".encode_utf16().flat_map(|u| u.to_le_bytes())).collect();
+        let be: Vec<u8> = [0xFE, 0xFF].into_iter().chain("Zoë".encode_utf16().flat_map(|u| u.to_be_bytes())).collect();
+        assert_eq!(decode("a", &le).unwrap(), "Zoë");
+        assert_eq!(decode("a", &be).unwrap(), "Zoë");
+        assert!(decode("report.csv", b"\xff\x00a").unwrap_err().to_string().contains("report.csv"));
+        assert!(decode("a", &le[..5]).is_err());
+    }
+}
