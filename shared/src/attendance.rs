@@ -122,17 +122,31 @@ impl<'r> Speakers<'r> {
 struct Matcher<'r> {
     roster: &'r [RosterEntry],
     keys: Vec<Vec<String>>,
+    /// Entries by their whole token list, and by their first token: each rule looks up its
+    /// candidates instead of scanning the roster (a webinar's roster has thousands of names).
+    by_key: std::collections::HashMap<Vec<String>, Vec<usize>>,
+    by_first: std::collections::HashMap<String, Vec<usize>>,
     coach: Vec<String>,
 }
 
 impl<'r> Matcher<'r> {
     fn new(roster: &'r Roster, coach: &CoachProfile) -> Self {
-        let keys = roster.entries().iter().map(|e| tokens(&e.name)).collect();
-        Self { roster: roster.entries(), keys, coach: tokens(&coach.coach_name) }
+        let keys: Vec<Vec<String>> = roster.entries().iter().map(|e| tokens(&e.name)).collect();
+        let mut by_key: std::collections::HashMap<Vec<String>, Vec<usize>> = std::collections::HashMap::new();
+        let mut by_first: std::collections::HashMap<String, Vec<usize>> = std::collections::HashMap::new();
+        for (i, k) in keys.iter().enumerate() {
+            by_key.entry(k.clone()).or_default().push(i);
+            if let Some(first) = k.first() {
+                by_first.entry(first.clone()).or_default().push(i);
+            }
+        }
+        Self { roster: roster.entries(), keys, by_key, by_first, coach: tokens(&coach.coach_name) }
     }
 
-    fn unique(&self, pred: impl Fn(&[String]) -> bool) -> Result<Option<usize>, Vec<usize>> {
-        let hits: Vec<usize> = (0..self.keys.len()).filter(|&i| pred(&self.keys[i])).collect();
+    /// The one entry among `candidates` (ascending, no repeats) that `pred` accepts, none, or all
+    /// of them when more than one does.
+    fn unique(&self, candidates: &[usize], pred: impl Fn(&[String]) -> bool) -> Result<Option<usize>, Vec<usize>> {
+        let hits: Vec<usize> = candidates.iter().copied().filter(|&i| pred(&self.keys[i])).collect();
         match hits.len() {
             0 => Ok(None),
             1 => Ok(Some(hits[0])),
@@ -152,20 +166,27 @@ impl<'r> Matcher<'r> {
             let names: Vec<&str> = hits.iter().map(|&i| self.roster[i].name.as_str()).collect();
             Match::Unknown(format!("could be any of: {}", names.join(", ")))
         };
-        let rules: [&dyn Fn(&[String]) -> bool; 4] = [
-            &|k| k == t.as_slice(),
-            &|k| k.len() >= 2 && t.len() > k.len() && t.starts_with(k),
-            &|k| t.len() == 1 && k.first() == t.first(),
-            &|k| {
+        let empty: Vec<usize> = Vec::new();
+        let exact = self.by_key.get(&t).unwrap_or(&empty).clone();
+        // Roster names that are a proper prefix (two tokens or more) of the label.
+        let mut prefixes: Vec<usize> = (2..t.len()).flat_map(|n| self.by_key.get(&t[..n]).into_iter().flatten().copied()).collect();
+        prefixes.sort_unstable();
+        prefixes.dedup();
+        let same_first = self.by_first.get(&t[0]).unwrap_or(&empty);
+        let rules: [(&[usize], &dyn Fn(&[String]) -> bool); 4] = [
+            (&exact, &|k| k == t.as_slice()),
+            (&prefixes, &|k| k.len() >= 2 && t.len() > k.len() && t.starts_with(k)),
+            (same_first, &|k| t.len() == 1 && k.first() == t.first()),
+            (same_first, &|k| {
                 t.len() == 2
                     && t[1].len() == 1
                     && k.len() >= 2
                     && k[0] == t[0]
                     && k.last().is_some_and(|last| last.starts_with(t[1].as_str()))
-            },
+            }),
         ];
-        for (n, rule) in rules.iter().enumerate() {
-            match self.unique(rule) {
+        for (n, (candidates, rule)) in rules.iter().enumerate() {
+            match self.unique(candidates, rule) {
                 Ok(Some(i)) => {
                     // A first name alone that is also the coach's is not enough to tell.
                     if n >= 2 && self.coach.first() == t.first() {
