@@ -55,10 +55,17 @@ fn main() {
     let mut summary = String::new();
     for _ in 0..runs {
         let t = Instant::now();
-        let report = parse_attendee_report("report.csv", &text::decode("report.csv", &rb).unwrap()).unwrap();
+        let report_text = text::decode("report.csv", &rb).unwrap();
+        let t1 = t.elapsed();
+        let report = parse_attendee_report("report.csv", &report_text).unwrap();
+        let t2 = t.elapsed();
         let chat = parse_chat("chat.txt", &text::decode("chat.txt", &cb).unwrap()).unwrap();
+        let t3 = t.elapsed();
         let s = score_webinar(&report, &chat);
         best = best.min(t.elapsed().as_secs_f64());
+        if std::env::var_os("PHASES").is_some() {
+            eprintln!("decode {t1:?}, report {:?}, chat {:?}, score {:?}", t2 - t1, t3 - t2, t.elapsed() - t3);
+        }
         summary = format!("{} registrants, {} chat messages, tiers {:?}", s.engagements.len(), chat.len(), s.tiers);
     }
     println!("debrief: {:.1} MB report + {:.1} MB chat parsed, scored and tiered in {:.0} ms (best of {runs}); {summary}", rb.len() as f64 / 1048576.0, cb.len() as f64 / 1048576.0, best * 1e3);

@@ -18,7 +18,8 @@ const DEVICE_WORDS: &[&str] = &[
 const TITLES: &[&str] = &["dr", "mr", "mrs", "ms", "miss", "mx", "prof", "professor", "coach", "sir"];
 
 pub fn normalize_name(name: &str) -> String {
-    let ascii = deunicode::deunicode(name).to_lowercase();
+    // Most names are ASCII already: fold accents only when there is something to fold.
+    let ascii = if name.is_ascii() { name.to_ascii_lowercase() } else { deunicode::deunicode(name).to_lowercase() };
     let mut cleaned = String::with_capacity(ascii.len());
     let mut depth = 0i32;
     for c in ascii.chars() {

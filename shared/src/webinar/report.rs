@@ -76,9 +76,33 @@ fn norm(h: &str) -> String {
     h.trim_start_matches('\u{feff}').trim().to_lowercase().split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
+/// Zoom's `MM/DD/YYYY hh:mm:ss AM` read directly (the common case, once per join and leave).
+fn zoom_time(s: &str) -> Option<String> {
+    let (date, rest) = s.split_once(' ')?;
+    let (clock, period) = rest.split_once(' ')?;
+    let mut d = date.split('/');
+    let (mo, da, yr): (u32, u32, u32) = (d.next()?.parse().ok()?, d.next()?.parse().ok()?, d.next()?.parse().ok()?);
+    let mut c = clock.split(':');
+    let (h, mi, se): (u32, u32, u32) = (c.next()?.parse().ok()?, c.next()?.parse().ok()?, c.next()?.parse().ok()?);
+    if d.next().is_some() || c.next().is_some() || !(1..=12).contains(&mo) || !(1..=31).contains(&da) || !(1..=12).contains(&h) || mi > 59 || se > 59 || yr < 1970 {
+        return None;
+    }
+    let h24 = match period {
+        "AM" | "am" => h % 12,
+        "PM" | "pm" => h % 12 + 12,
+        _ => return None,
+    };
+    // Days per month (a 31 April falls through to the full parser, which refuses it).
+    time::Date::from_calendar_date(yr as i32, time::Month::try_from(mo as u8).ok()?, da as u8).ok()?;
+    Some(format!("{yr:04}-{mo:02}-{da:02}T{h24:02}:{mi:02}:{se:02}"))
+}
+
 /// A timestamp as the platforms write it, as ISO 8601.
 pub fn parse_time(s: &str) -> Option<String> {
     let s = s.trim();
+    if let Some(t) = zoom_time(s) {
+        return Some(t);
+    }
     let formats: [&[time::format_description::FormatItem<'_>]; 4] = [
         format_description!("[month padding:none]/[day padding:none]/[year] [hour repr:12 padding:none]:[minute]:[second] [period]"),
         format_description!("[month repr:short] [day padding:none], [year] [hour repr:12 padding:none]:[minute]:[second] [period]"),
@@ -166,10 +190,25 @@ pub fn parse_attendee_report(file: &str, text: &str) -> Result<AttendeeReport, I
     let mut saw_attendee_section = false;
     let mut platform = "csv";
     let mut registrants: Vec<Registrant> = Vec::new();
+    // Each person's index in `registrants`, by email (or by name when there is none).
+    let mut seen: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
     let mut staff = Vec::new();
     for record in reader.records() {
         let record = record.map_err(|e| err(e.position().map_or(0, |p| p.line() as usize), format!("unreadable CSV: {e}")))?;
         let line = record.position().map_or(0, |p| p.line() as usize);
+        // A data row of a section whose header is known: straight to it (the common case).
+        if let (Some(Section::Attendee), Some((names, cols))) = (section, &header)
+            && record.len() >= names.len().min(3)
+            && record.len() > 1
+            && !record.iter().skip(1).all(|c| c.trim().is_empty())
+        {
+            let r = registrant(&record, cols, line, &err)?;
+            if r.attentiveness.is_some() {
+                platform = "goto";
+            }
+            merge_into(&mut registrants, &mut seen, r);
+            continue;
+        }
         let cells: Vec<String> = record.iter().map(str::to_string).collect();
         if cells.iter().all(|c| c.trim().is_empty()) {
             continue;
@@ -270,37 +309,11 @@ pub fn parse_attendee_report(file: &str, text: &str) -> Result<AttendeeReport, I
                     staff.push(name);
                     continue;
                 }
-                if cols.attentiveness.is_some() {
+                let r = registrant(&record, cols, line, &err)?;
+                if r.attentiveness.is_some() {
                     platform = "goto";
                 }
-                let attended = match get(cols.attended).map(|a| a.to_ascii_lowercase()) {
-                    Some(a) => a == "yes" || a == "true" || a == "1",
-                    None => get(cols.join).is_some() || get(cols.minutes).and_then(minutes).is_some_and(|m| m > 0.0),
-                };
-                let mins = match get(cols.minutes) {
-                    Some(v) => minutes(v).ok_or_else(|| err(line, format!("`{v}` is not a number of minutes")))?,
-                    None => 0.0,
-                };
-                let time_of = |i: Option<usize>| -> Result<Option<String>, InputError> {
-                    match get(i) {
-                        Some(v) => parse_time(v).map(Some).ok_or_else(|| err(line, format!("`{v}` is not a date this importer knows (MM/DD/YYYY hh:mm:ss AM)"))),
-                        None => Ok(None),
-                    }
-                };
-                let r = Registrant {
-                    name: name.clone(),
-                    email: get(cols.email).map(|e| e.to_ascii_lowercase()).filter(|e| e.contains('@')),
-                    attended,
-                    joins: u32::from(attended),
-                    first_join: time_of(cols.join)?,
-                    last_leave: time_of(cols.leave)?,
-                    minutes: if attended { mins } else { 0.0 },
-                    is_guest: get(cols.guest).is_some_and(|g| g.eq_ignore_ascii_case("yes")),
-                    country: get(cols.country).map(str::to_string),
-                    attentiveness: get(cols.attentiveness).and_then(percent),
-                    line,
-                };
-                merge_into(&mut registrants, r);
+                merge_into(&mut registrants, &mut seen, r);
             }
             _ => {}
         }
@@ -314,15 +327,54 @@ pub fn parse_attendee_report(file: &str, text: &str) -> Result<AttendeeReport, I
     Ok(AttendeeReport { platform: platform.into(), info, registrants, staff })
 }
 
-/// The same person (by email, else by name) joining again: one registrant.
-fn merge_into(all: &mut Vec<Registrant>, r: Registrant) {
-    let same = |o: &Registrant| match (&o.email, &r.email) {
-        (Some(a), Some(b)) => a == b,
-        (None, None) => normalize_name(&o.name) == normalize_name(&r.name),
-        _ => false,
+/// One attendee row.
+fn registrant(record: &csv::StringRecord, cols: &Columns, line: usize, err: &dyn Fn(usize, String) -> InputError) -> Result<Registrant, InputError> {
+    let get = |i: Option<usize>| i.and_then(|i| record.get(i)).map(|v| v.trim()).filter(|v| !v.is_empty() && *v != "--");
+    let name = match get(cols.name) {
+        Some(n) => n.to_string(),
+        None => [get(cols.first), get(cols.last)].into_iter().flatten().collect::<Vec<_>>().join(" "),
     };
-    match all.iter_mut().find(|o| same(o)) {
-        Some(o) => {
+    if name.is_empty() {
+        return Err(err(line, "a row without a name".into()));
+    }
+    let attended = match get(cols.attended) {
+        Some(a) => a.eq_ignore_ascii_case("yes") || a.eq_ignore_ascii_case("true") || a == "1",
+        None => get(cols.join).is_some() || get(cols.minutes).and_then(minutes).is_some_and(|m| m > 0.0),
+    };
+    let mins = match get(cols.minutes) {
+        Some(v) => minutes(v).ok_or_else(|| err(line, format!("`{v}` is not a number of minutes")))?,
+        None => 0.0,
+    };
+    let time_of = |i: Option<usize>| -> Result<Option<String>, InputError> {
+        match get(i) {
+            Some(v) => parse_time(v).map(Some).ok_or_else(|| err(line, format!("`{v}` is not a date this importer knows (MM/DD/YYYY hh:mm:ss AM)"))),
+            None => Ok(None),
+        }
+    };
+    Ok(Registrant {
+        email: get(cols.email).filter(|e| e.contains('@')).map(|e| e.to_ascii_lowercase()),
+        attended,
+        joins: u32::from(attended),
+        first_join: time_of(cols.join)?,
+        last_leave: time_of(cols.leave)?,
+        minutes: if attended { mins } else { 0.0 },
+        is_guest: get(cols.guest).is_some_and(|g| g.eq_ignore_ascii_case("yes")),
+        country: get(cols.country).map(str::to_string),
+        attentiveness: get(cols.attentiveness).and_then(percent),
+        name,
+        line,
+    })
+}
+
+/// The same person (by email, else by name) joining again: one registrant.
+fn merge_into(all: &mut Vec<Registrant>, seen: &mut std::collections::HashMap<String, usize>, r: Registrant) {
+    let key = match &r.email {
+        Some(e) => format!("@{e}"),
+        None => format!("#{}", normalize_name(&r.name)),
+    };
+    match seen.get(&key) {
+        Some(&i) => {
+            let o = &mut all[i];
             o.attended |= r.attended;
             o.joins += r.joins;
             o.minutes += r.minutes;
@@ -339,7 +391,10 @@ fn merge_into(all: &mut Vec<Registrant>, r: Registrant) {
                 (a, b) => a.or(b),
             };
         }
-        None => all.push(r),
+        None => {
+            seen.insert(key, all.len());
+            all.push(r);
+        }
     }
 }
 
