@@ -17,6 +17,11 @@ pub fn now_rfc3339() -> String {
     OffsetDateTime::now_utc().replace_nanosecond(0).ok().unwrap_or_else(OffsetDateTime::now_utc).format(&Rfc3339).expect("RFC 3339 formats")
 }
 
+/// Unix seconds as RFC 3339 UTC (`1970-01-01T00:00:00Z` when out of range).
+pub fn rfc3339_from_unix(secs: i64) -> String {
+    OffsetDateTime::from_unix_timestamp(secs).unwrap_or(OffsetDateTime::UNIX_EPOCH).format(&Rfc3339).expect("RFC 3339 formats")
+}
+
 pub fn today() -> String {
     let d = OffsetDateTime::now_utc().date();
     format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day())

@@ -128,6 +128,7 @@ fn begin(
         failure_reason: None,
         review_completed_at: None,
         cost: None,
+        webinar: None,
     };
     let contexts = ParticipantContext::headers(&session, coach, &attendance.attendees, &levels(&attendance, options));
     let summary = TranscriptSummary {
@@ -230,6 +231,7 @@ pub fn summarise(ctx: &ParticipantContext, a: Analysis) -> ParticipantSummary {
         stats: ctx.stats.clone(),
         analyser: a.analyser,
         priority: None,
+        webinar_engagement: None,
     }
 }
 

@@ -1,9 +1,13 @@
-//! `debrief webinar report --attendees A.csv --chat C.txt`: the attendee report and chat
-//! parsed, every registrant scored and tiered, printed as a table (or JSON).
+//! `debrief webinar report --attendees A.csv --chat C.txt [--webinar W.json]`: the attendee
+//! report and chat parsed, every registrant scored and tiered, printed as a table (or JSON);
+//! with `--webinar`, the webinar and its tiered drafts are also stored in the embedded store,
+//! for review (`debrief serve`, the MCP tools) and `debrief webinar export`.
 
 use std::path::PathBuf;
 
-use debrief::webinar::{parse_attendee_report, parse_chat, score_webinar, text};
+use debrief::pipeline::PipelineConfig;
+use debrief::webinar::intake::{UploadedFile, WebinarUpload};
+use debrief::webinar::{WebinarFields, parse_attendee_report, parse_chat, score_webinar, text};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -21,9 +25,27 @@ enum Command {
         /// Zoom's saved chat.
         #[arg(long)]
         chat: Option<PathBuf>,
+        /// The webinar's fields (coachId, title, offer, replayUrl, …) as JSON: store the
+        /// webinar and write its drafts.
+        #[arg(long)]
+        webinar: Option<PathBuf>,
+        /// Folder of the embedded store (default: DEBRIEF_DATA_DIR or ./data).
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
         /// The whole result as JSON.
         #[arg(long)]
         json: bool,
+    },
+    /// Writes a stored webinar's follow-up as CSV (safe to open in a spreadsheet).
+    Export {
+        /// The webinar's id (`wb-…`).
+        id: String,
+        /// Where to write the CSV (default: standard output).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Folder of the embedded store (default: DEBRIEF_DATA_DIR or ./data).
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
     },
 }
 
@@ -34,7 +56,25 @@ fn read(path: &PathBuf) -> Result<String, String> {
 
 pub async fn run(args: Args) -> Result<(), String> {
     match args.command {
-        Command::Report { attendees, chat, json } => {
+        Command::Export { id, out, data_dir } => {
+            let pipeline = debrief::runtime::embedded_pipeline(&crate::serve::paths(data_dir.as_ref()), PipelineConfig::from_env())?;
+            let (rows, csv) = pipeline.webinar_csv(None, &id).await.map_err(|e| match e {
+                debrief::pipeline::PipelineError::NotFound => format!("no webinar {id} in this store"),
+                other => other.to_string(),
+            })?;
+            match out {
+                Some(path) => {
+                    std::fs::write(&path, &csv).map_err(|e| format!("{}: {e}", path.display()))?;
+                    eprintln!("{rows} registrants written to {}", path.display());
+                }
+                None => {
+                    use std::io::Write;
+                    std::io::stdout().write_all(&csv).map_err(|e| e.to_string())?;
+                }
+            }
+            Ok(())
+        }
+        Command::Report { attendees, chat, json, webinar, data_dir } => {
             let name = attendees.display().to_string();
             let report = parse_attendee_report(&name, &read(&attendees)?).map_err(|e| e.to_string())?;
             let messages = match &chat {
@@ -42,8 +82,16 @@ pub async fn run(args: Args) -> Result<(), String> {
                 None => Vec::new(),
             };
             let s = score_webinar(&report, &messages);
+            let stored = match &webinar {
+                Some(w) => Some(store(&attendees, chat.as_ref(), w, data_dir.as_ref()).await?),
+                None => None,
+            };
             if json {
-                println!("{}", serde_json::to_string_pretty(&s).expect("JSON"));
+                let mut v = serde_json::to_value(&s).expect("JSON");
+                if let Some(a) = &stored {
+                    v["stored"] = serde_json::to_value(a).expect("JSON");
+                }
+                println!("{}", serde_json::to_string_pretty(&v).expect("JSON"));
                 return Ok(());
             }
             println!("{} ({} report): {} registrants", s.info.topic.as_deref().unwrap_or("webinar"), s.platform, s.engagements.len());
@@ -71,7 +119,24 @@ pub async fn run(args: Args) -> Result<(), String> {
                     println!("  line {}: {}", u.line, u.sender);
                 }
             }
+            if let Some(a) = stored {
+                let verb = if a.created { "stored" } else { "was already stored" };
+                println!("\nwebinar {} {verb}, with a follow-up draft per registrant.", a.webinar_id);
+                println!("review: debrief serve (the review API, MCP tools and links); export: debrief webinar export {}", a.webinar_id);
+            }
             Ok(())
         }
     }
+}
+
+/// The webinar and its drafts, stored in the embedded store as `POST /v1/webinars` stores them.
+async fn store(attendees: &PathBuf, chat: Option<&PathBuf>, webinar: &PathBuf, data_dir: Option<&PathBuf>) -> Result<debrief::webinar::intake::WebinarAccepted, String> {
+    let file = |p: &PathBuf| -> Result<UploadedFile, String> {
+        Ok(UploadedFile { name: p.display().to_string(), bytes: std::fs::read(p).map_err(|e| format!("{}: {e}", p.display()))? })
+    };
+    let fields_text = std::fs::read_to_string(webinar).map_err(|e| format!("{}: {e}", webinar.display()))?;
+    let fields = WebinarFields::from_json(&fields_text).map_err(|e| format!("{}: {e}", webinar.display()))?;
+    let upload = WebinarUpload { attendees: Some(file(attendees)?), chat: chat.map(file).transpose()?, fields };
+    let pipeline = debrief::runtime::embedded_pipeline(&crate::serve::paths(data_dir), PipelineConfig::from_env())?;
+    pipeline.ingest_webinar(upload, None).await.map_err(|e| e.to_string())
 }

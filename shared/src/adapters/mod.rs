@@ -32,4 +32,11 @@ impl Archive for TranscriptArchive {
             Self::S3(a) => a.get(key).await,
         }
     }
+
+    async fn download(&self, key: &str, ttl: std::time::Duration) -> Result<crate::ports::Download, ArchiveError> {
+        match self {
+            Self::Files(a) => a.download(key, ttl).await,
+            Self::S3(a) => a.download(key, ttl).await,
+        }
+    }
 }

@@ -65,11 +65,16 @@ pub fn first_name(name: &str) -> &str {
 /// template: a value is never scanned again, so a participant named `{coachName}` is greeted
 /// by that name, not the coach's.
 pub(crate) fn fill(template: &str, ctx: &ParticipantContext) -> String {
+    fill_names(template, &ctx.participant_name, &ctx.coach.coach_name)
+}
+
+/// [`fill`] for any person and coach (webinar attendees have no participant context).
+pub(crate) fn fill_names(template: &str, person: &str, coach_name: &str) -> String {
     let values = [
-        ("{firstName}", first_name(&ctx.participant_name)),
-        ("{name}", ctx.participant_name.as_str()),
-        ("{coachName}", ctx.coach.coach_name.as_str()),
-        ("{coachFirstName}", first_name(&ctx.coach.coach_name)),
+        ("{firstName}", first_name(person)),
+        ("{name}", person),
+        ("{coachName}", coach_name),
+        ("{coachFirstName}", first_name(coach_name)),
     ];
     let mut out = String::with_capacity(template.len() + 32);
     let mut rest = template;

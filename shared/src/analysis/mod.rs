@@ -2,7 +2,7 @@
 //! urgency (each with its verbatim evidence), recommendations, summary and email out.
 
 mod builtin;
-mod compose;
+pub(crate) mod compose;
 mod engagement;
 mod evidence;
 pub(crate) mod llm;

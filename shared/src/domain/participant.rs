@@ -120,6 +120,8 @@ pub enum PriorityReason {
     Urgency,
     Silent,
     LowEngagement,
+    /// A webinar attendee in the Hot tier.
+    HotLead,
     /// No longer set (breakthroughs are celebrated, not prioritised); kept so that stored
     /// sessions still read.
     Breakthrough,
@@ -170,6 +172,8 @@ pub struct ParticipantSummary {
     pub analyser: AnalyserInfo,
     #[serde(default)]
     pub priority: Option<PriorityFlag>,
+    /// A webinar registrant's score, tier and components (a workshop participant has none).
+    pub webinar_engagement: Option<crate::webinar::Engagement>,
 }
 
 impl ParticipantSummary {
@@ -238,6 +242,8 @@ pub struct ParticipantSummaryJson {
     analyser: AnalyserInfo,
     #[serde(default)]
     priority: Option<PriorityFlag>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    webinar_engagement: Option<crate::webinar::Engagement>,
 }
 
 /// An item of a findings list as written now (a string) or as stored before (an object).
@@ -300,6 +306,7 @@ impl From<ParticipantSummary> for ParticipantSummaryJson {
             stats: p.stats,
             analyser: p.analyser,
             priority: p.priority,
+            webinar_engagement: p.webinar_engagement,
         }
     }
 }
@@ -328,6 +335,7 @@ impl From<ParticipantSummaryJson> for ParticipantSummary {
             stats: j.stats,
             analyser: j.analyser,
             priority: j.priority,
+            webinar_engagement: j.webinar_engagement,
         }
     }
 }

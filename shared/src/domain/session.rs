@@ -32,6 +32,9 @@ pub struct WorkshopSession {
     /// The model spend of the analysis, once completed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cost: Option<super::SessionCost>,
+    /// Set on a webinar: its fields, platform, tiers and unmatched chat (a workshop has none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub webinar: Option<crate::webinar::WebinarSession>,
 }
 
 /// A session id derived from the coach and the transcript, so the same workshop analysed twice

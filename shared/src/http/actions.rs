@@ -57,7 +57,7 @@ fn parse_body<T: DeserializeOwned>(bytes: &Bytes) -> Result<T, ApiError> {
     })
 }
 
-fn number(q: &HashMap<String, String>, name: &str) -> Result<Option<usize>, ApiError> {
+pub(super) fn number(q: &HashMap<String, String>, name: &str) -> Result<Option<usize>, ApiError> {
     match q.get(name).map(|v| v.trim()).filter(|v| !v.is_empty()) {
         None => Ok(None),
         Some(v) => v.parse::<usize>().ok().filter(|n| *n >= 1).map(Some).ok_or_else(|| ApiError::bad(name, "must be a whole number of 1 or more")),

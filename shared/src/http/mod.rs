@@ -12,6 +12,7 @@ mod oauth;
 mod review_links;
 pub mod serve;
 mod error;
+mod webinars;
 mod workshops;
 
 use std::sync::Arc;
@@ -81,7 +82,7 @@ where
     A: Analyser + 'static,
 {
     // The MCP server answers in JSON-RPC, so it stays outside the REST error envelope.
-    let rest = workshops_only(pipeline.clone()).merge(actions_only(pipeline.clone())).merge(capi_only(capi)).merge(hubspot_only(hubspot)).merge(more);
+    let rest = workshops_only(pipeline.clone()).merge(webinars_only(pipeline.clone())).merge(actions_only(pipeline.clone())).merge(capi_only(capi)).merge(hubspot_only(hubspot)).merge(more);
     finish(rest).merge(mcp::mcp_routes(pipeline))
 }
 
@@ -141,6 +142,33 @@ async fn not_found() -> ApiError {
 /// What every public router ends with: the JSON 404 and the JSON envelope on every error.
 fn finish(router: Router) -> Router {
     router.fallback(not_found).layer(axum::middleware::map_response(error::json_errors))
+}
+
+/// Webinars (the `webinars` function): upload, overview, attendees by score, export.
+pub fn webinar_routes<S, Q, M, A>(pipeline: Arc<Pipeline<S, Q, M, A>>) -> Router
+where
+    S: Store,
+    Q: Queue,
+    M: Mailer,
+    A: Analyser + 'static,
+{
+    finish(webinars_only(pipeline))
+}
+
+fn webinars_only<S, Q, M, A>(pipeline: Arc<Pipeline<S, Q, M, A>>) -> Router
+where
+    S: Store,
+    Q: Queue,
+    M: Mailer,
+    A: Analyser + 'static,
+{
+    Router::new()
+        .route("/v1/webinars", post(webinars::ingest::<S, Q, M, A>))
+        .route("/v1/webinars/{id}", get(webinars::overview::<S, Q, M, A>))
+        .route("/v1/webinars/{id}/attendees", get(webinars::attendees::<S, Q, M, A>))
+        .route("/v1/webinars/{id}/export", post(webinars::export::<S, Q, M, A>))
+        .route("/v1/webinars/{id}/export.csv", get(webinars::export_csv::<S, Q, M, A>))
+        .with_state(pipeline)
 }
 
 /// The Make.com-facing routes: `POST /v1/workshops` and `GET /v1/workshops/{sessionId}`.

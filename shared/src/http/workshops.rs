@@ -22,7 +22,7 @@ fn body_limit(transcript_limit: usize) -> usize {
     transcript_limit + 256 * 1024
 }
 
-async fn read_body(body: Body, limit: usize) -> Result<Bytes, ApiError> {
+pub(super) async fn read_body(body: Body, limit: usize) -> Result<Bytes, ApiError> {
     axum::body::to_bytes(body, limit).await.map_err(|e| {
         let timed_out = std::error::Error::source(&e).is_some_and(|s| s.is::<super::serve::BodyTimedOut>());
         if timed_out { ApiError::RequestTimeout } else { ApiError::PayloadTooLarge(limit) }

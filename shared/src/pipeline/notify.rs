@@ -268,6 +268,7 @@ mod tests {
             review_completed_at: None,
             failure_reason: None,
             cost: None,
+            webinar: None,
         }
     }
 

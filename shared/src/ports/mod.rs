@@ -9,7 +9,7 @@ pub mod mail;
 pub mod queue;
 pub mod store;
 
-pub use archive::{Archive, ArchiveError};
+pub use archive::{Archive, ArchiveError, Download};
 pub use ads::{AdsError, ConversionsApi, EventsReceipt, EventsRequest};
 pub use crm::{CrmApi, CrmError, CrmRequest, CrmResponse};
 pub use mail::{Email, MailError, Mailer};

@@ -49,6 +49,11 @@ pub struct CompactParticipant {
     pub coach_review_status: CoachReviewStatus,
     pub email_sent_at: Option<String>,
     pub version: u64,
+    /// Webinars only: the registrant's tier and engagement score.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tier: Option<crate::webinar::Tier>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub engagement_score: Option<u8>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -73,7 +78,7 @@ pub struct WorkshopData {
     /// Every priority client of the session (not only this page's), most urgent first.
     pub priority_clients: Vec<PriorityClient>,
     pub view: View,
-    /// Priority clients first (by rank), then everyone else by name.
+    /// Priority clients first (by rank), then everyone else by name (a webinar's by score).
     pub participants: Vec<ParticipantView>,
     pub page: usize,
     pub page_size: usize,
@@ -222,6 +227,8 @@ fn compact(p: &ParticipantSummary, version: u64) -> CompactParticipant {
         coach_review_status: p.coach_review_status,
         email_sent_at: p.email_sent_at.clone(),
         version,
+        tier: p.webinar_engagement.as_ref().map(|e| e.tier),
+        engagement_score: p.webinar_engagement.as_ref().map(|e| e.score),
     }
 }
 
@@ -281,9 +288,14 @@ impl<S: Store, Q: Queue, M: Mailer, A: Analyser> Pipeline<S, Q, M, A> {
                 return Err(PipelineError::NotFound);
             }
         }
+        // A webinar's registrants follow by engagement score (a workshop's all score 0).
         all.sort_by(|a, b| {
             let rank = |p: &ParticipantSummary| p.priority.as_ref().map_or(u32::MAX, |f| f.rank);
-            rank(&a.value).cmp(&rank(&b.value)).then_with(|| a.value.participant_name.cmp(&b.value.participant_name))
+            let score = |p: &ParticipantSummary| p.webinar_engagement.as_ref().map_or(0, |e| e.score);
+            rank(&a.value)
+                .cmp(&rank(&b.value))
+                .then_with(|| score(&b.value).cmp(&score(&a.value)))
+                .then_with(|| a.value.participant_name.cmp(&b.value.participant_name))
         });
         let default_size = if view == View::Compact { 50 } else { 10 };
         let size = page_size.unwrap_or(default_size).clamp(1, 100);

@@ -14,6 +14,12 @@ const OPENERS: &[&str] = &[
 const RHETORICAL_ENDINGS: &[&str] =
     &["right?", "isn't it?", "aren't they?", "don't you think?", "you know?", "am i right?", "who doesn't?", "why not?", "no?", "eh?", "lol?"];
 
+/// Exclamations shaped as questions: "isn't it amazing how…?", "who else loves…?".
+const RHETORICAL_OPENERS: &[&str] = &[
+    "isn't it ", "isn't that ", "aren't we ", "don't we all", "don't you love", "don't you just", "who else ", "wasn't that ", "how amazing",
+    "how cool", "how great", "how crazy", "how awesome", "how good is", "what a ",
+];
+
 const NOT_CONTENT: &[&str] = &["can you hear me", "can everyone hear", "can you see my", "is my mic", "am i muted", "is this recorded?"];
 
 /// Whether one chat message (or one of its sentences) asks a genuine question.
@@ -26,6 +32,9 @@ pub fn is_genuine_question(text: &str) -> bool {
         let words = sentence.split_whitespace().count();
         let asked = sentence.ends_with('?') || sentence.ends_with("?!");
         let opens = OPENERS.iter().any(|o| sentence.starts_with(o) && sentence[o.len()..].starts_with([' ', ':', '?']));
+        if RHETORICAL_OPENERS.iter().any(|o| sentence.starts_with(o)) {
+            return false;
+        }
         if asked && (words <= 1 || RHETORICAL_ENDINGS.iter().any(|r| sentence.ends_with(r))) {
             // "really?", "what?!", "why not?" and "…, right?" are reactions, not questions.
             return false;
@@ -43,7 +52,7 @@ mod tests {
         for q in ["How do I price my packages", "Can you share the slides?", "is there a replay?", "Any tips for cold outreach", "What if a client ghosts me?", "Great talk. How long until results?"] {
             assert!(is_genuine_question(q), "{q}");
         }
-        for n in ["really?", "What?!", "That's the hardest part, right?", "can you hear me?", "Thanks so much!", "Loved it", "how", "why not?"] {
+        for n in ["really?", "What?!", "That's the hardest part, right?", "can you hear me?", "Thanks so much!", "Loved it", "how", "why not?", "Isn't it amazing how much we undercharge?", "Who else feels this way?", "How cool is that?"] {
             assert!(!is_genuine_question(n), "{n}");
         }
     }

@@ -21,7 +21,7 @@ use time::macros::format_description;
 use crate::attendance::normalize_name;
 use crate::error::InputError;
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct WebinarInfo {
     pub topic: Option<String>,

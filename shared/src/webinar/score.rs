@@ -15,7 +15,7 @@
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::chat::ChatMessage;
 use super::questions::is_genuine_question;
@@ -35,7 +35,7 @@ pub struct Weights {
     pub questions: f64,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum Tier {
     Hot,
     Warm,
@@ -68,7 +68,7 @@ impl Tier {
 }
 
 /// Each component 0–1.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Components {
     pub focus: f64,
@@ -78,7 +78,7 @@ pub struct Components {
     pub questions: f64,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Engagement {
     pub name: String,
@@ -95,7 +95,7 @@ pub struct Engagement {
     pub tier: Tier,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct UnmatchedChat {
     pub line: usize,

@@ -85,6 +85,39 @@ impl S3Archive {
 }
 
 impl Archive for S3Archive {
+    /// A pre-signed GET (SigV4 in the query string, unsigned payload), as S3 documents for
+    /// sharing an object without sharing credentials.
+    async fn download(&self, key: &str, ttl: std::time::Duration) -> Result<crate::ports::Download, ArchiveError> {
+        let unavailable = |e: String| ArchiveError::Unavailable(e);
+        let url = format!("{}{key}", self.base);
+        let credentials = self.credentials.provide_credentials().await.map_err(|e| unavailable(format!("credentials: {e}")))?;
+        let identity = credentials.into();
+        let mut settings = SigningSettings::default();
+        settings.signature_location = aws_sigv4::http_request::SignatureLocation::QueryParams;
+        settings.expires_in = Some(ttl);
+        let now = SystemTime::now();
+        let params = v4::SigningParams::builder()
+            .identity(&identity)
+            .region(&self.region)
+            .name("s3")
+            .time(now)
+            .settings(settings)
+            .build()
+            .map_err(|e| unavailable(e.to_string()))?
+            .into();
+        let signable = SignableRequest::new("GET", &url, std::iter::empty(), SignableBody::UnsignedPayload).map_err(|e| unavailable(e.to_string()))?;
+        let (instructions, _) = sign(signable, &params).map_err(|e| unavailable(e.to_string()))?.into_parts();
+        let mut signed = reqwest::Url::parse(&url).map_err(|e| unavailable(e.to_string()))?;
+        {
+            let mut query = signed.query_pairs_mut();
+            for (name, value) in instructions.params() {
+                query.append_pair(name, value);
+            }
+        }
+        let expires = now.duration_since(SystemTime::UNIX_EPOCH).unwrap_or_default() + ttl;
+        Ok(crate::ports::Download::Url { url: signed.to_string(), expires_at: crate::clock::rfc3339_from_unix(expires.as_secs() as i64) })
+    }
+
     async fn put(&self, key: &str, body: &[u8]) -> Result<(), ArchiveError> {
         let response = self.request(reqwest::Method::PUT, key, body).await?;
         if !response.status().is_success() {

@@ -24,6 +24,10 @@ impl FileArchive {
 }
 
 impl Archive for FileArchive {
+    async fn download(&self, key: &str, _ttl: std::time::Duration) -> Result<crate::ports::Download, ArchiveError> {
+        Ok(crate::ports::Download::File(self.path(key)?))
+    }
+
     async fn put(&self, key: &str, body: &[u8]) -> Result<(), ArchiveError> {
         let path = self.path(key)?;
         let io = |e: std::io::Error| ArchiveError::Unavailable(e.to_string());
