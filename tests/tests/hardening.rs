@@ -119,6 +119,29 @@ async fn a_file_part_that_is_not_utf8_is_refused() {
     assert_field(status, &v, 400, "transcript");
 }
 
+/// A multipart transcript over 2 MB (axum's default multipart limit) was refused as an
+/// "unreadable multipart form", though the transcript limit is 5 MB.
+#[tokio::test]
+async fn a_large_multipart_transcript_is_accepted() {
+    let app = spawn_app().await;
+    let dir = debrief_tests::bundled_sample();
+    let mut transcript = std::fs::read_to_string(dir.join("transcript.vtt")).unwrap();
+    // A NOTE block pads the file past 2 MB without changing what was said.
+    transcript.push_str("\nNOTE padding\n");
+    transcript.push_str(&"x".repeat(2_500_000));
+    transcript.push('\n');
+    let form = reqwest::multipart::Form::new()
+        .part("transcript", reqwest::multipart::Part::bytes(transcript.into_bytes()).file_name("t.vtt"))
+        .text("workshopDate", "2026-11-20")
+        .text("cohortName", "Lab")
+        .text("coachId", app.coach.coach_id.clone())
+        .text("roster", std::fs::read_to_string(dir.join("roster.csv")).unwrap());
+    let r = debrief::net::client().post(format!("{}/v1/workshops", app.base)).bearer_auth(&app.ingest_key).multipart(form).send().await.unwrap();
+    let status = r.status().as_u16();
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(status, 202, "{v}");
+}
+
 /// #5: 20 concurrent ingests of one transcript, each with its own Idempotency-Key, made 2–10
 /// sessions (and as many coach emails).
 #[tokio::test]

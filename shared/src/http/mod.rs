@@ -168,6 +168,8 @@ where
         .route("/v1/webinars/{id}/attendees", get(webinars::attendees::<S, Q, M, A>))
         .route("/v1/webinars/{id}/export", post(webinars::export::<S, Q, M, A>))
         .route("/v1/webinars/{id}/export.csv", get(webinars::export_csv::<S, Q, M, A>))
+        // Bodies are limited by the handlers (`read_body`), per route.
+        .layer(axum::extract::DefaultBodyLimit::disable())
         .with_state(pipeline)
 }
 
@@ -197,5 +199,7 @@ where
         )
         .route("/v1/workshops/{session_id}/reanalyze", post(workshops::reanalyze::<S, Q, M, A>))
         .route("/v1/workshops/{session_id}/transcript", get(workshops::transcript::<S, Q, M, A>))
+        // Bodies are limited by the handlers (`read_body`), per route.
+        .layer(axum::extract::DefaultBodyLimit::disable())
         .with_state(pipeline)
 }

@@ -14,7 +14,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use axum::Json;
-use axum::body::{Body, Bytes};
+use axum::body::Bytes;
 use axum::extract::{FromRequest, Multipart, Path, Query, Request, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -23,7 +23,7 @@ use serde_json::json;
 use super::ApiError;
 use super::actions::number;
 use super::auth::require;
-use super::workshops::read_body;
+use super::workshops::{read_body, rebuilt};
 use crate::analysis::Analyser;
 use crate::pipeline::Pipeline;
 use crate::ports::{Mailer, Queue, Store};
@@ -38,9 +38,8 @@ fn ok<T: serde::Serialize>(status: StatusCode, data: T) -> Response {
     (status, Json(json!({"success": true, "data": data}))).into_response()
 }
 
-async fn upload_from(headers: HeaderMap, bytes: Bytes) -> Result<WebinarUpload, ApiError> {
-    let mut req = Request::new(Body::from(bytes));
-    *req.headers_mut() = headers;
+async fn upload_from(parts: &axum::http::request::Parts, bytes: Bytes) -> Result<WebinarUpload, ApiError> {
+    let req = rebuilt(parts, bytes);
     let unreadable = |e: axum::extract::multipart::MultipartError| ApiError::bad("body", format!("unreadable multipart form: {e}"));
     let mut form = Multipart::from_request(req, &()).await.map_err(|e| ApiError::bad("body", format!("unreadable multipart form: {e}")))?;
     let mut upload = WebinarUpload::default();
@@ -76,7 +75,7 @@ pub async fn ingest<S: Store, Q: Queue, M: Mailer, A: Analyser>(State(p): State<
         return Err(ApiError::UnsupportedMediaType("send multipart/form-data with the parts attendees, chat and webinar".into()));
     }
     let bytes = read_body(body, BODY_LIMIT).await?;
-    let upload = upload_from(parts.headers.clone(), bytes).await?;
+    let upload = upload_from(&parts, bytes).await?;
     let accepted = p.ingest_webinar(upload, key.coach_id.as_deref()).await?;
     let status = if accepted.created { StatusCode::CREATED } else { StatusCode::OK };
     let mut resp = ok(status, &accepted);

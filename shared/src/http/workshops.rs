@@ -22,6 +22,16 @@ fn body_limit(transcript_limit: usize) -> usize {
     transcript_limit + 256 * 1024
 }
 
+/// The request again around its read body, for axum's multipart reader. The extensions carry
+/// the router's `DefaultBodyLimit::disable()`: [`read_body`] has already enforced our limit,
+/// and axum's default 2 MB would otherwise refuse a large file.
+pub(super) fn rebuilt(parts: &axum::http::request::Parts, bytes: Bytes) -> Request {
+    let mut req = Request::new(Body::from(bytes));
+    *req.headers_mut() = parts.headers.clone();
+    *req.extensions_mut() = parts.extensions.clone();
+    req
+}
+
 pub(super) async fn read_body(body: Body, limit: usize) -> Result<Bytes, ApiError> {
     axum::body::to_bytes(body, limit).await.map_err(|e| {
         let timed_out = std::error::Error::source(&e).is_some_and(|s| s.is::<super::serve::BodyTimedOut>());
@@ -29,9 +39,8 @@ pub(super) async fn read_body(body: Body, limit: usize) -> Result<Bytes, ApiErro
     })
 }
 
-async fn from_multipart(headers: HeaderMap, bytes: Bytes) -> Result<IngestRequest, ApiError> {
-    let mut req = Request::new(Body::from(bytes));
-    *req.headers_mut() = headers;
+async fn from_multipart(parts: &axum::http::request::Parts, bytes: Bytes) -> Result<IngestRequest, ApiError> {
+    let req = rebuilt(parts, bytes);
     let mut form = Multipart::from_request(req, &()).await.map_err(|e| ApiError::bad("body", format!("unreadable multipart form: {e}")))?;
     let mut out = IngestRequest::default();
     while let Some(field) = form.next_field().await.map_err(|e| ApiError::bad("body", format!("unreadable multipart form: {e}")))? {
@@ -79,7 +88,7 @@ pub async fn ingest<S: Store, Q: Queue, M: Mailer, A: Analyser>(
     let req: IngestRequest = if is_json {
         serde_json::from_slice(&bytes).map_err(|e| ApiError::bad("body", format!("not valid JSON for a workshop: {e}")))?
     } else {
-        from_multipart(parts.headers.clone(), bytes).await?
+        from_multipart(&parts, bytes).await?
     };
     let idem = parts.headers.get("idempotency-key").and_then(|v| v.to_str().ok());
     let accepted = p.ingest(req, idem, key.coach_id.as_deref()).await?;

@@ -24,6 +24,8 @@ const SUMMARY_HTML: &str = r#"<!doctype html>
 <ul>
 {% for w in wins %}<li><strong>{{ w.name }}</strong>: &ldquo;{{ w.quote }}&rdquo;</li>
 {% endfor %}</ul>{% endif %}
+{% if tiers %}<h3>Tiers</h3>
+<p>{{ tiers }}</p>{% endif %}
 {% if show_stats %}<h3>At a glance</h3>
 <ul>
 <li>Active contributors: {{ active }}/{{ total }}</li>
@@ -49,7 +51,9 @@ const SUMMARY_TXT: &str = r#"{{ cohort }} — {{ date }} — {{ total }} partici
 {% endif %}{% endif %}{% if wins %}
 WINS TO CELEBRATE
 {% for w in wins %}- {{ w.name }}: "{{ w.quote }}"
-{% endfor %}{% endif %}
+{% endfor %}{% endif %}{% if tiers %}
+TIERS: {{ tiers }}
+{% endif %}
 {% if show_stats %}
 AT A GLANCE
 - Active contributors: {{ active }}/{{ total }}
@@ -184,7 +188,9 @@ pub fn coach_email(
         unknown => unknown.iter().map(|u| u.label.as_str()).collect::<Vec<_>>(),
         priority => if prefs.include_priority_clients { priority } else { Vec::new() },
         show_priority => prefs.include_priority_clients,
-        show_stats => prefs.include_stats_summary,
+        // A webinar's summary is its tiers; speaking figures mean nothing there.
+        show_stats => prefs.include_stats_summary && session.webinar.is_none(),
+        tiers => session.webinar.as_ref().map(|w| w.tiers.iter().map(|(t, n)| format!("{} {n}", t.name())).collect::<Vec<_>>().join(", ")),
         gpt_url => session.chat_gpt_session_url.clone().or_else(|| coach.chat_gpt_url.clone()),
         session_link => links.session,
         link_days => links.days,

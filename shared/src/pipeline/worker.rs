@@ -228,7 +228,7 @@ impl<S: Store, Q: Queue, M: Mailer, A: Analyser> Pipeline<S, Q, M, A> {
         Err(PipelineError::Message("could not record the sent email".into()))
     }
 
-    async fn notify_coach(&self, session_id: &str) -> Result<(), PipelineError> {
+    pub(crate) async fn notify_coach(&self, session_id: &str) -> Result<(), PipelineError> {
         let Some((session, coach)) = self.unsent_session_and_coach(session_id).await? else { return Ok(()) };
         if !coach.notification_preferences.email_on_completion {
             return self.mark_email_sent(session_id).await;

@@ -7,7 +7,8 @@
 //! Storing is all or nothing as a reader sees it: the participants are written first and the
 //! session last, and nothing reads a participant whose session does not exist. The webinar's id
 //! names its content (coach, files and fields), so a retried upload finds the stored webinar
-//! and changes nothing, the coach's edits included.
+//! and changes nothing, the coach's edits included. The coach is emailed the tiers and the Hot
+//! attendees with their review links, once (the workshop's coach email and its send record).
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -269,13 +270,24 @@ impl<S: Store, Q: Queue, M: Mailer, A: Analyser> Pipeline<S, Q, M, A> {
         // Participants first: until the session exists, nothing reads them.
         self.repo.put_participants(&participants).await?;
         crate::faults::crash_point("webinar:participants-stored");
+        // The coach's email is owed from here: recorded as due before the session exists, so
+        // that a crash before it is sent leaves it to the notify sweep, not lost.
+        let prefs = &coach.notification_preferences;
+        if prefs.email_on_completion {
+            self.repo.put_notification_due(&id, prefs.due_at(crate::clock::unix_secs())).await?;
+        }
         match self.repo.create_session(&session, 0).await {
             Ok(()) => {}
             // A concurrent upload of the same webinar stored it first: the same content.
             Err(RepoError::Store(crate::ports::StoreError::Conflict)) => {}
             Err(e) => return Err(e.into()),
         }
+        crate::faults::crash_point("webinar:session-stored");
         tracing::info!(webinar_id = %id, registrants = participants.len(), "webinar stored");
+        // The webinar is stored whatever happens here; the sweep retries a failed email.
+        if let Err(e) = self.notify_coach(&id).await {
+            tracing::warn!(webinar_id = %id, error = %e, "coach's webinar email not sent yet; the notify sweep retries");
+        }
         Ok(self.accepted_webinar(&session, true))
     }
 
