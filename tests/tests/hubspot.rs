@@ -569,3 +569,55 @@ async fn an_earlier_portal_gains_the_seed_fields_and_the_sync_fills_them() {
     let other = record("debrief_participant_key", "sess-seed:500001");
     assert_eq!((other["urgency_flagged"].as_bool(), other["email_sent"].as_bool(), other["coach_edit_count"].as_u64()), (Some(false), Some(false), Some(0)));
 }
+
+/// A scored webinar writes each registrant's score, tier and the webinar to their contact:
+/// found by email (a guest without one is skipped), in one read and one update batch; the
+/// properties exist because bootstrap created them; a redelivery writes the same values.
+#[tokio::test]
+async fn a_webinar_writes_score_tier_and_title_to_each_registrants_contact() {
+    use debrief::webinar::{WebinarSession, intake, parse_attendee_report, parse_chat, score_webinar};
+    let (server, hs) = HubSpotStandIn::start().await;
+    let (s, _) = store();
+    let report = schema::bootstrap(&s, &private(&s, config(&server)), "4242").await.unwrap();
+    assert!(report.created.iter().any(|c| c == "contact property webinar_tier"), "{report:?}");
+    let dir = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("data/webinar");
+    let text = |f: &str| std::fs::read_to_string(dir.join(f)).unwrap();
+    let scores = score_webinar(&parse_attendee_report("a.csv", &text("zoom-attendees.csv")).unwrap(), &parse_chat("c.txt", &text("zoom-chat.txt")).unwrap());
+    let webinar = WebinarSession {
+        fields: debrief::webinar::WebinarFields { title: Some("Price With Confidence".into()), ..Default::default() },
+        platform: scores.platform.clone(),
+        info: scores.info.clone(),
+        tiers: scores.tiers.clone(),
+        unmatched_chat: vec![],
+        unmatched_chat_total: 0,
+    };
+    let coach = debrief::domain::CoachProfile::anonymous();
+    let participants = intake::drafts("wb-1", &coach, &webinar, scores.engagements);
+    let repo = Repo::new(s.clone());
+    repo.put_participants(&participants).await.unwrap();
+    let mut session: WorkshopSession = serde_json::from_value(json!({
+        "sessionId": "wb-1", "workshopDate": "2026-04-26", "cohortName": "Price With Confidence", "coachId": "coach", "participantCount": participants.len(),
+        "processingStatus": "completed", "completedAt": "2026-04-26T12:00:00Z", "priorityClientIds": [], "chatGptSessionUrl": null, "emailNotificationSent": true
+    }))
+    .unwrap();
+    session.webinar = Some(webinar);
+    repo.create_session(&session, 0).await.unwrap();
+    hs.add_contact("501", "priya.nair@studio.example");
+    hs.add_contact("502", "aisha@studio.example");
+
+    let sync = sync_for(&server, &s, config(&server)).await;
+    let before = hs.calls().len();
+    sync.handle(&CrmMessage::WebinarScored { session_id: "wb-1".into() }).await.unwrap();
+    assert_eq!(hs.calls().len() - before, 2, "one read by email, one batch update: {:?}", &hs.calls()[before..]);
+    let priya = hs.contact("501");
+    assert_eq!((priya["webinar_tier"].as_str(), priya["last_webinar"].as_str()), (Some("Hot"), Some("Price With Confidence (2026-04-26)")));
+    assert_eq!(priya["webinar_engagement_score"].to_string().trim_matches('"'), "100");
+    assert_eq!(hs.contact("502")["webinar_tier"], "No-show");
+    assert_eq!(hs.state.lock().unwrap().contacts.len(), 2, "no contact created unless configured");
+    sync.handle(&CrmMessage::WebinarScored { session_id: "wb-1".into() }).await.unwrap();
+    assert_eq!(hs.contact("501")["webinar_tier"], "Hot", "a redelivery writes the same");
+    // An edit of a registrant's draft writes no workshop participant record.
+    let calls = hs.calls().len();
+    sync.handle(&CrmMessage::ParticipantUpdated { session_id: "wb-1".into(), participant_id: participants[0].participant_id.clone() }).await.unwrap();
+    assert_eq!(hs.calls().len(), calls);
+}

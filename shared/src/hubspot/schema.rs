@@ -43,6 +43,9 @@ pub fn contact_properties() -> Vec<Value> {
         prop("ai_last_scored", "AI last scored", "datetime", "date"),
         choice("ai_lead_priority", "AI lead priority", &["high", "medium", "low"]),
         prop("ai_score_reasoning", "AI score reasoning", "string", "textarea"),
+        prop("webinar_engagement_score", "Webinar engagement score", "number", "number"),
+        choice("webinar_tier", "Webinar tier", &["Hot", "Warm", "Cool", "Cold", "No-show"]),
+        prop("last_webinar", "Last webinar", "string", "text"),
     ]
 }
 

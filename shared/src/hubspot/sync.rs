@@ -37,6 +37,10 @@ pub enum CrmMessage {
     SessionCompleted { session_id: String },
     #[serde(rename_all = "camelCase")]
     ParticipantUpdated { session_id: String, participant_id: String },
+    /// A webinar was scored: each registrant's contact gets `webinar_engagement_score`,
+    /// `webinar_tier` and `last_webinar`.
+    #[serde(rename_all = "camelCase")]
+    WebinarScored { session_id: String },
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -191,6 +195,7 @@ impl<S: Store, C: CrmApi> CrmSync<S, C> {
         match message {
             CrmMessage::SessionCompleted { session_id } => self.session_completed(session_id).await,
             CrmMessage::ParticipantUpdated { session_id, participant_id } => self.participant_updated(session_id, participant_id).await,
+            CrmMessage::WebinarScored { session_id } => self.webinar_scored(session_id).await,
         }
     }
 
@@ -360,8 +365,39 @@ impl<S: Store, C: CrmApi> CrmSync<S, C> {
         if errors.is_empty() { Ok(()) } else { Err(SyncError::Validation(errors)) }
     }
 
+    /// Registrants' contacts (found by email, created if configured) get the webinar's score,
+    /// tier and title, in batch updates: ⌈E/100⌉ reads and ⌈E/100⌉ updates for E registrants
+    /// with an email. Writing the same values again is harmless, so a redelivery is too.
+    pub async fn webinar_scored(&self, session_id: &str) -> Result<(), SyncError> {
+        let session: WorkshopSession = self.repo.get_session(session_id).await?.ok_or(SyncError::NotFound)?.value;
+        let Some(webinar) = &session.webinar else { return Err(SyncError::NotFound) };
+        let last = format!("{} ({})", webinar.title(), session.workshop_date.get(..10).unwrap_or(&session.workshop_date));
+        let participants: Vec<ParticipantSummary> = self.repo.list_participants(session_id).await?.into_iter().map(|v| v.value).collect();
+        let scored: Vec<&ParticipantSummary> = participants.iter().filter(|p| p.webinar_engagement.is_some() && p.email.is_some()).collect();
+        let mut errors = Vec::new();
+        let contacts = self.contacts_by_email(&scored, &mut errors).await?;
+        let inputs: Vec<Value> = scored
+            .iter()
+            .filter_map(|p| {
+                let e = p.webinar_engagement.as_ref()?;
+                let id = contacts.get(&p.participant_id)?;
+                Some(json!({"id": id, "properties": {"webinar_engagement_score": e.score, "webinar_tier": e.tier.name(), "last_webinar": last}}))
+            })
+            .collect();
+        for chunk in inputs.chunks(BATCH) {
+            let r = self.api.call(&CrmRequest::post(api::objects("contacts") + "/batch/update", json!({"inputs": chunk}))).await?;
+            errors.extend(split(&r.body).1);
+        }
+        if errors.is_empty() { Ok(()) } else { Err(SyncError::Validation(errors)) }
+    }
+
     pub async fn participant_updated(&self, session_id: &str, participant_id: &str) -> Result<(), SyncError> {
         let p = self.repo.get_participant(session_id, participant_id).await?.ok_or(SyncError::NotFound)?.value;
+        if p.webinar_engagement.is_some() {
+            // A webinar registrant is not a workshop participant record; their contact holds
+            // the webinar's score and tier, which an edit of the draft does not change.
+            return Ok(());
+        }
         let types = self.types().await?;
         let mut errors = Vec::new();
         let input = json!({"idProperty": PARTICIPANT_KEY_PROPERTY, "id": participant_key(&p), "properties": participant_properties(&p)});

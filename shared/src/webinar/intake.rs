@@ -233,6 +233,9 @@ impl<S: Store, Q: Queue, M: Mailer, A: Analyser> Pipeline<S, Q, M, A> {
             &sha256_hex(&format!("{coach_id}\0{}\0{}\0{fields_json}", sha256_hex(&attendees_text), sha256_hex(chat_text.as_deref().unwrap_or(""))))[..16]
         );
         if let Some(existing) = self.repo.get_session(&id).await? {
+            // A retry after a crash may have missed the CRM message; writing the same scores
+            // again is harmless.
+            self.webinar_to_crm(&id).await;
             return Ok(self.accepted_webinar(&existing.value, false));
         }
         let scores = score_webinar(&report, &messages);
@@ -284,11 +287,19 @@ impl<S: Store, Q: Queue, M: Mailer, A: Analyser> Pipeline<S, Q, M, A> {
         }
         crate::faults::crash_point("webinar:session-stored");
         tracing::info!(webinar_id = %id, registrants = participants.len(), "webinar stored");
+        self.webinar_to_crm(&id).await;
         // The webinar is stored whatever happens here; the sweep retries a failed email.
         if let Err(e) = self.notify_coach(&id).await {
             tracing::warn!(webinar_id = %id, error = %e, "coach's webinar email not sent yet; the notify sweep retries");
         }
         Ok(self.accepted_webinar(&session, true))
+    }
+
+    /// Scores and tiers to the registrants' HubSpot contacts (when HubSpot is configured).
+    async fn webinar_to_crm(&self, id: &str) {
+        if let Err(e) = self.notify_crm(&crate::hubspot::sync::CrmMessage::WebinarScored { session_id: id.to_string() }).await {
+            tracing::error!(webinar_id = %id, error = %e, "CRM sync of the webinar not queued; uploading it again retries");
+        }
     }
 
     fn accepted_webinar(&self, s: &WorkshopSession, created: bool) -> WebinarAccepted {
