@@ -64,7 +64,7 @@ pub fn tools() -> Vec<Tool> {
     let session_id = json!({"type": "string", "description": "The workshop session id (from list_workshops), e.g. ws-3f9a…"});
     let mut list = Tool::new(
         "list_workshops",
-        "List the coach's workshop sessions, newest first. Use it to find a session id. Filter by status (processing, completed, failed); page with cursor.",
+        "List the coach's workshop and webinar sessions, newest first (kind says which). Use it to find a session id. Filter by status (processing, completed, failed); page with cursor.",
         schema(json!({"type": "object", "properties": {
             "status": {"type": "string", "enum": ["processing", "completed", "failed"], "description": "Only sessions in this state."},
             "limit": {"type": "integer", "minimum": 1, "maximum": 50, "default": 20},
@@ -73,14 +73,14 @@ pub fn tools() -> Vec<Tool> {
     );
     list.output_schema = Some(schema(json!({"type": "object", "required": ["workshops"], "properties": {
         "workshops": {"type": "array", "items": {"type": "object", "required": ["sessionId", "workshopDate", "cohortName", "processingStatus"], "properties": {
-            "sessionId": {"type": "string"}, "workshopDate": {"type": "string"}, "cohortName": {"type": "string"},
+            "sessionId": {"type": "string"}, "kind": {"type": "string", "enum": ["workshop", "webinar"]}, "workshopDate": {"type": "string"}, "cohortName": {"type": "string"},
             "participantCount": {"type": "integer"}, "processingStatus": {"type": "string"}, "priorityClientCount": {"type": "integer"}}}},
         "nextCursor": {"type": ["string", "null"]}}})));
     list.annotations = Some(annotations(true, false, false));
 
     let mut get = Tool::new(
         "get_workshop",
-        "Read one workshop: the session and its participants, priority clients first, each with summary, draft email, review status and the version to pass to update_participant. Compact by default; pass participantId (with view=full) for one participant in full. Large sessions are paged (nextPage).",
+        "Read one workshop or webinar: the session and its participants (a webinar's registrants, with tier and engagement score), priority clients first (a webinar's Hot attendees, then by score), each with summary, draft email, review status and the version to pass to update_participant. Compact by default; pass participantId (with view=full) for one participant in full. Large sessions are paged (nextPage).",
         schema(json!({"type": "object", "required": ["sessionId"], "properties": {
             "sessionId": session_id,
             "view": {"type": "string", "enum": ["compact", "full"], "default": "compact"},
@@ -328,7 +328,7 @@ impl<S: Store, Q: Queue, M: Mailer, A: Analyser + 'static> ServerHandler for Rev
         ServerConfig::new(ServerCapabilities::builder().enable_tools().build())
             .with_server_info(info)
             .with_instructions(
-                "Debrief holds a coach's analysed workshops. Start with list_workshops, read one with get_workshop (priority clients first), edit drafts with update_participant, and only after the coach confirms, send with approve_and_send.",
+                "Debrief holds a coach's analysed workshops and scored webinars, each with a follow-up draft per person. Start with list_workshops, read one with get_workshop (priority clients first), edit drafts with update_participant, and only after the coach confirms, send with approve_and_send.",
             )
     }
 
