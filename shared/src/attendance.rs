@@ -18,16 +18,18 @@ const DEVICE_WORDS: &[&str] = &[
 const TITLES: &[&str] = &["dr", "mr", "mrs", "ms", "miss", "mx", "prof", "professor", "coach", "sir"];
 
 pub fn normalize_name(name: &str) -> String {
-    // Most names are ASCII already: fold accents only when there is something to fold.
-    let ascii = if name.is_ascii() { name.to_ascii_lowercase() } else { deunicode::deunicode(name).to_lowercase() };
-    let mut cleaned = String::with_capacity(ascii.len());
+    // Most names are ASCII already: fold accents only when there is something to fold. One
+    // pass lowercases, drops bracketed parts and turns punctuation into spaces; called once per
+    // registrant of a webinar, so it allocates twice, not once per token.
+    let folded: std::borrow::Cow<'_, str> = if name.is_ascii() { name.into() } else { deunicode::deunicode(name).into() };
+    let mut cleaned = String::with_capacity(folded.len());
     let mut depth = 0i32;
-    for c in ascii.chars() {
+    for c in folded.chars() {
         match c {
             '(' | '[' | '{' => depth += 1,
             ')' | ']' | '}' => depth = (depth - 1).max(0),
             _ if depth > 0 => {}
-            c if c.is_ascii_alphanumeric() || c == '\'' => cleaned.push(c),
+            c if c.is_ascii_alphanumeric() || c == '\'' => cleaned.push(c.to_ascii_lowercase()),
             _ => cleaned.push(' '),
         }
     }
@@ -40,10 +42,77 @@ pub fn normalize_name(name: &str) -> String {
             }
         }
     }
-    while tokens.len() > 1 && TITLES.contains(&tokens[0]) {
-        tokens.remove(0);
+    let titles = tokens.iter().take_while(|t| TITLES.contains(t)).count().min(tokens.len().saturating_sub(1));
+    let mut out = String::with_capacity(cleaned.len());
+    for t in &tokens[titles..] {
+        if t.bytes().all(|b| b == b'\'') {
+            continue;
+        }
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.extend(t.chars().filter(|&c| c != '\''));
     }
-    tokens.iter().map(|t| t.replace('\'', "")).filter(|t| !t.is_empty()).collect::<Vec<_>>().join(" ")
+    out
+}
+
+/// FNV-1a over bytes: a fast hash for short keys (names, emails) in maps of many entries.
+pub(crate) const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+
+pub(crate) fn fnv_step(h: u64, b: u8) -> u64 {
+    (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+}
+
+pub(crate) fn fnv(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(FNV_OFFSET, |h, &b| fnv_step(h, b))
+}
+
+/// For maps keyed by a hash already computed ([`name_key`], [`fnv`]).
+#[derive(Default)]
+pub(crate) struct IdentityHasher(u64);
+
+impl std::hash::Hasher for IdentityHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        self.0 = fnv(bytes);
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
+}
+
+pub(crate) type HashKeyed<V> = std::collections::HashMap<u64, V, std::hash::BuildHasherDefault<IdentityHasher>>;
+
+/// `fnv(normalize_name(name))`, without building the normalised name when the name is plain
+/// (ASCII letters, digits and spaces, no leading title, no device word): the common case,
+/// hashed in one pass with no allocation. Equal normalised names give equal keys; a caller
+/// that needs certainty compares the normalised names on a hit.
+pub fn name_key(name: &str) -> u64 {
+    plain_name_key(name).unwrap_or_else(|| fnv(normalize_name(name).as_bytes()))
+}
+
+fn plain_name_key(name: &str) -> Option<u64> {
+    if !name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b' ') {
+        return None;
+    }
+    let mut h = FNV_OFFSET;
+    for (i, token) in name.split(' ').filter(|t| !t.is_empty()).enumerate() {
+        if i == 0 && TITLES.iter().any(|t| t.eq_ignore_ascii_case(token)) {
+            return None;
+        }
+        if i > 0 && DEVICE_WORDS.iter().any(|d| d.eq_ignore_ascii_case(token.trim_end_matches(['s', 'S']))) {
+            return None;
+        }
+        if i > 0 {
+            h = fnv_step(h, b' ');
+        }
+        for b in token.bytes() {
+            h = fnv_step(h, b.to_ascii_lowercase());
+        }
+    }
+    Some(h)
 }
 
 /// A roster member and what they said.
@@ -253,6 +322,14 @@ pub fn attribute(stats: &TranscriptStats, roster: &Roster, coach: &CoachProfile)
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn name_keys_are_the_normalised_names_hash() {
+        for n in ["Priya Nair", "priya  NAIR", "Dr Amy Reyes", "Dr", "Sarah iPhone", "Sarah iPhones", "Tom Iyer 2", "Zoë Müller (Zoë M.)", "O'Neil", "  ", "", "Mr. X", "Coach Maya", "Laptop Larry", "tom\tiyer"] {
+            assert_eq!(super::name_key(n), super::fnv(super::normalize_name(n).as_bytes()), "{n:?}");
+        }
+        assert_eq!(super::name_key("Priya Nair"), super::name_key("PRIYA   nair"));
+    }
+
     use super::*;
     use crate::domain::RosterEntry;
 

@@ -76,25 +76,51 @@ fn norm(h: &str) -> String {
     h.trim_start_matches('\u{feff}').trim().to_lowercase().split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-/// Zoom's `MM/DD/YYYY hh:mm:ss AM` read directly (the common case, once per join and leave).
+/// Zoom's `MM/DD/YYYY hh:mm:ss AM` read directly (the common case, once per join and leave),
+/// byte by byte: checked digits in, `YYYY-MM-DDThh:mm:ss` out, with no formatting machinery.
 fn zoom_time(s: &str) -> Option<String> {
-    let (date, rest) = s.split_once(' ')?;
-    let (clock, period) = rest.split_once(' ')?;
-    let mut d = date.split('/');
-    let (mo, da, yr): (u32, u32, u32) = (d.next()?.parse().ok()?, d.next()?.parse().ok()?, d.next()?.parse().ok()?);
-    let mut c = clock.split(':');
-    let (h, mi, se): (u32, u32, u32) = (c.next()?.parse().ok()?, c.next()?.parse().ok()?, c.next()?.parse().ok()?);
-    if d.next().is_some() || c.next().is_some() || !(1..=12).contains(&mo) || !(1..=31).contains(&da) || !(1..=12).contains(&h) || mi > 59 || se > 59 || yr < 1970 {
-        return None;
+    let b = s.as_bytes();
+    // One or two digits, then `sep` (or the end for the seconds).
+    fn number(b: &[u8], at: &mut usize, sep: u8) -> Option<u32> {
+        let start = *at;
+        while *at < b.len() && b[*at].is_ascii_digit() && *at - start < 4 {
+            *at += 1;
+        }
+        if *at == start {
+            return None;
+        }
+        let v = b[start..*at].iter().fold(0u32, |n, d| n * 10 + u32::from(d - b'0'));
+        if sep != 0 {
+            if b.get(*at) != Some(&sep) {
+                return None;
+            }
+            *at += 1;
+        }
+        Some(v)
     }
-    let h24 = match period {
-        "AM" | "am" => h % 12,
-        "PM" | "pm" => h % 12 + 12,
+    let mut at = 0;
+    let (mo, da, yr) = (number(b, &mut at, b'/')?, number(b, &mut at, b'/')?, number(b, &mut at, b' ')?);
+    let (h, mi, se) = (number(b, &mut at, b':')?, number(b, &mut at, b':')?, number(b, &mut at, b' ')?);
+    let h24 = match &b[at..] {
+        b"AM" | b"am" => h % 12,
+        b"PM" | b"pm" => h % 12 + 12,
         _ => return None,
     };
-    // Days per month (a 31 April falls through to the full parser, which refuses it).
-    time::Date::from_calendar_date(yr as i32, time::Month::try_from(mo as u8).ok()?, da as u8).ok()?;
-    Some(format!("{yr:04}-{mo:02}-{da:02}T{h24:02}:{mi:02}:{se:02}"))
+    if !(1..=12).contains(&mo) || !(1..=12).contains(&h) || mi > 59 || se > 59 || !(1970..=9999).contains(&yr) {
+        return None;
+    }
+    let leap = yr % 4 == 0 && (yr % 100 != 0 || yr % 400 == 0);
+    let days = [31, if leap { 29 } else { 28 }, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][mo as usize - 1];
+    if !(1..=days).contains(&da) {
+        return None;
+    }
+    let d = |v: u32, place: u32| b'0' + (v / place % 10) as u8;
+    let iso = [
+        d(yr, 1000), d(yr, 100), d(yr, 10), d(yr, 1), b'-', d(mo, 10), d(mo, 1), b'-', d(da, 10), d(da, 1), b'T',
+        d(h24, 10), d(h24, 1), b':', d(mi, 10), d(mi, 1), b':', d(se, 10), d(se, 1),
+    ];
+    let out = String::from_utf8(iso.to_vec()).expect("ASCII digits");
+    Some(out)
 }
 
 /// A timestamp as the platforms write it, as ISO 8601.
@@ -145,6 +171,53 @@ fn percent(s: &str) -> Option<f64> {
     Some(if v > 1.0 { v / 100.0 } else { v }.clamp(0.0, 1.0))
 }
 
+/// The report's records, read line by line: a line without a quote is split on commas in place
+/// (the common case: no copies, no allocation); a line with one goes through the `csv` crate,
+/// which handles quoted commas, doubled quotes and line breaks inside quotes.
+struct Records<'a> {
+    text: &'a str,
+    pos: usize,
+    /// Lines read so far (1-based line of the next record is `line + 1`).
+    line: usize,
+}
+
+impl<'a> Records<'a> {
+    /// Reads the next record into `fields`; returns its first line, or `None` at the end.
+    fn next_into(&mut self, fields: &mut Vec<std::borrow::Cow<'a, str>>) -> Option<Result<usize, (usize, String)>> {
+        use std::borrow::Cow;
+        let rest = &self.text[self.pos..];
+        if rest.is_empty() {
+            return None;
+        }
+        let line = self.line + 1;
+        fields.clear();
+        let end = rest.find('\n').unwrap_or(rest.len());
+        let raw = &rest[..end];
+        if !raw.contains('"') {
+            let raw = raw.strip_suffix('\r').unwrap_or(raw);
+            fields.extend(raw.split(',').map(Cow::Borrowed));
+            self.pos += (end + 1).min(rest.len());
+            self.line += 1;
+            return Some(Ok(line));
+        }
+        let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(rest.as_bytes());
+        let mut record = csv::StringRecord::new();
+        match reader.read_record(&mut record) {
+            Ok(true) => {}
+            Ok(false) => {
+                self.pos = self.text.len();
+                return None;
+            }
+            Err(e) => return Some(Err((line, format!("unreadable CSV: {e}")))),
+        }
+        let consumed = (reader.position().byte() as usize).clamp(1, rest.len());
+        fields.extend(record.iter().map(|f| Cow::Owned(f.to_string())));
+        self.line += rest[..consumed].bytes().filter(|&b| b == b'\n').count().max(1);
+        self.pos += consumed;
+        Some(Ok(line))
+    }
+}
+
 struct Columns {
     attended: Option<usize>,
     name: Option<usize>,
@@ -182,20 +255,21 @@ impl Columns {
 pub fn parse_attendee_report(file: &str, text: &str) -> Result<AttendeeReport, InputError> {
     let err = |line: usize, msg: String| InputError::field(format!("{file}, line {line}"), msg);
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).trim(csv::Trim::All).from_reader(text.as_bytes());
+    let mut records = Records { text, pos: 0, line: 0 };
+    let mut record: Vec<std::borrow::Cow<'_, str>> = Vec::with_capacity(16);
     let mut info = WebinarInfo::default();
     let mut section: Option<Section> = None;
     let mut header: Option<(Vec<String>, Columns)> = None;
     let mut meta_header: Option<Vec<String>> = None;
     let mut saw_attendee_section = false;
     let mut platform = "csv";
-    let mut registrants: Vec<Registrant> = Vec::new();
+    // About one registrant per 170 bytes of a Zoom report: reserve rather than regrow.
+    let mut registrants: Vec<Registrant> = Vec::with_capacity(text.len() / 170);
     // Each person's index in `registrants`, by email (or by name when there is none).
-    let mut seen: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    let mut seen = Seen::default();
     let mut staff = Vec::new();
-    for record in reader.records() {
-        let record = record.map_err(|e| err(e.position().map_or(0, |p| p.line() as usize), format!("unreadable CSV: {e}")))?;
-        let line = record.position().map_or(0, |p| p.line() as usize);
+    while let Some(next) = records.next_into(&mut record) {
+        let line = next.map_err(|(line, e)| err(line, e))?;
         // A data row of a section whose header is known: straight to it (the common case).
         if let (Some(Section::Attendee), Some((names, cols))) = (section, &header)
             && record.len() >= names.len().min(3)
@@ -209,7 +283,7 @@ pub fn parse_attendee_report(file: &str, text: &str) -> Result<AttendeeReport, I
             merge_into(&mut registrants, &mut seen, r);
             continue;
         }
-        let cells: Vec<String> = record.iter().map(str::to_string).collect();
+        let cells: Vec<String> = record.iter().map(|c| c.trim().to_string()).collect();
         if cells.iter().all(|c| c.trim().is_empty()) {
             continue;
         }
@@ -328,7 +402,7 @@ pub fn parse_attendee_report(file: &str, text: &str) -> Result<AttendeeReport, I
 }
 
 /// One attendee row.
-fn registrant(record: &csv::StringRecord, cols: &Columns, line: usize, err: &dyn Fn(usize, String) -> InputError) -> Result<Registrant, InputError> {
+fn registrant(record: &[std::borrow::Cow<'_, str>], cols: &Columns, line: usize, err: &dyn Fn(usize, String) -> InputError) -> Result<Registrant, InputError> {
     let get = |i: Option<usize>| i.and_then(|i| record.get(i)).map(|v| v.trim()).filter(|v| !v.is_empty() && *v != "--");
     let name = match get(cols.name) {
         Some(n) => n.to_string(),
@@ -366,14 +440,55 @@ fn registrant(record: &csv::StringRecord, cols: &Columns, line: usize, err: &dyn
     })
 }
 
+/// Registrants by who they are (email, else normalised name), for merging rejoins: a hash of
+/// the key to the first index (no allocation per row), checked against the registrant stored
+/// there; a different person under the same hash goes to `others`.
+#[derive(Default)]
+struct Seen {
+    first: crate::attendance::HashKeyed<usize>,
+    others: std::collections::HashMap<String, usize>,
+}
+
+fn fnv1a(tag: u8, key: &str) -> u64 {
+    key.bytes().fold(crate::attendance::fnv_step(crate::attendance::FNV_OFFSET, tag), crate::attendance::fnv_step)
+}
+
+/// Who a registrant is, for merging: their email, or their normalised name without one.
+fn identity(r: &Registrant) -> (u8, std::borrow::Cow<'_, str>) {
+    match &r.email {
+        Some(e) => (b'@', e.as_str().into()),
+        None => (b'#', normalize_name(&r.name).into()),
+    }
+}
+
+impl Seen {
+    fn find(&mut self, all: &[Registrant], r: &Registrant) -> Result<usize, ()> {
+        let (tag, key) = identity(r);
+        let h = fnv1a(tag, &key);
+        match self.first.get(&h) {
+            None => {
+                self.first.insert(h, all.len());
+                Err(())
+            }
+            Some(&i) if identity(&all[i]) == (tag, key.clone()) => Ok(i),
+            Some(_) => {
+                let owned = format!("{}{key}", tag as char);
+                match self.others.get(&owned) {
+                    Some(&i) => Ok(i),
+                    None => {
+                        self.others.insert(owned, all.len());
+                        Err(())
+                    }
+                }
+            }
+        }
+    }
+}
+
 /// The same person (by email, else by name) joining again: one registrant.
-fn merge_into(all: &mut Vec<Registrant>, seen: &mut std::collections::HashMap<String, usize>, r: Registrant) {
-    let key = match &r.email {
-        Some(e) => format!("@{e}"),
-        None => format!("#{}", normalize_name(&r.name)),
-    };
-    match seen.get(&key) {
-        Some(&i) => {
+fn merge_into(all: &mut Vec<Registrant>, seen: &mut Seen, r: Registrant) {
+    match seen.find(all, &r) {
+        Ok(i) => {
             let o = &mut all[i];
             o.attended |= r.attended;
             o.joins += r.joins;
@@ -391,10 +506,7 @@ fn merge_into(all: &mut Vec<Registrant>, seen: &mut std::collections::HashMap<St
                 (a, b) => a.or(b),
             };
         }
-        None => {
-            seen.insert(key, all.len());
-            all.push(r);
-        }
+        Err(()) => all.push(r),
     }
 }
 
@@ -435,6 +547,35 @@ mod tests {
         let truncated: String = ZOOM.lines().take(10).collect::<Vec<_>>().join("\n");
         let e = parse_attendee_report("t.csv", &truncated).unwrap_err().to_string();
         assert!(e.contains("Attendee Details"), "{e}");
+    }
+
+    #[test]
+    fn records_split_plain_lines_in_place_and_quoted_ones_by_csv_rules() {
+        let text = "a,b,c\r\n\"Lee, Sam\",\"say \"\"hi\"\"\",x\n\"two\nlines\",y\nlast";
+        let mut r = Records { text, pos: 0, line: 0 };
+        let mut f = Vec::new();
+        let mut out = Vec::new();
+        while let Some(line) = r.next_into(&mut f) {
+            out.push((line.unwrap(), f.iter().map(|c| c.to_string()).collect::<Vec<_>>()));
+        }
+        assert_eq!(out, vec![
+            (1, vec!["a".to_string(), "b".into(), "c".into()]),
+            (2, vec!["Lee, Sam".to_string(), "say \"hi\"".into(), "x".into()]),
+            (3, vec!["two\nlines".to_string(), "y".into()]),
+            (5, vec!["last".to_string()]),
+        ]);
+    }
+
+    #[test]
+    fn zoom_times_are_checked_and_converted() {
+        assert_eq!(zoom_time("04/26/2026 12:05:09 AM").as_deref(), Some("2026-04-26T00:05:09"));
+        assert_eq!(zoom_time("4/6/2026 1:05:09 PM").as_deref(), Some("2026-04-06T13:05:09"));
+        assert_eq!(zoom_time("02/29/2028 12:00:00 PM").as_deref(), Some("2028-02-29T12:00:00"));
+        for bad in ["02/29/2026 10:00:00 AM", "04/31/2026 10:00:00 AM", "13/01/2026 10:00:00 AM", "04/26/2026 13:00:00 PM", "04/26/2026 10:60:00 AM", "04/26/2026 10:00:00", "04/26/2026 10:00:00 XM", "04/26/26 10:00:00 AM"] {
+            assert_eq!(zoom_time(bad), None, "{bad}");
+        }
+        // What the fast path refuses, the full parser still reads (or refuses).
+        assert_eq!(parse_time("Apr 26, 2026 10:45:17 AM").as_deref(), Some("2026-04-26T10:45:17"));
     }
 
     #[test]

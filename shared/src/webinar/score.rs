@@ -20,7 +20,7 @@ use serde::{Deserialize, Serialize};
 use super::chat::ChatMessage;
 use super::questions::is_genuine_question;
 use super::report::{AttendeeReport, WebinarInfo};
-use crate::attendance::{Speakers, Who};
+use crate::attendance::{HashKeyed, Speakers, Who, name_key, normalize_name};
 use crate::domain::{CoachProfile, Roster, RosterEntry};
 
 pub const CHAT_CAP: u32 = 10;
@@ -120,12 +120,10 @@ fn round2(x: f64) -> f64 {
     (x * 100.0).round() / 100.0
 }
 
-pub fn score_webinar(report: &AttendeeReport, chat: &[ChatMessage]) -> WebinarScores {
-    let n = report.registrants.len();
-    // One roster: the registrants, then hosts and panelists; the first host is the "coach".
+/// One roster: the registrants, then hosts and panelists; the first host is the "coach".
+fn full_roster(report: &AttendeeReport) -> (Roster, CoachProfile) {
     let mut entries: Vec<RosterEntry> = report.registrants.iter().map(|r| RosterEntry { name: r.name.clone(), email: r.email.clone(), hubspot_contact_id: String::new() }).collect();
     entries.extend(report.staff.iter().skip(1).map(|s| RosterEntry { name: s.clone(), email: None, hubspot_contact_id: String::new() }));
-    let roster = Roster(entries);
     let host = CoachProfile {
         coach_id: "host".into(),
         coach_name: report.staff.first().cloned().unwrap_or_default(),
@@ -136,11 +134,77 @@ pub fn score_webinar(report: &AttendeeReport, chat: &[ChatMessage]) -> WebinarSc
         chat_gpt_url: None,
         priority_rules: None,
     };
-    let speakers = Speakers::new(&roster, &host);
+    (Roster(entries), host)
+}
+
+/// The first two rules of the workshop matcher ([`Speakers`]) for the common case: a sender
+/// whose normalised name is the host's is the host; one that is exactly one roster entry's is
+/// that entry; one that several entries share is ambiguous. Anything else (a prefix, a first
+/// name alone) is left to the full matcher. Building the full matcher costs a token list and
+/// two map entries per registrant; a 60,000-registrant webinar's chat rarely needs it.
+struct SenderIndex<'a> {
+    report: &'a AttendeeReport,
+    host: String,
+    /// Normalised name's key ([`name_key`]) → the entry (registrants, then staff after the
+    /// host), or `None` when several share it.
+    by_name: HashKeyed<Option<usize>>,
+}
+
+impl<'a> SenderIndex<'a> {
+    fn new(report: &'a AttendeeReport) -> Self {
+        let mut by_name = HashKeyed::with_capacity_and_hasher(report.registrants.len() + report.staff.len(), Default::default());
+        for i in 0..report.registrants.len() + report.staff.len().saturating_sub(1) {
+            by_name.entry(name_key(Self::name(report, i))).and_modify(|e| *e = None).or_insert(Some(i));
+        }
+        Self { report, host: report.staff.first().map(|h| normalize_name(h)).unwrap_or_default(), by_name }
+    }
+
+    fn name(report: &AttendeeReport, i: usize) -> &str {
+        match report.registrants.get(i) {
+            Some(r) => &r.name,
+            None => &report.staff[i - report.registrants.len() + 1],
+        }
+    }
+
+    /// The answer when these rules decide; `None` to ask the full matcher.
+    fn who(&self, sender: &str) -> Option<Who> {
+        let key = normalize_name(sender);
+        if key.is_empty() {
+            return Some(Who::Other);
+        }
+        if key == self.host {
+            return Some(Who::Coach);
+        }
+        match self.by_name.get(&name_key(sender)) {
+            // Equal keys, so almost surely equal names: make sure.
+            Some(Some(i)) if normalize_name(Self::name(self.report, *i)) == key => Some(Who::Attendee(*i)),
+            Some(None) => Some(Who::Other),
+            _ => None,
+        }
+    }
+}
+
+pub fn score_webinar(report: &AttendeeReport, chat: &[ChatMessage]) -> WebinarScores {
+    let n = report.registrants.len();
     let mut said: Vec<Vec<&ChatMessage>> = vec![Vec::new(); n];
     let mut unmatched = Vec::new();
+    let senders = SenderIndex::new(report);
+    // Each sender once; `None` until decided.
+    let mut answered: std::collections::HashMap<&str, Option<Who>> = std::collections::HashMap::new();
     for m in chat {
-        match speakers.who(&m.sender) {
+        answered.entry(m.sender.as_str()).or_insert_with(|| senders.who(&m.sender));
+    }
+    // The full matcher (prefixes, first names) only for senders the name index cannot answer.
+    if answered.values().any(Option::is_none) {
+        let (roster, host) = full_roster(report);
+        let speakers = Speakers::new(&roster, &host);
+        for (sender, who) in answered.iter_mut().filter(|(_, w)| w.is_none()) {
+            *who = Some(speakers.who(sender));
+        }
+    }
+    for m in chat {
+        let who = answered[m.sender.as_str()].unwrap_or(Who::Other);
+        match who {
             Who::Attendee(i) if i < n => said[i].push(m),
             Who::Attendee(_) | Who::Coach => {}
             Who::Other => unmatched.push(UnmatchedChat { line: m.line, sender: m.sender.clone(), text: m.text.clone() }),
@@ -178,7 +242,9 @@ pub fn score_webinar(report: &AttendeeReport, chat: &[ChatMessage]) -> WebinarSc
             }
         })
         .collect();
-    engagements.sort_by(|a, b| b.score.cmp(&a.score).then_with(|| a.name.cmp(&b.name)));
+    // Highest score first, ties in report order (a stable sort on an integer key: no name
+    // comparisons over tens of thousands of registrants).
+    engagements.sort_by_key(|e| std::cmp::Reverse(e.score));
     let mut tiers = BTreeMap::new();
     for e in &engagements {
         *tiers.entry(e.tier).or_insert(0) += 1;
