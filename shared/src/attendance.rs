@@ -192,22 +192,23 @@ impl<'r> Speakers<'r> {
 struct Matcher<'r> {
     roster: &'r [RosterEntry],
     keys: Vec<Vec<String>>,
-    /// Entries by their whole token list, and by their first token: each rule looks up its
-    /// candidates instead of scanning the roster (a webinar's roster has thousands of names).
-    by_key: std::collections::HashMap<Vec<String>, Vec<usize>>,
-    by_first: std::collections::HashMap<String, Vec<usize>>,
+    /// Entries by a hash of their whole token list, and of their first token: each rule looks
+    /// up its candidates instead of scanning the roster (a webinar's roster has thousands of
+    /// names), then checks each against `keys` (so a hash collision only adds a candidate).
+    by_key: HashKeyed<Vec<usize>>,
+    by_first: HashKeyed<Vec<usize>>,
     coach: Vec<String>,
 }
 
 impl<'r> Matcher<'r> {
     fn new(roster: &'r Roster, coach: &CoachProfile) -> Self {
         let keys: Vec<Vec<String>> = roster.entries().iter().map(|e| tokens(&e.name)).collect();
-        let mut by_key: std::collections::HashMap<Vec<String>, Vec<usize>> = std::collections::HashMap::new();
-        let mut by_first: std::collections::HashMap<String, Vec<usize>> = std::collections::HashMap::new();
+        let mut by_key: HashKeyed<Vec<usize>> = HashKeyed::default();
+        let mut by_first: HashKeyed<Vec<usize>> = HashKeyed::default();
         for (i, k) in keys.iter().enumerate() {
-            by_key.entry(k.clone()).or_default().push(i);
+            by_key.entry(tokens_key(k)).or_default().push(i);
             if let Some(first) = k.first() {
-                by_first.entry(first.clone()).or_default().push(i);
+                by_first.entry(fnv(first.as_bytes())).or_default().push(i);
             }
         }
         Self { roster: roster.entries(), keys, by_key, by_first, coach: tokens(&coach.coach_name) }
@@ -237,12 +238,12 @@ impl<'r> Matcher<'r> {
             Match::Unknown(format!("could be any of: {}", names.join(", ")))
         };
         let empty: Vec<usize> = Vec::new();
-        let exact = self.by_key.get(&t).unwrap_or(&empty).clone();
+        let exact = self.by_key.get(&tokens_key(&t)).unwrap_or(&empty).clone();
         // Roster names that are a proper prefix (two tokens or more) of the label.
-        let mut prefixes: Vec<usize> = (2..t.len()).flat_map(|n| self.by_key.get(&t[..n]).into_iter().flatten().copied()).collect();
+        let mut prefixes: Vec<usize> = (2..t.len()).flat_map(|n| self.by_key.get(&tokens_key(&t[..n])).into_iter().flatten().copied()).collect();
         prefixes.sort_unstable();
         prefixes.dedup();
-        let same_first = self.by_first.get(&t[0]).unwrap_or(&empty);
+        let same_first = self.by_first.get(&fnv(t[0].as_bytes())).unwrap_or(&empty);
         let rules: [(&[usize], &dyn Fn(&[String]) -> bool); 4] = [
             (&exact, &|k| k == t.as_slice()),
             (&prefixes, &|k| k.len() >= 2 && t.len() > k.len() && t.starts_with(k)),
@@ -273,6 +274,18 @@ impl<'r> Matcher<'r> {
         }
         Match::Unknown("not on the roster".into())
     }
+}
+
+/// The hash of a token list as its normalised name (tokens joined by single spaces).
+fn tokens_key(tokens: &[String]) -> u64 {
+    let mut h = FNV_OFFSET;
+    for (i, t) in tokens.iter().enumerate() {
+        if i > 0 {
+            h = fnv_step(h, b' ');
+        }
+        h = t.bytes().fold(h, fnv_step);
+    }
+    h
 }
 
 fn tokens(name: &str) -> Vec<String> {

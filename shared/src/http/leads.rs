@@ -124,17 +124,22 @@ pub async fn workflow_action<S: Store + Clone, Q: Queue, M: Mailer>(
 ) -> Result<Response, ApiError> {
     svc.check_signature(&method, &headers, &uri, &body).await?;
     let v: Value = serde_json::from_slice(&body).map_err(|e| ApiError::bad("body", format!("not JSON: {e}")))?;
-    let id = match &v["object"]["objectId"] {
-        Value::Number(n) => n.to_string(),
-        Value::String(s) => s.clone(),
-        _ => return Err(ApiError::bad("object.objectId", "the workflow action's object id is required")),
-    };
+    let id = id_of(&v["object"]["objectId"]).ok_or_else(|| ApiError::bad("object.objectId", "the workflow action's object id is required"))?;
     if !is_contact_id(&id) {
         return Err(ApiError::bad("object.objectId", "not a HubSpot record id"));
     }
     svc.accept(vec![id], "workflow-action").await?;
     // The action completes at once; the score lands in the contact's properties shortly.
     Ok(Json(json!({"outputFields": {"hs_execution_state": "SUCCESS", "debrief_status": "queued"}})).into_response())
+}
+
+/// A HubSpot record id as HubSpot sends it: a number or a string.
+fn id_of(x: &Value) -> Option<String> {
+    match x {
+        Value::Number(n) => Some(n.to_string()),
+        Value::String(s) => Some(s.clone()),
+        _ => None,
+    }
 }
 
 /// `POST /v1/leads/webhook`: `{"contactIds": [...]}` with an ingest key (Make.com), or
@@ -152,11 +157,6 @@ pub async fn webhook<S: Store + Clone, Q: Queue, M: Mailer>(
         require(&svc.repo, &headers, KeyScope::Ingest).await?;
     }
     let v: Value = serde_json::from_slice(&body).map_err(|e| ApiError::bad("body", format!("not JSON: {e}")))?;
-    let id_of = |x: &Value| match x {
-        Value::Number(n) => Some(n.to_string()),
-        Value::String(s) => Some(s.clone()),
-        _ => None,
-    };
     let ids: Vec<String> = match &v {
         Value::Array(events) => events
             .iter()

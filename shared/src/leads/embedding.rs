@@ -49,6 +49,12 @@ fn fnv1a(parts: &[&[u8]]) -> u64 {
     h
 }
 
+/// [`builtin_embedding`] of a lead's or profile's owned `(field, value)` pairs.
+pub fn builtin_embedding_of(fields: &[(&'static str, String)], dimensions: usize) -> Embedding {
+    let pairs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    builtin_embedding(&pairs, dimensions)
+}
+
 /// Feature hashing of `(field, value)` pairs: each lower-cased word of a value counts once as
 /// itself and once qualified by its field ("industry:fitness"), each into a dimension chosen by
 /// its hash with a sign from another bit of it (so collisions cancel out on average rather than

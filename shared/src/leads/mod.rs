@@ -22,7 +22,7 @@ pub mod score;
 pub mod similarity;
 pub mod sweep;
 
-pub use embedding::{BUILTIN_EMBEDDING_MODEL, Embedding, builtin_embedding};
+pub use embedding::{BUILTIN_EMBEDDING_MODEL, Embedding, builtin_embedding, builtin_embedding_of};
 pub use icp::{IcpProfile, ProfileStatus, import_csv, replace_by_id};
 pub use lead::Lead;
 pub use score::{LeadScore, Priority, ScoreWeights};

@@ -20,7 +20,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::score::{FitLevel, NextAction};
-use super::{BUILTIN_EMBEDDING_MODEL, Embedding, builtin_embedding, describe};
+use super::{BUILTIN_EMBEDDING_MODEL, Embedding, builtin_embedding_of, describe};
 use crate::analysis::llm::{LlmConfig, describe as describe_error, openai_client};
 
 /// The API's limits on one embeddings request.
@@ -42,7 +42,7 @@ pub struct OpenAiLeadModel {
 /// What embeds and judges leads.
 #[derive(Clone)]
 pub enum LeadModel {
-    /// No model: [`builtin_embedding`] at this many dimensions, and the default score.
+    /// No model: [`builtin_embedding_of`] at this many dimensions, and the default score.
     Builtin { dimensions: usize },
     OpenAi(OpenAiLeadModel),
 }
@@ -117,7 +117,7 @@ impl LeadModel {
     /// One embedding per input (a record's `field_values`), in order.
     pub async fn embed(&self, inputs: &[Vec<(&'static str, String)>]) -> Result<Vec<Embedding>, String> {
         match self {
-            LeadModel::Builtin { dimensions } => Ok(inputs.iter().map(|f| builtin(f, *dimensions)).collect()),
+            LeadModel::Builtin { dimensions } => Ok(inputs.iter().map(|f| builtin_embedding_of(f, *dimensions)).collect()),
             LeadModel::OpenAi(m) => {
                 let texts: Vec<String> = inputs.iter().map(|f| describe(f)).map(|t| if t.is_empty() { "(no details)".into() } else { t }).collect();
                 let mut out = Vec::with_capacity(texts.len());
@@ -183,11 +183,6 @@ impl LeadModel {
         }
         Ok(verdict)
     }
-}
-
-fn builtin(fields: &[(&'static str, String)], dimensions: usize) -> Embedding {
-    let pairs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    builtin_embedding(&pairs, dimensions)
 }
 
 const SYSTEM: &str = "You score a B2B lead for a small coaching or services business against its ideal-client profiles (ICP). \

@@ -15,7 +15,7 @@ use super::model::LeadModel;
 use super::profiles::{ProfileCache, ProfileError, ProfileSet};
 use super::score::{self, Calibration, Factors, LeadScore, NearestProfile, Priority, ScoreSource, ScoreWeights};
 use super::similarity::{VectorIndex, nearest_ideal_clients, nearest_negative_examples};
-use super::{Embedding, IcpProfile, Lead, builtin_embedding, describe};
+use super::{Embedding, IcpProfile, Lead, builtin_embedding_of, describe};
 use crate::ports::{CrmApi, CrmError, Email, Item, Key, Mailer, Store, StoreError};
 use crate::repo::{Repo, SendTurn};
 
@@ -146,7 +146,12 @@ impl<S: Store + Clone, M: Mailer> LeadScorer<S, M> {
 
     /// The score of one lead against `set` (no HubSpot, no store).
     pub async fn score(&self, set: &ProfileSet, lead: &Lead) -> Result<LeadScore, ScoringError> {
-        let inputs_hash = self.inputs_hash(lead, set);
+        self.score_hashed(set, lead, self.inputs_hash(lead, set)).await
+    }
+
+    /// [`Self::score`] with the lead's inputs hash already computed (by the job's check for
+    /// an unchanged lead).
+    async fn score_hashed(&self, set: &ProfileSet, lead: &Lead, inputs_hash: String) -> Result<LeadScore, ScoringError> {
         let mut fallback_reason = None;
         // The lead is embedded by the set's model; if that fails, both sides are compared by
         // the built-in embedding instead (never one model's vector against another's).
@@ -164,10 +169,10 @@ impl<S: Store + Clone, M: Mailer> LeadScorer<S, M> {
                 let dims = set.meta.dimensions.max(1);
                 let mut built = VectorIndex::new(super::BUILTIN_EMBEDDING_MODEL, dims);
                 for p in &set.profiles {
-                    built.push(&builtin(&p.field_values(), dims).vector);
+                    built.push(&builtin_embedding_of(&p.field_values(), dims).vector);
                 }
                 rebuilt = built;
-                (builtin(&lead.field_values(), dims), &rebuilt)
+                (builtin_embedding_of(&lead.field_values(), dims), &rebuilt)
             }
         };
         let calibration = score::calibration(&lead_vector.model, self.config.calibration.as_deref());
@@ -239,21 +244,21 @@ impl<S: Store + Clone, M: Mailer> LeadScorer<S, M> {
         let leads = super::hubspot::collect(api, contact_ids, crate::clock::unix_millis()).await?;
         let mut outcome = JobOutcome { not_found: contact_ids.iter().filter(|id| !leads.iter().any(|l| &l.contact_id == *id)).cloned().collect(), ..Default::default() };
         let mut to_write: Vec<StoredScore> = Vec::new();
-        let mut fresh: Vec<&Lead> = Vec::new();
+        let mut fresh: Vec<(&Lead, String)> = Vec::new();
         for lead in &leads {
             let previous = stored_score(&self.store, &lead.contact_id).await?;
             let hash = self.inputs_hash(lead, &set);
             match previous.filter(|p| p.score.inputs_hash == hash) {
                 Some(p) if p.written => outcome.unchanged.push(lead.contact_id.clone()),
                 Some(p) => to_write.push(p),
-                None => fresh.push(lead),
+                None => fresh.push((lead, hash)),
             }
         }
         // The leads of a job are scored side by side (up to CONCURRENT_SCORES at a time): a job
         // of N leads takes about one lead's model latency, not N of them.
         let mut scored = Vec::with_capacity(fresh.len());
         for chunk in fresh.chunks(CONCURRENT_SCORES) {
-            let batch: Vec<_> = chunk.iter().map(|lead| self.score(&set, lead)).collect();
+            let batch: Vec<_> = chunk.iter().map(|(lead, hash)| self.score_hashed(&set, lead, hash.clone())).collect();
             scored.extend(futures_util::future::join_all(batch).await);
         }
         for s in scored {
@@ -323,11 +328,6 @@ impl<S: Store + Clone, M: Mailer> LeadScorer<S, M> {
 
 fn html_escape(s: &str) -> String {
     s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
-}
-
-fn builtin(fields: &[(&'static str, String)], dims: usize) -> Embedding {
-    let pairs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    builtin_embedding(&pairs, dims)
 }
 
 fn hex(bytes: &[u8]) -> String {

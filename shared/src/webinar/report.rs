@@ -371,16 +371,8 @@ pub fn parse_attendee_report(file: &str, text: &str) -> Result<AttendeeReport, I
                 if s == Section::Other {
                     continue;
                 }
-                let get = |i: Option<usize>| i.and_then(|i| cells.get(i)).map(|v| v.trim()).filter(|v| !v.is_empty() && *v != "--");
-                let name = match get(cols.name) {
-                    Some(n) => n.to_string(),
-                    None => [get(cols.first), get(cols.last)].into_iter().flatten().collect::<Vec<_>>().join(" "),
-                };
-                if name.is_empty() {
-                    return Err(err(line, "a row without a name".into()));
-                }
                 if s != Section::Attendee {
-                    staff.push(name);
+                    staff.push(name_of(&record, cols).ok_or_else(|| err(line, "a row without a name".into()))?);
                     continue;
                 }
                 let r = registrant(&record, cols, line, &err)?;
@@ -401,16 +393,24 @@ pub fn parse_attendee_report(file: &str, text: &str) -> Result<AttendeeReport, I
     Ok(AttendeeReport { platform: platform.into(), info, registrants, staff })
 }
 
+/// A cell's trimmed value, `None` when empty or Zoom's `--`.
+fn cell<'r>(record: &'r [std::borrow::Cow<'_, str>], i: Option<usize>) -> Option<&'r str> {
+    i.and_then(|i| record.get(i)).map(|v| v.trim()).filter(|v| !v.is_empty() && *v != "--")
+}
+
+/// A row's name: the name column, else first and last name; `None` when there is none.
+fn name_of(record: &[std::borrow::Cow<'_, str>], cols: &Columns) -> Option<String> {
+    let name = match cell(record, cols.name) {
+        Some(n) => n.to_string(),
+        None => [cell(record, cols.first), cell(record, cols.last)].into_iter().flatten().collect::<Vec<_>>().join(" "),
+    };
+    (!name.is_empty()).then_some(name)
+}
+
 /// One attendee row.
 fn registrant(record: &[std::borrow::Cow<'_, str>], cols: &Columns, line: usize, err: &dyn Fn(usize, String) -> InputError) -> Result<Registrant, InputError> {
-    let get = |i: Option<usize>| i.and_then(|i| record.get(i)).map(|v| v.trim()).filter(|v| !v.is_empty() && *v != "--");
-    let name = match get(cols.name) {
-        Some(n) => n.to_string(),
-        None => [get(cols.first), get(cols.last)].into_iter().flatten().collect::<Vec<_>>().join(" "),
-    };
-    if name.is_empty() {
-        return Err(err(line, "a row without a name".into()));
-    }
+    let get = |i: Option<usize>| cell(record, i);
+    let name = name_of(record, cols).ok_or_else(|| err(line, "a row without a name".into()))?;
     let attended = match get(cols.attended) {
         Some(a) => a.eq_ignore_ascii_case("yes") || a.eq_ignore_ascii_case("true") || a == "1",
         None => get(cols.join).is_some() || get(cols.minutes).and_then(minutes).is_some_and(|m| m > 0.0),
