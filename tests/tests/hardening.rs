@@ -105,18 +105,23 @@ async fn input_limits_are_400s_that_name_the_field() {
 #[tokio::test]
 async fn a_file_part_that_is_not_utf8_is_refused() {
     let app = spawn_app().await;
-    let dir = debrief_tests::bundled_sample();
     let bytes: Vec<u8> = (0..4000u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8 | 0x80).collect();
+    let (status, v) = post_multipart_transcript(&app, bytes).await;
+    assert_field(status, &v, 400, "transcript");
+}
+
+/// The bundled sample's roster with `transcript` as the multipart file part.
+async fn post_multipart_transcript(app: &debrief_tests::app::TestApp, transcript: Vec<u8>) -> (u16, Value) {
+    let dir = debrief_tests::bundled_sample();
     let form = reqwest::multipart::Form::new()
-        .part("transcript", reqwest::multipart::Part::bytes(bytes).file_name("t.vtt"))
+        .part("transcript", reqwest::multipart::Part::bytes(transcript).file_name("t.vtt"))
         .text("workshopDate", "2026-11-20")
         .text("cohortName", "Lab")
         .text("coachId", app.coach.coach_id.clone())
         .text("roster", std::fs::read_to_string(dir.join("roster.csv")).unwrap());
     let r = debrief::net::client().post(format!("{}/v1/workshops", app.base)).bearer_auth(&app.ingest_key).multipart(form).send().await.unwrap();
     let status = r.status().as_u16();
-    let v: Value = r.json().await.unwrap();
-    assert_field(status, &v, 400, "transcript");
+    (status, r.json().await.unwrap())
 }
 
 /// A multipart transcript over 2 MB (axum's default multipart limit) was refused as an
@@ -130,15 +135,7 @@ async fn a_large_multipart_transcript_is_accepted() {
     transcript.push_str("\nNOTE padding\n");
     transcript.push_str(&"x".repeat(2_500_000));
     transcript.push('\n');
-    let form = reqwest::multipart::Form::new()
-        .part("transcript", reqwest::multipart::Part::bytes(transcript.into_bytes()).file_name("t.vtt"))
-        .text("workshopDate", "2026-11-20")
-        .text("cohortName", "Lab")
-        .text("coachId", app.coach.coach_id.clone())
-        .text("roster", std::fs::read_to_string(dir.join("roster.csv")).unwrap());
-    let r = debrief::net::client().post(format!("{}/v1/workshops", app.base)).bearer_auth(&app.ingest_key).multipart(form).send().await.unwrap();
-    let status = r.status().as_u16();
-    let v: Value = r.json().await.unwrap();
+    let (status, v) = post_multipart_transcript(&app, transcript.into_bytes()).await;
     assert_eq!(status, 202, "{v}");
 }
 

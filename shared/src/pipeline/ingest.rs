@@ -174,10 +174,14 @@ fn parse_roster(v: &serde_json::Value) -> Result<Roster, InputError> {
 
 impl<S: Store, Q: Queue, M: Mailer, A: Analyser> Pipeline<S, Q, M, A> {
     fn status_url(&self, session_id: &str) -> String {
-        let path = format!("/v1/workshops/{session_id}");
+        self.public_url(&format!("/v1/workshops/{session_id}"))
+    }
+
+    /// `path` under the deployment's public URL, or the path alone when there is none.
+    pub(crate) fn public_url(&self, path: &str) -> String {
         match &self.config.public_base_url {
             Some(base) => format!("{base}{path}"),
-            None => path,
+            None => path.to_string(),
         }
     }
 

@@ -200,11 +200,7 @@ pub fn drafts(session_id: &str, coach: &CoachProfile, webinar: &WebinarSession, 
 
 impl<S: Store, Q: Queue, M: Mailer, A: Analyser> Pipeline<S, Q, M, A> {
     fn webinar_url(&self, id: &str) -> String {
-        let path = format!("/v1/webinars/{id}");
-        match &self.config.public_base_url {
-            Some(base) => format!("{base}{path}"),
-            None => path,
-        }
+        self.public_url(&format!("/v1/webinars/{id}"))
     }
 
     /// Parses, scores, drafts and stores an upload; a repeated upload answers the stored one.
