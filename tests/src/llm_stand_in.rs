@@ -1,5 +1,5 @@
 //! An OpenAI-compatible Chat Completions stand-in: answers with a valid analysis that quotes
-//! the participant's first line, after a delay, and fails a share of calls (429, 500, or a
+//! the participant's first line (or, asked for a webinar follow-up, a draft from the prompt's facts), after a delay, and fails a share of calls (429, 500, or a
 //! response slower than the client's timeout).
 
 use std::sync::Arc;
@@ -24,8 +24,38 @@ struct StandIn {
     rng: std::sync::Mutex<fastrand::Rng>,
 }
 
+/// A webinar follow-up as the model would write it, from the facts in the prompt; for an
+/// attendee named in `INVENTS_A_LINK` it adds a link of its own (which must be refused).
+fn webinar_answer(prompt: &Value) -> String {
+    let a = &prompt["attendee"];
+    let w = &prompt["webinar"];
+    let first = a["firstName"].as_str().unwrap_or("there");
+    let mut body = format!("Hi {first},\n\nThanks for being at {}.", w["title"].as_str().unwrap_or("the webinar"));
+    if let Some(q) = a["questions"][0].as_str() {
+        body.push_str(&format!(" You asked: \"{q}\" Let's get you a proper answer."));
+    }
+    if let (Some(offer), Some(price)) = (w["offerName"].as_str(), w["price"].as_str()) {
+        body.push_str(&format!("\n\n{offer} is {price}."));
+    }
+    if let Some(replay) = w["replayUrl"].as_str() {
+        body.push_str(&format!(" The replay: {replay}"));
+    }
+    if a["name"].as_str().is_some_and(|n| n.starts_with(INVENTS_A_LINK)) {
+        body.push_str(" Book a call: https://calendar.example/book");
+    }
+    body.push_str(&format!("\n\n{}", prompt["coach"]["name"].as_str().unwrap_or_default()));
+    json!({"subject": format!("[model] {first}, your next step"), "body": body}).to_string()
+}
+
+/// The attendee whose model draft carries an invented link.
+pub const INVENTS_A_LINK: &str = "José";
+
 fn answer_for(req: &Request) -> String {
     let body: Value = serde_json::from_slice(&req.body).unwrap_or(Value::Null);
+    if body["messages"][0]["content"].as_str().is_some_and(|s| s.contains("webinar follow-up")) {
+        let prompt: Value = serde_json::from_str(body["messages"][1]["content"].as_str().unwrap_or_default()).unwrap_or(Value::Null);
+        return webinar_answer(&prompt);
+    }
     let user = body["messages"][1]["content"].as_str().unwrap_or_default();
     let name = user.lines().find_map(|l| l.strip_prefix("Participant: ")).and_then(|l| l.split(" (").next()).unwrap_or("");
     let quote = user

@@ -256,3 +256,28 @@ async fn a_coach_reviews_a_webinar_over_mcp() {
     let to_jose = read_outbox(&app.outbox()).into_iter().filter(|m| m.to.iter().any(|t| t == "jose@fitlab.example")).count();
     assert_eq!(to_jose, 1);
 }
+
+/// With a model configured, the top Hot and Warm registrants' drafts are the model's, checked:
+/// one that invents a link keeps the built-in draft, marked with why; the others are built-in.
+#[tokio::test]
+async fn the_model_writes_hot_and_warm_drafts_and_an_invented_link_is_refused() {
+    let (_llm, counters, env) = debrief_tests::llm_stand_in::start(std::time::Duration::from_millis(20), 0, 3).await;
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let app = debrief_tests::app::spawn_app_with(&env).await;
+    let id = zoom_webinar(&app).await;
+    assert_eq!(counters.calls.load(std::sync::atomic::Ordering::SeqCst), 4, "the two Hot and two Warm registrants");
+    let participants = app.repo().list_participants(&id).await.unwrap();
+    let by = |name: &str| participants.iter().map(|v| &v.value).find(|p| p.participant_name.starts_with(name)).unwrap().clone();
+    let priya = by("Priya");
+    assert_eq!(priya.analyser.kind, debrief::domain::AnalyserKind::Llm, "{:?}", priya.analyser);
+    assert_eq!(priya.generated_email_subject, "[model] Priya, your next step");
+    assert!(priya.generated_email.contains("You asked: \"What should I charge") && priya.generated_email.contains("The Pricing Lab is $497."), "{}", priya.generated_email);
+    let jose = by(debrief_tests::llm_stand_in::INVENTS_A_LINK);
+    assert_eq!(jose.analyser.kind, debrief::domain::AnalyserKind::Builtin);
+    assert_eq!(jose.analyser.fallback_reason.as_deref(), Some("a link that is not the replay link"));
+    assert!(!jose.generated_email.contains("calendar.example") && jose.generated_email.contains("The Pricing Lab"), "the built-in draft stands");
+    let fatima = by("Fatima");
+    assert_eq!(fatima.analyser.kind, debrief::domain::AnalyserKind::Llm, "Warm too");
+    let chen = by("Chen");
+    assert_eq!((chen.analyser.kind, chen.analyser.fallback_reason.as_deref()), (debrief::domain::AnalyserKind::Builtin, None), "Cold: the template");
+}

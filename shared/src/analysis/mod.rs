@@ -237,6 +237,11 @@ pub struct Analysis {
 /// that cannot answer hands over to the built-in analyser and says so in `analyser`.
 pub trait Analyser: Send + Sync {
     fn analyse(&self, ctx: &ParticipantContext) -> impl std::future::Future<Output = Analysis> + Send;
+
+    /// The model this analyser calls, if any (other writers, e.g. webinar follow-ups, use it too).
+    fn model(&self) -> Option<&LlmConfig> {
+        None
+    }
 }
 
 /// The analyser chosen by configuration: a model when one is configured, built-in otherwise.
@@ -257,6 +262,13 @@ impl ConfiguredAnalyser {
 }
 
 impl Analyser for ConfiguredAnalyser {
+    fn model(&self) -> Option<&LlmConfig> {
+        match self {
+            Self::Builtin(_) => None,
+            Self::Llm(a) => Some(a.config()),
+        }
+    }
+
     async fn analyse(&self, ctx: &ParticipantContext) -> Analysis {
         match self {
             Self::Builtin(a) => a.analyse(ctx).await,

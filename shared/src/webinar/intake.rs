@@ -245,7 +245,10 @@ impl<S: Store, Q: Queue, M: Mailer, A: Analyser> Pipeline<S, Q, M, A> {
             unmatched_chat_total: scores.unmatched_chat.len(),
             unmatched_chat: scores.unmatched_chat.into_iter().take(MAX_UNMATCHED_KEPT).collect(),
         };
-        let participants = drafts(&id, &coach, &webinar, scores.engagements);
+        let mut participants = drafts(&id, &coach, &webinar, scores.engagements);
+        if let Some(model) = self.analyser.model() {
+            super::writer::ModelWriter::new(model).rewrite(&coach, &webinar, &mut participants, super::writer::model_drafts_from_env()).await;
+        }
         let hosted_on = WebinarFields::get(&webinar.fields.hosted_on)
             .or(webinar.info.start.as_deref())
             .map(|d| d.get(..10).unwrap_or(d).to_string())

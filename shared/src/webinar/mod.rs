@@ -1,7 +1,8 @@
 //! Webinar follow-up (the product's second job): the platform's attendee report and chat log
 //! in, an engagement score and tier per registrant out. Owns the report and chat parsers
 //! ([`report`], [`chat`]; bytes decoded by [`text`]), the question detector ([`questions`]),
-//! the scores and tiers ([`score`]), the tiered follow-up drafts ([`draft`]), the webinar as
+//! the scores and tiers ([`score`]), the tiered follow-up drafts ([`draft`]; by the model for
+//! the top Hot and Warm registrants when one is configured, [`writer`]), the webinar as
 //! stored and reviewed ([`session`], [`intake`]) and the spreadsheet export ([`export`]).
 //! Chat senders are matched to attendees by the same name matcher as workshop speakers
 //! ([`crate::attendance::Speakers`]); the drafts go through the workshop review
@@ -16,6 +17,7 @@ pub mod report;
 pub mod score;
 pub mod session;
 pub mod text;
+pub mod writer;
 
 pub use chat::{ChatMessage, parse_chat};
 pub use report::{AttendeeReport, Registrant, WebinarInfo, parse_attendee_report};
