@@ -379,4 +379,18 @@ pub async fn archive_keeps<A: debrief::ports::Archive>(archive: &A) {
     assert_eq!(archive.get(&key).await.unwrap().map(|b| b.len()), Some(text.len()));
     let other = debrief::ports::archive::transcript_key("never written");
     assert_eq!(archive.get(&other).await.unwrap(), None);
+
+    // A download for someone without our credentials: a pre-signed GET, or the file itself.
+    let export = "name,email\r\n'=HYPERLINK(1),zoë@example.com\r\n";
+    archive.put("exports/wb-1/abc.csv", export.as_bytes()).await.unwrap();
+    match archive.download("exports/wb-1/abc.csv", std::time::Duration::from_secs(600)).await.unwrap() {
+        debrief::ports::Download::File(path) => assert_eq!(std::fs::read(path).unwrap(), export.as_bytes()),
+        debrief::ports::Download::Url { url, expires_at } => {
+            assert!(url.contains("X-Amz-Signature=") && url.contains("X-Amz-Expires=600"), "{url}");
+            assert!(expires_at.ends_with('Z'), "{expires_at}");
+            let r = debrief::net::client().get(&url).send().await.unwrap();
+            assert_eq!(r.status().as_u16(), 200);
+            assert_eq!(r.bytes().await.unwrap().as_ref(), export.as_bytes());
+        }
+    }
 }

@@ -281,3 +281,37 @@ async fn the_model_writes_hot_and_warm_drafts_and_an_invented_link_is_refused() 
     let chen = by("Chen");
     assert_eq!((chen.analyser.kind, chen.analyser.fallback_reason.as_deref()), (debrief::domain::AnalyserKind::Builtin, None), "Cold: the template");
 }
+
+/// The signed links in the coach's webinar email: a Hot attendee's page shows their draft,
+/// and its form sends the coach's edit once.
+#[tokio::test]
+async fn a_hot_attendees_link_sends_the_edited_draft_once() {
+    let app = spawn_app().await;
+    let id = zoom_webinar(&app).await;
+    let mail = read_outbox(&app.outbox()).into_iter().find(|m| m.subject.starts_with("Debrief: Price With Confidence")).unwrap();
+    let links: Vec<String> = mail.body.split(|c: char| c.is_whitespace() || c == '"' || c == '<' || c == '>').filter(|w| w.starts_with(&format!("{}/review/", app.base))).map(str::to_string).collect();
+    let http = debrief::net::client_builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let mut priya_page = None;
+    for l in &links {
+        let html = http.get(l).send().await.unwrap().text().await.unwrap();
+        if html.contains("priya.nair@studio.example") && html.contains("<textarea") && !html.contains("jose@fitlab.example") {
+            priya_page = Some((l.clone(), html));
+        }
+    }
+    let (link, html) = priya_page.expect("a link to Priya's draft alone");
+    assert!(html.contains("The Pricing Lab"), "the webinar draft is on the page");
+    let field = |name: &str| {
+        let marker = format!("name=\"{name}\" value=\"");
+        let i = html.find(&marker).unwrap();
+        html[i + marker.len()..].split('"').next().unwrap().replace("&amp;", "&")
+    };
+    let form = [("csrf", field("csrf")), ("participant_id", field("participant_id")), ("email", "Hi Priya,\nA place in the Lab is yours if you want it.\nMaya".to_string())];
+    for _ in 0..2 {
+        assert_eq!(http.post(&link).form(&form).send().await.unwrap().status().as_u16(), 200);
+    }
+    let sent: Vec<_> = read_outbox(&app.outbox()).into_iter().filter(|m| m.to.iter().any(|t| t == "priya.nair@studio.example")).collect();
+    assert_eq!(sent.len(), 1);
+    assert!(sent[0].body.contains("A place in the Lab is yours"));
+    let (_, page) = get(&app, &app.ingest_key, &format!("/v1/webinars/{id}")).await;
+    assert_eq!(page["data"]["review"]["sent"], 1);
+}
