@@ -1,5 +1,6 @@
 //! Webinar attendee reports and chat logs (any bytes, decoded as the platforms write them):
-//! never a panic, and every score read is 0–100 with components 0–1.
+//! never a panic, and every score read is 0–100 with components 0–1; the drafts and the CSV
+//! export of whatever was read never panic, and no exported cell starts a spreadsheet formula.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -16,5 +17,26 @@ fuzz_target!(|data: &[u8]| {
         for v in [c.focus, c.attendance, c.chat, c.questions] {
             assert!((0.0..=1.0).contains(&v), "{c:?}");
         }
+    }
+    let webinar = debrief::webinar::WebinarSession {
+        fields: debrief::webinar::WebinarFields { title: report.info.topic.clone(), replay_url: Some("https://replay.example/r".into()), ..Default::default() },
+        platform: scores.platform.clone(),
+        info: scores.info.clone(),
+        tiers: scores.tiers.clone(),
+        unmatched_chat: vec![],
+        unmatched_chat_total: 0,
+    };
+    let coach = debrief::domain::CoachProfile::anonymous();
+    let drafts = debrief::webinar::intake::drafts("wb-fuzz", &coach, &webinar, scores.engagements);
+    let csv = debrief::webinar::export::to_csv(&drafts);
+    let mut reader = csv::Reader::from_reader(&csv[3..]);
+    for record in reader.records() {
+        for cell in record.expect("the export is valid CSV").iter() {
+            assert!(!cell.starts_with(['=', '+', '-', '@', '\t', '\r']), "{cell:?}");
+        }
+    }
+    // The webinar fields' JSON, read from the same bytes.
+    if let Ok(text) = std::str::from_utf8(data) {
+        let _ = debrief::webinar::WebinarFields::from_json(text);
     }
 });
