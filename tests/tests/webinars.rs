@@ -315,3 +315,27 @@ async fn a_hot_attendees_link_sends_the_edited_draft_once() {
     let (_, page) = get(&app, &app.ingest_key, &format!("/v1/webinars/{id}")).await;
     assert_eq!(page["data"]["review"]["sent"], 1);
 }
+
+/// One registrant who pastes an essay many times, and a stranger who does too: the webinar is
+/// stored (the kept chat is cut to fit the store's item limit) and the score still counts it all.
+#[tokio::test]
+async fn a_flood_of_long_chat_is_stored_cut_and_counted() {
+    let app = spawn_app().await;
+    let essay = "word ".repeat(20_000);
+    let mut chat = String::from_utf8(fixture("zoom-chat.txt")).unwrap();
+    for i in 0..40 {
+        chat.push_str(&format!("10:{:02}:00 From Chen Wei to Everyone:\n\tHow do I {essay}?\n10:{:02}:30 From Someone Else to Everyone:\n\t{essay}\n", 10 + i % 40, 10 + i % 40));
+    }
+    let f = form(Some(("zoom-attendees.csv", fixture("zoom-attendees.csv"))), Some(chat.into_bytes()), Some(fields(&app).to_string()));
+    let (s, _, v) = upload(&app, &app.ingest_key, f).await;
+    assert_eq!(s, 201, "{v}");
+    let id = v["data"]["webinarId"].as_str().unwrap().to_string();
+    let (_, page) = get(&app, &app.ingest_key, &format!("/v1/webinars/{id}/attendees")).await;
+    let chen = page["data"]["attendees"].as_array().unwrap().iter().find(|a| a["name"] == "Chen Wei").unwrap().clone();
+    assert_eq!(chen["components"]["chat"], 1.0, "the most active in chat");
+    assert_eq!(chen["messages"], 40, "every message counted");
+    assert_eq!(chen["questions"].as_array().unwrap().len(), 20, "twenty kept");
+    assert!(chen["questions"][0].as_str().unwrap().chars().count() <= 1_001);
+    let (_, overview) = get(&app, &app.ingest_key, &format!("/v1/webinars/{id}")).await;
+    assert_eq!(overview["data"]["unmatchedChatTotal"], 41);
+}

@@ -145,6 +145,24 @@ fn level(t: Tier) -> EngagementLevel {
     }
 }
 
+/// What is stored of a registrant's chat: the first [`KEPT_LINES`] questions and lines, each
+/// cut to [`KEPT_CHARS`] characters, so that one very chatty registrant (or one pasted essay)
+/// cannot push their record past the store's item limit. The counts behind the score stay.
+fn kept(mut e: Engagement) -> Engagement {
+    for lines in [&mut e.questions, &mut e.said] {
+        lines.truncate(KEPT_LINES);
+        for l in lines.iter_mut() {
+            if l.chars().count() > KEPT_CHARS {
+                *l = l.chars().take(KEPT_CHARS).collect::<String>() + "…";
+            }
+        }
+    }
+    e
+}
+
+const KEPT_LINES: usize = 20;
+const KEPT_CHARS: usize = 1_000;
+
 /// The registrants as reviewable drafts; Hot attendees are the session's priority clients,
 /// ranked by score.
 pub fn drafts(session_id: &str, coach: &CoachProfile, webinar: &WebinarSession, engagements: Vec<Engagement>) -> Vec<ParticipantSummary> {
@@ -161,6 +179,7 @@ pub fn drafts(session_id: &str, coach: &CoachProfile, webinar: &WebinarSession, 
                 id = format!("{}-{n}", attendee_id(&e));
             }
             let (subject, body) = draft::write(coach, webinar, &e);
+            let e = kept(e);
             let priority = (e.tier == Tier::Hot).then(|| {
                 hot_rank += 1;
                 PriorityFlag {
@@ -243,7 +262,17 @@ impl<S: Store, Q: Queue, M: Mailer, A: Analyser> Pipeline<S, Q, M, A> {
             info: scores.info,
             tiers: scores.tiers,
             unmatched_chat_total: scores.unmatched_chat.len(),
-            unmatched_chat: scores.unmatched_chat.into_iter().take(MAX_UNMATCHED_KEPT).collect(),
+            unmatched_chat: scores
+                .unmatched_chat
+                .into_iter()
+                .take(MAX_UNMATCHED_KEPT)
+                .map(|mut u| {
+                    if u.text.chars().count() > KEPT_CHARS {
+                        u.text = u.text.chars().take(KEPT_CHARS).collect::<String>() + "…";
+                    }
+                    u
+                })
+                .collect(),
         };
         let mut participants = drafts(&id, &coach, &webinar, scores.engagements);
         if let Some(model) = self.analyser.model() {
