@@ -7,24 +7,40 @@ use std::sync::{Arc, LazyLock};
 /// measured on the Lambda binaries (README, "Lambda binaries"): aws-lc, reqwest's default
 /// crypto, added more than a megabyte to every function; and the platform verifier read and
 /// parsed the system's ~150 roots whenever a client was built, at every cold start.
-static TLS: LazyLock<rustls::ClientConfig> = LazyLock::new(|| {
-    let roots = rustls::RootCertStore { roots: webpki_roots::TLS_SERVER_ROOTS.to_vec() };
+static TLS: LazyLock<rustls::ClientConfig> = LazyLock::new(|| tls_trusting(mozilla_roots()));
+
+/// Mozilla's roots, compiled in.
+pub fn mozilla_roots() -> rustls::RootCertStore {
+    rustls::RootCertStore { roots: webpki_roots::TLS_SERVER_ROOTS.to_vec() }
+}
+
+fn tls_trusting(roots: rustls::RootCertStore) -> rustls::ClientConfig {
     rustls::ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
         .with_safe_default_protocol_versions()
         .expect("ring supports TLS 1.2 and 1.3")
         .with_root_certificates(roots)
         .with_no_client_auth()
-});
+}
 
 /// A client builder with the TLS set-up above; add timeouts and build.
 pub fn client_builder() -> reqwest::ClientBuilder {
-    // Libraries that build a reqwest client of their own (async-openai makes a default one
-    // before it takes ours) find ring as the process-wide provider.
+    install_ring();
+    reqwest::Client::builder().tls_backend_preconfigured(TLS.clone())
+}
+
+/// The same, trusting only `roots` (the AWS clients trust Amazon's roots alone).
+pub fn client_builder_trusting(roots: rustls::RootCertStore) -> reqwest::ClientBuilder {
+    install_ring();
+    reqwest::Client::builder().tls_backend_preconfigured(tls_trusting(roots))
+}
+
+/// Libraries that build a reqwest client of their own (async-openai makes a default one
+/// before it takes ours) find ring as the process-wide provider.
+fn install_ring() {
     static PROVIDER: std::sync::Once = std::sync::Once::new();
     PROVIDER.call_once(|| {
         let _ = rustls::crypto::ring::default_provider().install_default();
     });
-    reqwest::Client::builder().tls_backend_preconfigured(TLS.clone())
 }
 
 /// A client with no settings beyond the TLS set-up (tools and tests).

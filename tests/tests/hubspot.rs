@@ -583,16 +583,10 @@ async fn a_webinar_writes_score_tier_and_title_to_each_registrants_contact() {
     let dir = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("data/webinar");
     let text = |f: &str| std::fs::read_to_string(dir.join(f)).unwrap();
     let scores = score_webinar(&parse_attendee_report("a.csv", &text("zoom-attendees.csv")).unwrap(), &parse_chat("c.txt", &text("zoom-chat.txt")).unwrap());
-    let webinar = WebinarSession {
-        fields: debrief::webinar::WebinarFields { title: Some("Price With Confidence".into()), ..Default::default() },
-        platform: scores.platform.clone(),
-        info: scores.info.clone(),
-        tiers: scores.tiers.clone(),
-        unmatched_chat: vec![],
-        unmatched_chat_total: 0,
-    };
+    let fields = debrief::webinar::WebinarFields { title: Some("Price With Confidence".into()), ..Default::default() };
+    let (webinar, engagements) = WebinarSession::from_scores(fields, scores);
     let coach = debrief::domain::CoachProfile::anonymous();
-    let participants = intake::drafts("wb-1", &coach, &webinar, scores.engagements);
+    let participants = intake::drafts("wb-1", &coach, &webinar, engagements);
     let repo = Repo::new(s.clone());
     repo.put_participants(&participants).await.unwrap();
     let mut session: WorkshopSession = serde_json::from_value(json!({

@@ -18,16 +18,10 @@ fuzz_target!(|data: &[u8]| {
             assert!((0.0..=1.0).contains(&v), "{c:?}");
         }
     }
-    let webinar = debrief::webinar::WebinarSession {
-        fields: debrief::webinar::WebinarFields { title: report.info.topic.clone(), replay_url: Some("https://replay.example/r".into()), ..Default::default() },
-        platform: scores.platform.clone(),
-        info: scores.info.clone(),
-        tiers: scores.tiers.clone(),
-        unmatched_chat: vec![],
-        unmatched_chat_total: 0,
-    };
+    let fields = debrief::webinar::WebinarFields { title: report.info.topic.clone(), replay_url: Some("https://replay.example/r".into()), ..Default::default() };
+    let (webinar, engagements) = debrief::webinar::WebinarSession::from_scores(fields, scores);
     let coach = debrief::domain::CoachProfile::anonymous();
-    let drafts = debrief::webinar::intake::drafts("wb-fuzz", &coach, &webinar, scores.engagements);
+    let drafts = debrief::webinar::intake::drafts("wb-fuzz", &coach, &webinar, engagements);
     let csv = debrief::webinar::export::to_csv(&drafts);
     let mut reader = csv::Reader::from_reader(&csv[3..]);
     for record in reader.records() {

@@ -296,24 +296,18 @@ impl LlmAnalyser {
 
     async fn ask(&self, ctx: &ParticipantContext) -> Result<(ModelOutput, Option<ModelUsage>), String> {
         let (system, user) = prompts(ctx, &excerpt(ctx, self.config.excerpt_tokens));
-        let request = CreateChatCompletionRequestArgs::default()
-            .model(&self.config.model)
-            .messages(vec![
-                ChatCompletionRequestMessage::System(ChatCompletionRequestSystemMessage::from(system)),
-                ChatCompletionRequestMessage::User(ChatCompletionRequestUserMessage::from(user.as_str())),
-            ])
-            .response_format(ResponseFormat::JsonSchema {
-                json_schema: ResponseFormatJsonSchema {
-                    description: Some("One participant's analysis".into()),
-                    name: "participant_analysis".into(),
-                    schema: schema(),
-                    strict: Some(true),
-                },
-            })
-            .build()
-            .map_err(|e| format!("request: {e}"))?;
-        let response = self.client.chat().create(request).await.map_err(describe)?;
-        let usage = response.usage.as_ref().map(|u| {
+        let question = JsonQuestion {
+            model: &self.config.model,
+            system: &system,
+            user: &user,
+            name: "participant_analysis",
+            description: "One participant's analysis",
+            schema: schema(),
+            temperature: None,
+            seed: None,
+        };
+        let (out, usage) = question.ask(&self.client).await?;
+        let usage = usage.map(|u| {
             let (input, output) = (u64::from(u.prompt_tokens), u64::from(u.completion_tokens));
             ModelUsage {
                 model: self.config.model.clone(),
@@ -322,24 +316,6 @@ impl LlmAnalyser {
                 cost_micro_usd: self.config.price_per_million.map(|(pi, po)| (input as f64 * pi + output as f64 * po).round() as u64),
             }
         });
-        let message = &response.choices.first().ok_or("the model returned no choice")?.message;
-        if let Some(refusal) = &message.refusal {
-            // The refusal's words may quote the transcript: say only that it refused.
-            let _ = refusal;
-            return Err("the model refused to answer".to_string());
-        }
-        let content = message.content.as_deref().ok_or("the model returned no content")?;
-        // The error names the kind and the path only: serde's message quotes the offending
-        // value, which is participant text (or an address), and this reason reaches the logs.
-        let de = &mut serde_json::Deserializer::from_str(content);
-        let out = serde_path_to_error::deserialize(de).map_err(|e| {
-            let kind = match e.inner().classify() {
-                serde_json::error::Category::Data => "a value of the wrong type or a missing field",
-                serde_json::error::Category::Syntax | serde_json::error::Category::Eof => "invalid JSON",
-                serde_json::error::Category::Io => "an unreadable answer",
-            };
-            format!("the model's JSON does not match the schema: {kind} at `{}`", e.path())
-        })?;
         Ok((out, usage))
     }
 
@@ -391,6 +367,63 @@ impl LlmAnalyser {
 }
 
 /// An error in words, without the request (which holds the transcript excerpt).
+/// One Structured Outputs question: a system and a user message in, the answer parsed as `T`
+/// under a strict JSON schema. Shared by the analyser, the webinar writer and the lead judge.
+pub(crate) struct JsonQuestion<'a> {
+    pub model: &'a str,
+    pub system: &'a str,
+    pub user: &'a str,
+    /// The schema's name and description, as the API takes them.
+    pub name: &'static str,
+    pub description: &'static str,
+    pub schema: serde_json::Value,
+    /// `Some(0.0)` (and a seed) for the same answer to the same question; `None` leaves the
+    /// model's default (some reasoning models refuse any other temperature).
+    pub temperature: Option<f32>,
+    pub seed: Option<i64>,
+}
+
+impl JsonQuestion<'_> {
+    /// The parsed answer and the tokens it took. An error says why there is none without
+    /// quoting the answer: serde's messages quote the offending value, which may be
+    /// participant text or an address, and the reason reaches the logs.
+    pub(crate) async fn ask<T: serde::de::DeserializeOwned>(self, client: &Client<OpenAIConfig>) -> Result<(T, Option<async_openai::types::chat::CompletionUsage>), String> {
+        let mut request = CreateChatCompletionRequestArgs::default();
+        request
+            .model(self.model)
+            .messages(vec![
+                ChatCompletionRequestMessage::System(ChatCompletionRequestSystemMessage::from(self.system)),
+                ChatCompletionRequestMessage::User(ChatCompletionRequestUserMessage::from(self.user)),
+            ])
+            .response_format(ResponseFormat::JsonSchema {
+                json_schema: ResponseFormatJsonSchema { description: Some(self.description.into()), name: self.name.into(), schema: self.schema, strict: Some(true) },
+            });
+        if let Some(t) = self.temperature {
+            request.temperature(t);
+        }
+        if let Some(seed) = self.seed {
+            request.seed(seed);
+        }
+        let request = request.build().map_err(|e| format!("request: {e}"))?;
+        let response = client.chat().create(request).await.map_err(describe)?;
+        let message = &response.choices.first().ok_or("the model returned no choice")?.message;
+        if message.refusal.is_some() {
+            return Err("the model refused to answer".into());
+        }
+        let content = message.content.as_deref().ok_or("the model returned no content")?;
+        let de = &mut serde_json::Deserializer::from_str(content);
+        let out = serde_path_to_error::deserialize(de).map_err(|e| {
+            let kind = match e.inner().classify() {
+                serde_json::error::Category::Data => "a value of the wrong type or a missing field",
+                serde_json::error::Category::Syntax | serde_json::error::Category::Eof => "invalid JSON",
+                serde_json::error::Category::Io => "an unreadable answer",
+            };
+            format!("the model's JSON does not match the schema: {kind} at `{}`", e.path())
+        })?;
+        Ok((out, response.usage))
+    }
+}
+
 pub(crate) fn describe(e: OpenAIError) -> String {
     match e {
         OpenAIError::ApiError(api) => format!("the model server answered {}", api.status_code),

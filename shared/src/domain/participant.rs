@@ -177,6 +177,17 @@ pub struct ParticipantSummary {
 }
 
 impl ParticipantSummary {
+    /// A webinar registrant's engagement score; 0 for a workshop participant.
+    pub fn engagement_score(&self) -> u8 {
+        self.webinar_engagement.as_ref().map_or(0, |e| e.score)
+    }
+
+    /// Highest engagement score first, then by name: the order of a webinar's attendees, its
+    /// export and (after priority) its review list.
+    pub fn by_score(a: &Self, b: &Self) -> std::cmp::Ordering {
+        b.engagement_score().cmp(&a.engagement_score()).then_with(|| a.participant_name.cmp(&b.participant_name))
+    }
+
     /// The coach's edit of the summary and/or the email; counted in `coach_edit_count` when
     /// it changes either (saving the same text again is not an edit).
     pub fn coach_edit(&mut self, summary: Option<String>, email: Option<String>) {

@@ -11,17 +11,13 @@
 
 use async_openai::Client;
 use async_openai::config::OpenAIConfig;
-use async_openai::types::chat::{
-    ChatCompletionRequestMessage, ChatCompletionRequestSystemMessage, ChatCompletionRequestUserMessage, CreateChatCompletionRequestArgs,
-    ResponseFormat, ResponseFormatJsonSchema,
-};
 use async_openai::types::embeddings::CreateEmbeddingRequestArgs;
 use serde::Deserialize;
 use serde_json::json;
 
 use super::score::{FitLevel, NextAction};
 use super::{BUILTIN_EMBEDDING_MODEL, Embedding, builtin_embedding_of, describe};
-use crate::analysis::llm::{LlmConfig, describe as describe_error, openai_client};
+use crate::analysis::llm::{JsonQuestion, LlmConfig, describe as describe_error, openai_client};
 
 /// The API's limits on one embeddings request.
 const MAX_INPUTS: usize = 2048;
@@ -155,26 +151,17 @@ impl LeadModel {
     /// The model's judgement of the lead described by `prompt`; an error says why there is none.
     pub async fn judge(&self, prompt: &str) -> Result<Verdict, String> {
         let LeadModel::OpenAi(m) = self else { return Err("no model is configured".into()) };
-        let request = CreateChatCompletionRequestArgs::default()
-            .model(&m.chat_model)
-            .temperature(0.0)
-            .seed(7)
-            .messages(vec![
-                ChatCompletionRequestMessage::System(ChatCompletionRequestSystemMessage::from(SYSTEM)),
-                ChatCompletionRequestMessage::User(ChatCompletionRequestUserMessage::from(prompt)),
-            ])
-            .response_format(ResponseFormat::JsonSchema {
-                json_schema: ResponseFormatJsonSchema { description: Some("A lead's score".into()), name: "lead_score".into(), schema: schema(), strict: Some(true) },
-            })
-            .build()
-            .map_err(|e| format!("request: {e}"))?;
-        let response = m.judge_client.chat().create(request).await.map_err(describe_error)?;
-        let message = &response.choices.first().ok_or("the model returned no choice")?.message;
-        if message.refusal.is_some() {
-            return Err("the model refused to answer".into());
-        }
-        let content = message.content.as_deref().ok_or("the model returned no content")?;
-        let verdict: Verdict = serde_json::from_str(content).map_err(|e| format!("the model's answer does not match the schema (line {}, column {})", e.line(), e.column()))?;
+        let question = JsonQuestion {
+            model: &m.chat_model,
+            system: SYSTEM,
+            user: prompt,
+            name: "lead_score",
+            description: "A lead's score",
+            schema: schema(),
+            temperature: Some(0.0),
+            seed: Some(7),
+        };
+        let (verdict, _): (Verdict, _) = question.ask(&m.judge_client).await?;
         if !(0..=100).contains(&verdict.score) {
             return Err(format!("the model's score {} is outside 0–100", verdict.score));
         }

@@ -293,11 +293,7 @@ impl<S: Store, Q: Queue, M: Mailer, A: Analyser> Pipeline<S, Q, M, A> {
         // A webinar's registrants follow by engagement score (a workshop's all score 0).
         all.sort_by(|a, b| {
             let rank = |p: &ParticipantSummary| p.priority.as_ref().map_or(u32::MAX, |f| f.rank);
-            let score = |p: &ParticipantSummary| p.webinar_engagement.as_ref().map_or(0, |e| e.score);
-            rank(&a.value)
-                .cmp(&rank(&b.value))
-                .then_with(|| score(&b.value).cmp(&score(&a.value)))
-                .then_with(|| a.value.participant_name.cmp(&b.value.participant_name))
+            rank(&a.value).cmp(&rank(&b.value)).then_with(|| ParticipantSummary::by_score(&a.value, &b.value))
         });
         let default_size = if view == View::Compact { 50 } else { 10 };
         let size = page_size.unwrap_or(default_size).clamp(1, 100);

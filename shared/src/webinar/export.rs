@@ -46,12 +46,6 @@ pub fn status(p: &ParticipantSummary) -> &'static str {
     }
 }
 
-/// Highest score first, then by name: the order of the export and of `?sort=score`.
-pub fn by_score(participants: &mut [ParticipantSummary]) {
-    let score = |p: &ParticipantSummary| p.webinar_engagement.as_ref().map_or(0, |e| e.score);
-    participants.sort_by(|a, b| score(b).cmp(&score(a)).then_with(|| a.participant_name.cmp(&b.participant_name)));
-}
-
 /// The CSV of `participants` (a webinar's), in the order given.
 pub fn to_csv(participants: &[ParticipantSummary]) -> Vec<u8> {
     let mut out = Vec::with_capacity(64 + participants.len() * 1_024);

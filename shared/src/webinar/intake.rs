@@ -16,7 +16,7 @@ use std::time::Duration;
 use serde::Serialize;
 
 use super::score::{Engagement, Tier, score_webinar};
-use super::session::{MAX_UNMATCHED_KEPT, WebinarFields, WebinarSession};
+use super::session::{WebinarFields, WebinarSession, cut};
 use super::{draft, export, parse_attendee_report, parse_chat, text};
 use crate::analysis::Analyser;
 use crate::domain::{
@@ -146,22 +146,17 @@ fn level(t: Tier) -> EngagementLevel {
 }
 
 /// What is stored of a registrant's chat: the first [`KEPT_LINES`] questions and lines, each
-/// cut to [`KEPT_CHARS`] characters, so that one very chatty registrant (or one pasted essay)
+/// [`cut`], so that one very chatty registrant (or one pasted essay)
 /// cannot push their record past the store's item limit. The counts behind the score stay.
 fn kept(mut e: Engagement) -> Engagement {
     for lines in [&mut e.questions, &mut e.said] {
         lines.truncate(KEPT_LINES);
-        for l in lines.iter_mut() {
-            if l.chars().count() > KEPT_CHARS {
-                *l = l.chars().take(KEPT_CHARS).collect::<String>() + "…";
-            }
-        }
+        lines.iter_mut().for_each(cut);
     }
     e
 }
 
 const KEPT_LINES: usize = 20;
-const KEPT_CHARS: usize = 1_000;
 
 /// The registrants as reviewable drafts; Hot attendees are the session's priority clients,
 /// ranked by score.
@@ -256,25 +251,8 @@ impl<S: Store, Q: Queue, M: Mailer, A: Analyser> Pipeline<S, Q, M, A> {
         let scores = score_webinar(&report, &messages);
         let mut fields = upload.fields.clone();
         fields.coach_id = None;
-        let webinar = WebinarSession {
-            fields,
-            platform: scores.platform,
-            info: scores.info,
-            tiers: scores.tiers,
-            unmatched_chat_total: scores.unmatched_chat.len(),
-            unmatched_chat: scores
-                .unmatched_chat
-                .into_iter()
-                .take(MAX_UNMATCHED_KEPT)
-                .map(|mut u| {
-                    if u.text.chars().count() > KEPT_CHARS {
-                        u.text = u.text.chars().take(KEPT_CHARS).collect::<String>() + "…";
-                    }
-                    u
-                })
-                .collect(),
-        };
-        let mut participants = drafts(&id, &coach, &webinar, scores.engagements);
+        let (webinar, engagements) = WebinarSession::from_scores(fields, scores);
+        let mut participants = drafts(&id, &coach, &webinar, engagements);
         if let Some(model) = self.analyser.model() {
             super::writer::ModelWriter::new(model).rewrite(&coach, &webinar, &mut participants, super::writer::model_drafts_from_env()).await;
         }
@@ -382,10 +360,7 @@ impl<S: Store, Q: Queue, M: Mailer, A: Analyser> Pipeline<S, Q, M, A> {
         let all = self.repo.list_participants(id).await?;
         let mut rows: Vec<_> = all.into_iter().filter(|v| v.value.webinar_engagement.as_ref().is_some_and(|e| tier.is_none_or(|t| t == e.tier))).collect();
         match order {
-            AttendeeOrder::Score => {
-                let score = |p: &ParticipantSummary| p.webinar_engagement.as_ref().map_or(0, |e| e.score);
-                rows.sort_by(|a, b| score(&b.value).cmp(&score(&a.value)).then_with(|| a.value.participant_name.cmp(&b.value.participant_name)));
-            }
+            AttendeeOrder::Score => rows.sort_by(|a, b| ParticipantSummary::by_score(&a.value, &b.value)),
             AttendeeOrder::Name => rows.sort_by(|a, b| a.value.participant_name.cmp(&b.value.participant_name)),
         }
         let total = rows.len();
@@ -415,7 +390,7 @@ impl<S: Store, Q: Queue, M: Mailer, A: Analyser> Pipeline<S, Q, M, A> {
     pub async fn webinar_csv(&self, allowed_coach: Option<&str>, id: &str) -> Result<(usize, Vec<u8>), PipelineError> {
         self.own_webinar(allowed_coach, id).await?;
         let mut ps: Vec<ParticipantSummary> = self.repo.list_participants(id).await?.into_iter().map(|v| v.value).collect();
-        export::by_score(&mut ps);
+        ps.sort_by(ParticipantSummary::by_score);
         Ok((ps.len(), export::to_csv(&ps)))
     }
 

@@ -20,7 +20,7 @@ use serde::{Deserialize, Serialize};
 use super::chat::ChatMessage;
 use super::questions::is_genuine_question;
 use super::report::{AttendeeReport, WebinarInfo};
-use crate::attendance::{HashKeyed, Speakers, Who, name_key, normalize_name};
+use crate::attendance::{HashKeyed, Speakers, Who, fnv, name_key, normalize_name};
 use crate::domain::{CoachProfile, Roster, RosterEntry};
 
 pub const CHAT_CAP: u32 = 10;
@@ -175,7 +175,8 @@ impl<'a> SenderIndex<'a> {
         if key == self.host {
             return Some(Who::Coach);
         }
-        match self.by_name.get(&name_key(sender)) {
+        // `name_key` is the hash of the normalised name, which is in hand.
+        match self.by_name.get(&fnv(key.as_bytes())) {
             // Equal keys, so almost surely equal names: make sure.
             Some(Some(i)) if normalize_name(Self::name(self.report, *i)) == key => Some(Who::Attendee(*i)),
             Some(None) => Some(Who::Other),

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use super::report::WebinarInfo;
-use super::score::{Tier, UnmatchedChat};
+use super::score::{Engagement, Tier, UnmatchedChat, WebinarScores};
 use crate::error::InputError;
 
 /// The longest offer description or other free-text field, in characters.
@@ -96,6 +96,18 @@ impl WebinarFields {
     }
 }
 
+/// Longest stored chat line, in characters: one pasted essay cannot push a record past the
+/// store's item limit.
+pub const KEPT_CHARS: usize = 1_000;
+
+/// `text` cut to [`KEPT_CHARS`] characters, marked with an ellipsis when cut.
+pub fn cut(text: &mut String) {
+    if let Some((at, _)) = text.char_indices().nth(KEPT_CHARS) {
+        text.truncate(at);
+        text.push('…');
+    }
+}
+
 /// What a webinar session holds beside the workshop fields.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -111,6 +123,17 @@ pub struct WebinarSession {
 }
 
 impl WebinarSession {
+    /// The session of freshly scored registrants, and their engagements (for the drafts).
+    /// Unmatched chat is kept up to [`MAX_UNMATCHED_KEPT`] lines, each [`cut`]; the total stays.
+    pub fn from_scores(fields: WebinarFields, scores: WebinarScores) -> (Self, Vec<Engagement>) {
+        let unmatched_chat_total = scores.unmatched_chat.len();
+        let mut unmatched_chat = scores.unmatched_chat;
+        unmatched_chat.truncate(MAX_UNMATCHED_KEPT);
+        unmatched_chat.iter_mut().for_each(|u| cut(&mut u.text));
+        let session = Self { fields, platform: scores.platform, info: scores.info, tiers: scores.tiers, unmatched_chat, unmatched_chat_total };
+        (session, scores.engagements)
+    }
+
     /// The title attendees know the webinar by.
     pub fn title(&self) -> &str {
         WebinarFields::get(&self.fields.title).or(self.info.topic.as_deref()).unwrap_or("the webinar")

@@ -10,17 +10,13 @@
 
 use async_openai::Client;
 use async_openai::config::OpenAIConfig;
-use async_openai::types::chat::{
-    ChatCompletionRequestMessage, ChatCompletionRequestSystemMessage, ChatCompletionRequestUserMessage, CreateChatCompletionRequestArgs,
-    ResponseFormat, ResponseFormatJsonSchema,
-};
 use serde::Deserialize;
 use serde_json::json;
 
 use super::score::{Engagement, Tier};
 use super::session::{WebinarFields, WebinarSession};
 use crate::analysis::compose::{first_name, strip_avoid_phrases};
-use crate::analysis::llm::{LlmConfig, describe as describe_error, openai_client};
+use crate::analysis::llm::{JsonQuestion, LlmConfig, openai_client};
 use crate::domain::{AnalyserInfo, AnalyserKind, CoachProfile, ParticipantSummary};
 
 pub const DEFAULT_MODEL_DRAFTS: usize = 40;
@@ -126,25 +122,18 @@ impl ModelWriter {
     pub async fn write(&self, coach: &CoachProfile, webinar: &WebinarSession, e: &Engagement) -> Result<(String, String), String> {
         let schema = json!({"type": "object", "additionalProperties": false, "required": ["subject", "body"],
             "properties": {"subject": {"type": "string"}, "body": {"type": "string"}}});
-        let request = CreateChatCompletionRequestArgs::default()
-            .model(&self.model)
-            .temperature(0.0)
-            .messages(vec![
-                ChatCompletionRequestMessage::System(ChatCompletionRequestSystemMessage::from(SYSTEM)),
-                ChatCompletionRequestMessage::User(ChatCompletionRequestUserMessage::from(Self::prompt(coach, webinar, e))),
-            ])
-            .response_format(ResponseFormat::JsonSchema {
-                json_schema: ResponseFormatJsonSchema { description: Some("A webinar follow-up email".into()), name: "webinar_follow_up".into(), schema, strict: Some(true) },
-            })
-            .build()
-            .map_err(|e| format!("request: {e}"))?;
-        let response = self.client.chat().create(request).await.map_err(describe_error)?;
-        let message = &response.choices.first().ok_or("the model returned no choice")?.message;
-        if message.refusal.is_some() {
-            return Err("the model refused to answer".into());
-        }
-        let content = message.content.as_deref().ok_or("the model returned no content")?;
-        let draft: Draft = serde_json::from_str(content).map_err(|e| format!("the model's answer does not match the schema (line {}, column {})", e.line(), e.column()))?;
+        let user = Self::prompt(coach, webinar, e);
+        let question = JsonQuestion {
+            model: &self.model,
+            system: SYSTEM,
+            user: &user,
+            name: "webinar_follow_up",
+            description: "A webinar follow-up email",
+            schema,
+            temperature: Some(0.0),
+            seed: None,
+        };
+        let (draft, _): (Draft, _) = question.ask(&self.client).await?;
         check(webinar, e, &draft.subject, &draft.body)?;
         let avoid = &coach.communication_style.avoid_phrases;
         Ok((strip_avoid_phrases(draft.subject.trim(), avoid), strip_avoid_phrases(draft.body.trim_end(), avoid) + "\n"))

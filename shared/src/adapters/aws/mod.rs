@@ -4,12 +4,14 @@
 //! `AWS_ENDPOINT_URL_DYNAMODB`, `_SQS`, `_SESV2`) points them at a local server such as moto.
 
 mod dynamo;
+mod http_client;
 mod kms;
 mod s3;
 mod ses;
 mod sqs;
 
 pub use dynamo::DynamoStore;
+pub use http_client::ReqwestHttpClient;
 pub use kms::KmsDataKeys;
 pub use s3::S3Archive;
 pub use ses::SesMailer;
@@ -21,24 +23,22 @@ pub async fn load_config() -> aws_config::SdkConfig {
     aws_config::defaults(aws_config::BehaviorVersion::latest()).http_client(https_client(overridden)).load().await
 }
 
-/// The SDK's HTTP client: rustls on ring (the SDK's default, aws-lc, added more than a
-/// megabyte to every function).
+/// The SDK's HTTP client ([`ReqwestHttpClient`]: reqwest, rustls on ring).
 ///
 /// AWS's service endpoints present certificates that chain to Amazon Trust Services' roots
 /// (Amazon Root CA 1–4, and Starfield Services Root CA G2, which cross-signs them). Trusting
 /// only those, compiled in, spares every cold start reading and parsing the system's ~150
-/// roots: the SDK builds its TLS connector when a client is made, and that took more than
-/// half of each function's init (see README, "Lambda binaries"). An endpoint override (moto,
-/// LocalStack) may present any certificate: then the system's roots are trusted.
+/// roots (see README, "Lambda binaries"). An endpoint override (moto, LocalStack) may present
+/// any certificate: then Mozilla's roots are trusted, and the PEM bundle named by
+/// `AWS_CA_BUNDLE` (a local server's own CA) as well.
 pub fn https_client(endpoint_overridden: bool) -> aws_sdk_dynamodb::config::SharedHttpClient {
-    use aws_smithy_http_client::tls::{Provider, TlsContext, TrustStore, rustls_provider::CryptoMode};
-    let roots = if endpoint_overridden {
-        TrustStore::default()
-    } else {
-        TrustStore::empty().with_native_roots(false).with_pem_certificate(AMAZON_TRUST_ROOTS)
-    };
-    let tls = TlsContext::builder().with_trust_store(roots).build().expect("a trust store of PEM certificates is a valid TLS context");
-    aws_smithy_http_client::Builder::new().tls_provider(Provider::Rustls(CryptoMode::Ring)).tls_context(tls).build_https()
+    use rustls::pki_types::{CertificateDer, pem::PemObject};
+    let mut roots = if endpoint_overridden { crate::net::mozilla_roots() } else { rustls::RootCertStore::empty() };
+    let bundle = endpoint_overridden.then(|| std::env::var_os("AWS_CA_BUNDLE").and_then(|p| std::fs::read(p).ok())).flatten();
+    for pem in [Some(AMAZON_TRUST_ROOTS), bundle.as_deref()].into_iter().flatten() {
+        roots.add_parsable_certificates(CertificateDer::pem_slice_iter(pem).filter_map(Result::ok));
+    }
+    aws_sdk_dynamodb::config::SharedHttpClient::new(ReqwestHttpClient::trusting(roots))
 }
 
 const AMAZON_TRUST_ROOTS: &[u8] = include_bytes!("amazon-trust-roots.pem");
