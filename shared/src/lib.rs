@@ -4,6 +4,7 @@
 pub mod adapters;
 pub mod analysis;
 pub mod attendance;
+pub mod calls;
 pub mod capi;
 pub mod clock;
 pub mod domain;

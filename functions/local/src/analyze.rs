@@ -14,8 +14,29 @@ pub enum Output {
     Text,
 }
 
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Profile {
+    /// A coaching workshop: one analysis per participant on the roster.
+    Workshop,
+    /// A sales call: the seller's debrief and a follow-up email to the buyer.
+    SalesCall,
+}
+
 #[derive(clap::Args)]
 pub struct Args {
+    /// The analysis profile.
+    #[arg(long, value_enum, default_value = "workshop")]
+    profile: Profile,
+    /// Sales call: who is on it, the date, the meeting type (CallFacts JSON:
+    /// `{"participants": [{"name", "email", "role"}], "callDate", "meetingType", "rep", "sellerDomain", "title"}`).
+    #[arg(long)]
+    call: Option<PathBuf>,
+    /// Sales call: the rep, as the transcript labels them (everyone else buys).
+    #[arg(long)]
+    rep: Option<String>,
+    /// Sales call: discovery, demo, negotiation, closing or follow-up (inferred when not given).
+    #[arg(long)]
+    meeting_type: Option<debrief::calls::debrief::MeetingType>,
     /// A WebVTT (`.vtt`) or plain-text transcript.
     #[arg(required_unless_present = "sample")]
     transcript: Option<PathBuf>,
@@ -67,6 +88,9 @@ fn map(path: &PathBuf) -> Result<Option<memmap2::Mmap>, String> {
 }
 
 pub async fn run(args: Args) -> Result<(), String> {
+    if args.profile == Profile::SalesCall {
+        return sales_call(args);
+    }
     let mapped = match (&args.transcript, args.sample) {
         (Some(path), false) => map(path)?,
         _ => None,
@@ -160,5 +184,81 @@ fn table(r: &SessionReport) -> String {
             let _ = writeln!(out, "  {}: {}", u.label, u.reason);
         }
     }
+    out
+}
+
+/// `debrief analyze --profile sales-call CALL.vtt --call FACTS.json`: the debrief and the
+/// follow-up draft, as JSON or a readable page.
+fn sales_call(args: Args) -> Result<(), String> {
+    use debrief::calls::{debrief::CallFacts, follow_up};
+    let path = args.transcript.as_ref().ok_or("a sales call needs a transcript file")?;
+    let text = read(path)?;
+    let mut facts: CallFacts = match &args.call {
+        Some(f) => serde_json::from_str(&read(f)?).map_err(|e| format!("{}: {e}", f.display()))?,
+        None => CallFacts { call_date: String::new(), ..Default::default() },
+    };
+    facts.rep = args.rep.clone().or(facts.rep);
+    facts.meeting_type = args.meeting_type.or(facts.meeting_type);
+    if let Some(d) = args.date.clone() {
+        facts.call_date = d;
+    }
+    if facts.call_date.is_empty() {
+        facts.call_date = debrief::clock::today();
+    }
+    let transcript = debrief::transcript::Transcript::parse(&text, args.transcript_format).map_err(|e| format!("{}: {e}", path.display()))?;
+    let d = debrief::calls::debrief::debrief(&transcript, &facts).map_err(|e| e.to_string())?;
+    let name_of = |side| d.roles.iter().find(|r| r.side == side).map(|r| r.speaker.clone()).unwrap_or_default();
+    let (rep, buyer) = (name_of(debrief::calls::signals::Side::Seller), name_of(debrief::calls::signals::Side::Buyer));
+    let (subject, body) = follow_up::write(&d, &rep, &buyer, facts.title.as_deref());
+    match args.format {
+        Output::Json => println!("{}", serde_json::to_string_pretty(&serde_json::json!({"debrief": d, "followUp": {"to": buyer, "subject": subject, "body": body}})).expect("serialises")),
+        Output::Text => print!("{}", call_page(&d, &subject, &body)),
+    }
+    Ok(())
+}
+
+fn call_page(d: &debrief::calls::debrief::Debrief, subject: &str, body: &str) -> String {
+    use debrief::calls::debrief::name;
+    use std::fmt::Write;
+    let m = &d.metrics;
+    let mut out = String::new();
+    let _ = writeln!(out, "{} call, {} — score {:.1}/10", name(&d.meeting_type), d.call_date, d.score);
+    let _ = writeln!(
+        out,
+        "talk: seller {:.0}% / buyer {:.0}%; {} seller questions ({:.1}/min); {:.1} switches/min; seller pause {}; longest monologue {}\n",
+        m.seller_talk_percent,
+        m.buyer_talk_percent,
+        m.seller_questions,
+        m.seller_questions_per_minute,
+        m.switches_per_minute,
+        m.seller_average_pause_seconds.map_or("-".into(), |p| format!("{p:.1} s")),
+        m.longest_monologue.as_ref().map_or("-".into(), |l| format!("{} {:.0} s at {}", l.speaker, l.seconds, l.at))
+    );
+    for r in &d.rubric {
+        let _ = writeln!(out, "  {:<20} {:>4.1}/{:.0}  {}", r.part, r.points, r.max, r.why);
+    }
+    let _ = writeln!(out, "\nbuying signals:");
+    for b in &d.buying_signals {
+        let _ = writeln!(out, "  {} {:<15} {}: \"{}\"", b.said.at, name(&b.kind), b.said.speaker, b.said.quote);
+    }
+    let _ = writeln!(out, "objections:");
+    for o in &d.objections {
+        let answer = o.addressed.as_ref().map_or("NOT ANSWERED".to_string(), |a| format!("answered at {}: \"{}\"", a.at, a.quote));
+        let _ = writeln!(out, "  {} {:<11} \"{}\" — {answer}", o.said.at, name(&o.kind), o.said.quote);
+    }
+    let _ = writeln!(out, "action items:");
+    for a in &d.action_items {
+        let owner = a.owner.map_or("unassigned".to_string(), |s| name(&s));
+        let due = a.due_date.clone().or_else(|| a.due_said.clone()).unwrap_or_else(|| "no date said".into());
+        let _ = writeln!(out, "  {} {:<10} {:<12} \"{}\"", a.said.at, owner, due, a.said.quote);
+    }
+    for (title, points) in [("went well", &d.went_well), ("to improve", &d.to_improve)] {
+        let _ = writeln!(out, "{title}:");
+        for p in points {
+            let ev = p.evidence.as_ref().map_or(String::new(), |e| format!(" ({} \"{}\")", e.at, e.quote));
+            let _ = writeln!(out, "  - {}{ev}", p.text);
+        }
+    }
+    let _ = writeln!(out, "\nfollow-up draft — {subject}\n\n{body}");
     out
 }

@@ -7,6 +7,7 @@ mod engagement;
 mod evidence;
 pub(crate) mod llm;
 pub mod eval;
+pub mod questions;
 pub mod signals;
 mod priority;
 

@@ -1193,3 +1193,46 @@ mod tests {
         );
     }
 }
+
+/// Phrase lists for other analysis profiles (the sales call's, `crate::calls`), matched with
+/// the same normalisation and syntax as the lists above (`~` stems, `…` gaps of up to three
+/// words): one engine, several profiles.
+pub struct PhraseList(Table);
+
+/// A sentence as the phrase lists read it: lowercase, contractions spelled out, quoted
+/// speech blanked; each word with its clause number.
+pub struct Normalised {
+    pub words: Vec<String>,
+    pub clauses: Vec<usize>,
+}
+
+impl Normalised {
+    pub fn of(sentence: &str) -> Self {
+        let tokens = words(sentence);
+        let words = tokens.words();
+        Self { clauses: words.iter().map(|w| w.clause).collect(), words: words.iter().map(|w| w.text.to_string()).collect() }
+    }
+
+    pub fn as_strs(&self) -> Vec<&str> {
+        self.words.iter().map(String::as_str).collect()
+    }
+
+    /// Whether a negator ("not", "never", "no"…) stands within four words before word `at`,
+    /// in its clause (the workshop rules' test).
+    pub fn negated(&self, at: usize) -> bool {
+        let clause = self.clauses[at];
+        let from = (0..at).rev().take(4).take_while(|&i| self.clauses[i] == clause).last().unwrap_or(at);
+        (from..at).any(|i| NEGATORS.contains(&self.words[i].as_str()) && !matches!(self.words.get(i + 1).map(String::as_str), Some("know" | "sure" | "mind")))
+    }
+}
+
+impl PhraseList {
+    pub fn new(list: &'static [(&'static str, u8)]) -> Self {
+        Self(Table::new(list.iter().copied()))
+    }
+
+    /// Every match as (phrase, weight, first word, last word), in list order.
+    pub fn matches(&self, ws: &[&str]) -> Vec<(&'static str, u8, usize, usize)> {
+        self.0.find_all(ws).into_iter().map(|(i, a, b)| (self.0.phrases[i].0, self.0.phrases[i].1, a, b)).collect()
+    }
+}

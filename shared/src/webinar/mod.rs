@@ -12,7 +12,6 @@ pub mod chat;
 pub mod draft;
 pub mod export;
 pub mod intake;
-pub mod questions;
 pub mod report;
 pub mod score;
 pub mod session;

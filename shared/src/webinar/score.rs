@@ -4,7 +4,7 @@
 //! - **attendance**: minutes in session (rejoins summed) over the webinar's duration, capped at 1;
 //! - **chat**: the person's messages over the most active attendee's, both capped at
 //!   [`CHAT_CAP`] (so one very chatty attendee does not flatten everyone else);
-//! - **questions**: genuine questions asked ([`super::questions`]), [`QUESTIONS_FOR_FULL`] or
+//! - **questions**: genuine questions asked ([`crate::analysis::questions`]), [`QUESTIONS_FOR_FULL`] or
 //!   more count fully;
 //! - **focus**: the platform's attentiveness where it reports one (GoTo); otherwise (Zoom
 //!   removed attention tracking in 2020) an estimate, marked `focusEstimated`:
@@ -18,7 +18,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use super::chat::ChatMessage;
-use super::questions::is_genuine_question;
+use crate::analysis::questions::is_genuine_question;
 use super::report::{AttendeeReport, WebinarInfo};
 use crate::attendance::{HashKeyed, Speakers, Who, fnv, name_key, normalize_name};
 use crate::domain::{CoachProfile, Roster, RosterEntry};

@@ -1,4 +1,4 @@
-//! Genuine questions in chat, beyond a `?`: "how do I…", "can you share…" count with or
+//! Genuine questions, in webinar chat and spoken calls, beyond a `?`: "how do I…", "can you share…" count with or
 //! without one; rhetorical tags ("right?", "isn't it?"), one-word reactions ("really?",
 //! "what?!") and questions about the session's mechanics that are not about the content
 //! ("can you hear me?") do not.
@@ -8,15 +8,16 @@ const OPENERS: &[&str] = &[
     "would you", "will you", "will there", "is there", "are there", "do you", "does it", "does this", "what is", "what's", "what are",
     "what do", "what would", "what if", "which", "where can", "where do", "when will", "when is", "when do", "why do", "why does",
     "why is", "should i", "should we", "can i", "can we", "could i", "is it", "any tips", "any advice", "any recommendation",
-    "i wonder", "i was wondering", "question:", "q:",
+    "i wonder", "i was wondering", "question:", "q:", "how are you", "how is", "what happens", "what made", "who would", "who else",
+    "who is",
 ];
 
 const RHETORICAL_ENDINGS: &[&str] =
-    &["right?", "isn't it?", "aren't they?", "don't you think?", "you know?", "am i right?", "who doesn't?", "why not?", "no?", "eh?", "lol?"];
+    &["right?", "isn't it?", "doesn't it?", "wouldn't it?", "don't they?", "aren't they?", "don't you think?", "you know?", "am i right?", "who doesn't?", "why not?", "no?", "eh?", "lol?"];
 
 /// Exclamations shaped as questions: "isn't it amazing how…?", "who else loves…?".
 const RHETORICAL_OPENERS: &[&str] = &[
-    "isn't it ", "isn't that ", "aren't we ", "don't we all", "don't you love", "don't you just", "who else ", "wasn't that ", "how amazing",
+    "isn't it ", "isn't that ", "aren't we ", "don't we all", "don't you love", "don't you just", "who else loves", "who else feels", "who else hates", "who else thinks", "who else is ", "wouldn't it be ", "won't it be ", "wasn't that ", "how amazing",
     "how cool", "how great", "how crazy", "how awesome", "how good is", "what a ",
 ];
 

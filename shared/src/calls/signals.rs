@@ -1,0 +1,456 @@
+//! What one line of a sales call carries: buying signals and objections (the buyer's), genuine
+//! questions and commitments (either side's), each with the phrase rule that found it.
+//!
+//! The lists are written from the signal definitions (BANT — budget, authority, need,
+//! timeline — and the usual objection families: price, competitor, timing, authority, need,
+//! trust) and this repository's own labelled calls (`tests/eval/calls-own.jsonl`);
+//! `debrief eval signals` measures them on the held-out set in `../shared/eval/`. They are
+//! matched by the workshop engine ([`crate::analysis::signals::PhraseList`]): same
+//! normalisation, same `~` stems and `…` gaps. Commitments are the workshop engine's own
+//! (with its discourse-marker and hedge rules) plus the seller's stock phrases ("let me get
+//! you…", "leave it with me").
+
+use std::sync::OnceLock;
+
+use serde::{Deserialize, Serialize};
+
+use crate::analysis::questions::is_genuine_question;
+use crate::analysis::signals::{Normalised, PhraseList, SignalKind, explain, sentences};
+
+/// Who is speaking.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Side {
+    Seller,
+    Buyer,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum BuyingKind {
+    Budget,
+    Timeline,
+    Authority,
+    NextStep,
+    Pricing,
+    Contract,
+    Implementation,
+    Intent,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum ObjectionKind {
+    Price,
+    Competitor,
+    Timing,
+    Authority,
+    Need,
+    Trust,
+}
+
+// Weights: 3 = unmistakable, 2 = clear, 1 = weak (a weak cue counts only in a question or
+// beside a clear one).
+
+#[rustfmt::skip]
+const BUDGET: &[(&str, u8)] = &[
+    ("earmarked", 3), ("in the new budget", 2), ("budget for this", 2), ("approved the spend", 3), ("approved the budget", 3),
+    ("budget for", 2), ("budget set aside", 3), ("budget allocated", 3), ("budget is allocated", 3), ("have budget", 3),
+    ("have the budget", 3), ("got budget", 3), ("got the budget", 3), ("budget … approved", 3), ("money set aside", 3),
+    ("funding … approved", 3), ("spend … approved", 3),
+    ("ring-fenced", 3), ("ring fenced", 3), ("set aside", 2), ("in the budget", 2), ("budget … this quarter", 2),
+    ("budget … in q~", 3), ("budget … next quarter", 2), ("willing to invest", 3), ("ready to invest", 3),
+];
+
+#[rustfmt::skip]
+const TIMELINE: &[(&str, u8)] = &[
+    ("make a call on this by", 3), ("by the end of the quarter", 2), ("by the end of the month", 2), ("by the end of the year", 2),
+    ("make a decision by", 3), ("decision by", 3), ("decide by", 3), ("go live by", 3),     ("live by", 3), ("need it in place", 3), ("up and running by", 3),
+    ("how soon", 3), ("how quickly", 2), ("when could we start", 3), ("when can we start", 3), ("when could you start", 3),
+    ("kick off", 2), ("start next", 2),     ("roll it out", 2), ("roll out", 2), ("rollout", 2),
+    ("timeline", 1), ];
+
+#[rustfmt::skip]
+const AUTHORITY: &[(&str, u8)] = &[
+    ("final say is mine", 3), ("decision is mine", 3), ("i make the decision", 3), ("i make the call", 3), ("i decide", 2),
+    ("on board", 2), ("signed off", 3), ("sign off on", 2), ("approved it", 3),     ("gave the green light", 3), ("green light", 2), ("i can sign", 3), ("i sign off", 3),
+    ("my call", 2), ("my decision", 2), ("champion", 2), ];
+
+#[rustfmt::skip]
+const NEXT_STEP: &[(&str, u8)] = &[
+    ("set up a follow up", 3), ("follow up with", 2), ("schedule a", 2), ("book a", 2), ("send me the contract", 3), ("send over the contract", 3),
+    ("next steps", 3), ("next step", 3), ("what happens next", 3), ("where do we go from here", 3),
+    ("send the order form", 3), ("order form", 2), ("purchase order", 3),     ("the po", 2), ("pilot", 2), ("trial", 1), ("proof of concept", 3), ("poc", 2), ("book a call", 2),
+    ("set up a call", 2), ("loop in", 2),
+    ("sign the", 2), ("move forward", 3), ("moving forward with", 3), ("go ahead with", 3),
+    ("let us do it", 3), ("let us get", 2), ("get started", 2), ];
+
+#[rustfmt::skip]
+const PRICING: &[(&str, u8)] = &[
+    ("the two plans", 2), ("which plan", 2), ("what plan", 2), ("pricing tiers", 2),
+    ("price", 1), ("pricing", 1), ("per seat", 2), ("per user", 2), ("per licence", 2), ("per license", 2),
+    ("discount", 1), ("how much", 1), ("quote", 1),
+    ("cost", 1), ("payment terms", 3),
+];
+
+#[rustfmt::skip]
+const CONTRACT: &[(&str, u8)] = &[
+    ("contract", 1), ("redline", 2), ("terms and conditions", 2),
+    ("dpa", 2), ("procurement … need", 2), ("sla", 2),
+];
+
+#[rustfmt::skip]
+const IMPLEMENTATION: &[(&str, u8)] = &[
+    ("onboarding", 1), ("onboard", 1), ("implementation", 1), ("migration", 1), ("migrate", 1),     ("integrat~", 1), ("set up", 1), ("setup", 1), ("training", 1), ("api", 1),
+    ("connector", 1),
+];
+
+#[rustfmt::skip]
+const INTENT: &[(&str, u8)] = &[
+    ("been looking for", 2), ("what we are looking for", 3),
+    ("loved the demo", 3),
+    ("love it", 2), ("ready to move", 3), ("ready to go", 2),     ("exactly what we need", 3), ("exactly what we are looking for", 3), ("this would solve", 2), ];
+
+#[rustfmt::skip]
+const PRICE_OBJECTION: &[(&str, u8)] = &[
+    ("a lot of money", 3), ("do not have the budget", 3), ("no budget", 3), ("half the price", 3), ("can not justify", 3), ("justify it", 2),
+    ("too expensive", 3), ("expensive", 2), ("pricey", 3), ("steep", 2),     ("over budget", 3), ("over our budget", 3), ("out of budget", 3), ("outside our budget", 3), ("not in the budget", 3),
+    ("afford", 2),
+    ("at that price", 3), ("price is", 2), ("price point", 2), ("cheaper", 2),     ("costs too much", 3), ("cost too much", 3), ("hard to justify", 3), ("justify the cost", 3), ("the cost", 1),
+];
+
+#[rustfmt::skip]
+const COMPETITOR_OBJECTION: &[(&str, u8)] = &[
+    ("another vendor", 3), ("similar for", 2), ("sticking with", 3), ("stick with", 3), ("switching would", 3),
+    ("competitor", 2), ("already use", 2), ("already using", 2), ("already have", 2),
+    ("currently use", 2), ("locked in", 2),
+    ("current vendor", 2), ("other vendor", 2),     ];
+
+#[rustfmt::skip]
+const TIMING_OBJECTION: &[(&str, u8)] = &[
+    ("not a great time", 3), ("not the right time", 3), ("heads down", 2), ("revisit this", 3), ("revisit", 2), ("after the summer", 2), ("for another year", 2), ("later in the year", 2),
+    ("not a good time", 3), ("bad time", 3), ("timing is not", 3), ("timing", 1),     ("next fiscal", 3), ("not right now", 3), ("not now", 2), ("reorg", 3),
+    ("freeze", 3), ("on hold", 3), ("too busy", 3), ("revisit … next", 2), ("circle back … next", 2),
+    ("until next", 2),     ("not … this year", 2),
+];
+
+#[rustfmt::skip]
+const AUTHORITY_OBJECTION: &[(&str, u8)] = &[
+    ("need to get … approval", 3), ("approval", 2), ("signs off", 2), ("sign off", 2),
+    ("not the decision maker", 3), ("not the decision-maker", 3), ("not my call", 3), ("not my decision", 3),
+    ("run it past", 3), ("run this past", 3), ("go through procurement", 3),
+    ("procurement", 2), ("legal would", 2), ("need sign off", 3), ("need to get sign off", 3),         ("check with my", 2), ("ask my boss", 3), ("convince my", 3), ("it department", 1),
+    ];
+
+#[rustfmt::skip]
+const NEED_OBJECTION: &[(&str, u8)] = &[
+    ("good enough", 3), ("problem we actually have", 3), ("would be fine", 2), ("never got adopted", 3), ("went back to", 2),
+    ("not sure we need", 3), ("do not need", 2), ("do not really need", 3),     ("not a priority", 3),     ("will not use", 3), ("would not use", 3),     ("not convinced", 3), ("nice to have", 2), ("do not see the value", 3), ];
+
+#[rustfmt::skip]
+const TRUST_OBJECTION: &[(&str, u8)] = &[
+    ("never heard of", 3), ("bad experience~", 3), ("losing our data", 3), ("lose our data", 3), ("will not accept", 3), ("auto renewal", 2), ("how long have you been", 3),
+    ("worried", 3), ("worries me", 3), ("concern~", 2), ("risk~", 2),     ("compliance", 2), ("gdpr", 2), ("references", 1),     ("lock in", 2),     ("not sure we could trust", 3), ("track record", 2),     ("skeptical", 3), ("sceptical", 3),
+];
+
+/// A buyer line that says there is no objection ("no objections from me").
+#[rustfmt::skip]
+const NO_OBJECTION: &[(&str, u8)] = &[
+    ("is not a problem", 3), ("is not an issue", 3), ("not a concern", 3), ("not an issue", 3), ("do not have any concerns", 3),
+    ("no concerns", 3), ("no concern", 3), ("not worried", 3),
+    ];
+
+/// The seller's stock commitments, beside the workshop engine's.
+#[rustfmt::skip]
+const SALES_COMMITMENT: &[(&str, u8)] = &[
+    ("let me send", 3), ("let me find out", 3), ("let me set up", 3),
+    ("we will send", 3), ("we will get", 2),
+];
+
+struct Lists {
+    buying: Vec<(BuyingKind, PhraseList)>,
+    objections: Vec<(ObjectionKind, PhraseList)>,
+    no_objection: PhraseList,
+    commitment: PhraseList,
+}
+
+fn lists() -> &'static Lists {
+    static LISTS: OnceLock<Lists> = OnceLock::new();
+    LISTS.get_or_init(|| Lists {
+        buying: vec![
+            (BuyingKind::Budget, PhraseList::new(BUDGET)),
+            (BuyingKind::Timeline, PhraseList::new(TIMELINE)),
+            (BuyingKind::Authority, PhraseList::new(AUTHORITY)),
+            (BuyingKind::NextStep, PhraseList::new(NEXT_STEP)),
+            (BuyingKind::Pricing, PhraseList::new(PRICING)),
+            (BuyingKind::Contract, PhraseList::new(CONTRACT)),
+            (BuyingKind::Implementation, PhraseList::new(IMPLEMENTATION)),
+            (BuyingKind::Intent, PhraseList::new(INTENT)),
+        ],
+        objections: vec![
+            (ObjectionKind::Price, PhraseList::new(PRICE_OBJECTION)),
+            (ObjectionKind::Competitor, PhraseList::new(COMPETITOR_OBJECTION)),
+            (ObjectionKind::Timing, PhraseList::new(TIMING_OBJECTION)),
+            (ObjectionKind::Authority, PhraseList::new(AUTHORITY_OBJECTION)),
+            (ObjectionKind::Need, PhraseList::new(NEED_OBJECTION)),
+            (ObjectionKind::Trust, PhraseList::new(TRUST_OBJECTION)),
+        ],
+        no_objection: PhraseList::new(NO_OBJECTION),
+        commitment: PhraseList::new(SALES_COMMITMENT),
+    })
+}
+
+/// A commitment: the phrase rule and, when a time was said, the time as said.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Commitment {
+    pub rule: &'static str,
+    pub due: Option<String>,
+}
+
+/// What one line carries.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LineSignals {
+    pub buying: Option<(BuyingKind, &'static str)>,
+    pub objection: Option<(ObjectionKind, &'static str)>,
+    pub question: bool,
+    pub commitment: Option<Commitment>,
+}
+
+/// The strongest accepted match of `lists` in `n` (ties: the list order), with `min` weight
+/// unless `weak_ok`.
+fn strongest<K: Copy>(lists: &[(K, PhraseList)], n: &Normalised, weak_ok: bool) -> Option<(K, &'static str, u8)> {
+    strongest_where(lists, n, weak_ok, &|_| true)
+}
+
+fn strongest_where<K: Copy>(lists: &[(K, PhraseList)], n: &Normalised, weak_ok: bool, accept: &dyn Fn(usize) -> bool) -> Option<(K, &'static str, u8)> {
+    let ws = n.as_strs();
+    let mut best: Option<(K, &'static str, u8)> = None;
+    for (kind, list) in lists {
+        for (rule, weight, a, _) in list.matches(&ws) {
+            // A negated cue says the opposite ("not expensive", "no budget").
+            if n.negated(a) || (weight < 2 && !weak_ok) || !accept(a) {
+                continue;
+            }
+            if best.is_none_or(|(_, _, w)| weight > w) {
+                best = Some((*kind, rule, weight));
+            }
+        }
+    }
+    best
+}
+
+/// Reads one line said by `side`.
+pub fn read_line(text: &str, side: Side) -> LineSignals {
+    let t = lists();
+    let mut out = LineSignals::default();
+    for range in sentences(text) {
+        let sentence = &text[range];
+        let n = Normalised::of(sentence);
+        if n.words.is_empty() {
+            continue;
+        }
+        let asked = is_genuine_question(sentence);
+        out.question |= asked;
+        if side == Side::Buyer {
+            let ws = n.as_strs();
+            // "Price isn't a problem" denies the objection in its clause, not the next one.
+            let denied: Vec<usize> = t.no_objection.matches(&ws).into_iter().map(|(_, _, a, _)| n.clauses[a]).collect();
+            let objection = strongest_where(&t.objections, &n, false, &|a| !denied.contains(&n.clauses[a]));
+            // A weak buying cue (a price or an integration named) counts in a question: asking
+            // about it is the signal; said flat it may be either side of an objection.
+            let buying = strongest(&t.buying, &n, asked);
+            match (objection, buying) {
+                (Some((o, rule, ow)), Some((_, _, bw))) if ow >= bw => {
+                    out.objection.get_or_insert((o, rule));
+                    // "How is this any different from what Salesforce gives us?" objects and
+                    // asks; a strong buying cue beside an objection still counts.
+                    if bw >= 3 {
+                        out.buying.get_or_insert(buying.map(|(k, r, _)| (k, r)).expect("matched"));
+                    }
+                }
+                (o, b) => {
+                    if let Some((k, r, _)) = o {
+                        out.objection.get_or_insert((k, r));
+                    }
+                    if let Some((k, r, _)) = b {
+                        out.buying.get_or_insert((k, r));
+                    }
+                }
+            }
+        }
+        if out.commitment.is_none()
+            && let Some(rule) = commitment_rule(sentence, &n)
+        {
+            out.commitment = Some(Commitment { rule, due: due_phrase(&n) });
+        }
+    }
+    out
+}
+
+fn commitment_rule(sentence: &str, n: &Normalised) -> Option<&'static str> {
+    if let Some(d) = explain(sentence).into_iter().find(|d| d.kind == SignalKind::Action) {
+        return Some(d.rule);
+    }
+    let ws = n.as_strs();
+    // Hedged offers ("we could maybe look at a discount") are not commitments.
+    if ws.iter().any(|w| matches!(*w, "maybe" | "might" | "could" | "ideally" | "probably")) {
+        return None;
+    }
+    lists().commitment.matches(&ws).into_iter().find(|(_, _, a, _)| !n.negated(*a)).map(|(rule, ..)| rule)
+}
+
+const WEEKDAYS: &[&str] = &["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"];
+const ORDINALS: &[&str] = &[
+    "first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth", "eleventh", "twelfth", "thirteenth",
+    "fourteenth", "fifteenth", "sixteenth", "seventeenth", "eighteenth", "nineteenth", "twentieth", "twenty-first", "twenty-second",
+    "twenty-third", "twenty-fourth", "twenty-fifth", "twenty-sixth", "twenty-seventh", "twenty-eighth", "twenty-ninth", "thirtieth",
+    "thirty-first",
+];
+
+/// The time said with a commitment, as said ("by Friday", "tomorrow morning", "end of week");
+/// `None` when none was said. Only times are taken, never guessed from the task.
+pub fn due_phrase(n: &Normalised) -> Option<String> {
+    let ws = n.as_strs();
+    let phrase = |a: usize, b: usize| Some(ws[a..b].join(" "));
+    for i in 0..ws.len() {
+        let w = ws[i];
+        let next = ws.get(i + 1).copied().unwrap_or("");
+        let next2 = ws.get(i + 2).copied().unwrap_or("");
+        match w {
+            "today" | "tonight" | "tomorrow" => {
+                let end = if matches!(next, "morning" | "afternoon" | "evening" | "eod" | "lunchtime") { i + 2 } else { i + 1 };
+                return phrase(i, end);
+            }
+            "eod" | "cob" => return phrase(i, i + 1),
+            "this" if matches!(next, "afternoon" | "evening" | "morning" | "arvo" | "week") => return phrase(i, i + 2),
+            "end" if next == "of" => {
+                let at = if next2 == "the" { i + 3 } else { i + 2 };
+                if let Some(unit) = ws.get(at).filter(|u| matches!(**u, "day" | "week" | "month" | "play" | "business")) {
+                    let end = if ws.get(at + 1).is_some_and(|d| WEEKDAYS.contains(d)) { at + 2 } else { at + 1 };
+                    let _ = unit;
+                    return phrase(i, end);
+                }
+            }
+            "next" if WEEKDAYS.contains(&next) || matches!(next, "week" | "month" | "call" | "meeting") => return phrase(i, i + 2),
+            "early" | "late" if next == "next" && matches!(next2, "week" | "month") => return phrase(i, i + 3),
+            "right" if next == "after" && matches!(next2, "this" | "the") => {
+                return phrase(i, if next2 == "the" { (i + 4).min(ws.len()) } else { i + 3 });
+            }
+            "after" if next == "the" && matches!(next2, "call" | "meeting") => return phrase(i, i + 3),
+            "before" if matches!(next, "our" | "the") && ws.get(i + 2) == Some(&"next") => return phrase(i, (i + 4).min(ws.len())),
+            "until" | "by" | "on" if next == "the" && ORDINALS.contains(&next2) => return phrase(i + 1, i + 3),
+            _ if WEEKDAYS.contains(&w) => return phrase(i, i + 1),
+            _ => {}
+        }
+    }
+    None
+}
+
+/// The date a due phrase names, against the call's date; `None` when the phrase names no
+/// single day ("next week", "before our next call"). Weekdays are the next such day after
+/// the call; "next Tuesday" is the Tuesday of the following week; "end of week" is the
+/// call week's Friday; "the thirtieth" is that day this month, or next month once passed.
+pub fn resolve_due(phrase: &str, call_date: time::Date) -> Option<time::Date> {
+    use time::{Duration, Weekday};
+    let words: Vec<&str> = phrase.split(' ').collect();
+    let weekday = |w: &str| -> Option<Weekday> {
+        Some(match w {
+            "monday" => Weekday::Monday,
+            "tuesday" => Weekday::Tuesday,
+            "wednesday" => Weekday::Wednesday,
+            "thursday" => Weekday::Thursday,
+            "friday" => Weekday::Friday,
+            "saturday" => Weekday::Saturday,
+            "sunday" => Weekday::Sunday,
+            _ => return None,
+        })
+    };
+    let first = *words.first()?;
+    match first {
+        "today" | "tonight" | "this" if words.get(1) != Some(&"week") => Some(call_date),
+        "eod" | "cob" => Some(call_date),
+        "right" | "after" => Some(call_date),
+        "tomorrow" => call_date.checked_add(Duration::days(1)),
+        "end" => {
+            let unit_at = if words.get(2) == Some(&"the") { 3 } else { 2 };
+            if let Some(d) = words.last().and_then(|w| weekday(w)) {
+                return Some(call_date.next_occurrence(d));
+            }
+            match *words.get(unit_at)? {
+                "day" | "play" | "business" => Some(call_date),
+                "week" => {
+                    let friday = if call_date.weekday() == Weekday::Friday { call_date } else { call_date.next_occurrence(Weekday::Friday) };
+                    Some(if call_date.weekday().number_from_monday() > 5 { call_date } else { friday })
+                }
+                "month" => {
+                    let last = time::util::days_in_month(call_date.month(), call_date.year());
+                    call_date.replace_day(last).ok()
+                }
+                _ => None,
+            }
+        }
+        "next" => {
+            let d = weekday(words.get(1)?)?;
+            // The following week's day: from next Monday on.
+            let next_monday = call_date.next_occurrence(Weekday::Monday);
+            Some(if d == Weekday::Monday { next_monday } else { next_monday.next_occurrence(d) })
+        }
+        "the" => {
+            let day = ORDINALS.iter().position(|o| Some(o) == words.get(1))? as u8 + 1;
+            let this_month = call_date.replace_day(day).ok().filter(|d| *d >= call_date);
+            this_month.or_else(|| {
+                let (y, m) = if call_date.month() == time::Month::December { (call_date.year() + 1, time::Month::January) } else { (call_date.year(), call_date.month().next()) };
+                time::Date::from_calendar_date(y, m, day).ok()
+            })
+        }
+        w => weekday(w).map(|d| call_date.next_occurrence(d)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn line(text: &str, side: Side) -> LineSignals {
+        read_line(text, side)
+    }
+
+    #[test]
+    fn buyers_signals_and_objections_with_their_families() {
+        assert_eq!(line("We have budget set aside for this in the spring.", Side::Buyer).buying.map(|b| b.0), Some(BuyingKind::Budget));
+        assert_eq!(line("What does the per seat pricing look like for forty people?", Side::Buyer).buying.map(|b| b.0), Some(BuyingKind::Pricing));
+        assert_eq!(line("Honestly it's too expensive for a team our size.", Side::Buyer).objection.map(|o| o.0), Some(ObjectionKind::Price));
+        assert_eq!(line("I'd have to run it past our finance director first.", Side::Buyer).objection.map(|o| o.0), Some(ObjectionKind::Authority));
+        assert_eq!(line("We're in the middle of a reorg, so the timing is awkward.", Side::Buyer).objection.map(|o| o.0), Some(ObjectionKind::Timing));
+        // Negated and denied.
+        assert_eq!(line("It's not expensive for what it does.", Side::Buyer).objection, None);
+        assert_eq!(line("No objections from our side, it looks simple.", Side::Buyer).objection, None);
+        // The seller's words are neither.
+        assert_eq!(line("Some clients find the price steep at first.", Side::Seller).objection, None);
+    }
+
+    #[test]
+    fn commitments_keep_the_time_as_said_and_resolve_it_only_when_it_names_a_day() {
+        let c = line("I'll send the pricing proposal by Friday.", Side::Seller).commitment.unwrap();
+        assert_eq!(c.due.as_deref(), Some("friday"));
+        let c = line("Leave it with me and I'll get back to you.", Side::Seller).commitment.unwrap();
+        assert_eq!(c.due, None, "no time said, none invented");
+        assert!(line("We could maybe look at a discount.", Side::Seller).commitment.is_none());
+        // 2026-11-27 is a Friday.
+        let call = time::macros::date!(2026 - 11 - 25);
+        assert_eq!(resolve_due("friday", call), Some(time::macros::date!(2026 - 11 - 27)));
+        assert_eq!(resolve_due("tomorrow morning", call), Some(time::macros::date!(2026 - 11 - 26)));
+        assert_eq!(resolve_due("next tuesday", call), Some(time::macros::date!(2026 - 12 - 01)));
+        assert_eq!(resolve_due("end of week", call), Some(time::macros::date!(2026 - 11 - 27)));
+        assert_eq!(resolve_due("the thirtieth", call), Some(time::macros::date!(2026 - 11 - 30)));
+        assert_eq!(resolve_due("the second", call), Some(time::macros::date!(2026 - 12 - 02)));
+        assert_eq!(resolve_due("next week", call), None);
+        assert_eq!(resolve_due("before our next call", call), None);
+    }
+
+    #[test]
+    fn questions_either_side() {
+        assert!(line("How are you handling renewals today", Side::Seller).question);
+        assert!(!line("Who doesn't want fewer meetings, right?", Side::Seller).question);
+    }
+}
