@@ -129,6 +129,7 @@ fn begin(
         review_completed_at: None,
         cost: None,
         webinar: None,
+        call: None,
     };
     let contexts = ParticipantContext::headers(&session, coach, &attendance.attendees, &levels(&attendance, options));
     let summary = TranscriptSummary {

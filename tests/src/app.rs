@@ -173,3 +173,18 @@ impl Drop for TestApp {
         let _ = std::fs::remove_dir_all(&self.dir);
     }
 }
+
+/// One MCP `tools/call` as the coach (their key), answered with the tool's result.
+pub async fn mcp_tool(app: &TestApp, name: &str, arguments: serde_json::Value) -> serde_json::Value {
+    let r = debrief::net::client()
+        .post(format!("{}/mcp", app.base))
+        .header("accept", "application/json, text/event-stream")
+        .header("mcp-protocol-version", "2025-06-18")
+        .bearer_auth(&app.coach_key)
+        .json(&serde_json::json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": {"name": name, "arguments": arguments}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    r.json::<serde_json::Value>().await.unwrap()["result"].clone()
+}

@@ -85,7 +85,7 @@ fn who_sells_comes_from_roles_then_email_domains_then_the_rep_and_never_a_guess(
 
     let by_rep = CallFacts { rep: Some("Sam Patel".into()), call_date: "2026-11-25".into(), ..Default::default() };
     let d = debrief(&t, &by_rep).unwrap();
-    assert_eq!(d.roles.iter().map(|r| (r.side, r.how)).collect::<Vec<_>>(), vec![(Side::Seller, "rep"), (Side::Buyer, "rep")]);
+    assert_eq!(d.roles.iter().map(|r| (r.side, r.how.as_str())).collect::<Vec<_>>(), vec![(Side::Seller, "rep"), (Side::Buyer, "rep")]);
 
     let bad_date = CallFacts { rep: Some("Sam Patel".into()), call_date: "next friday".into(), ..Default::default() };
     assert_eq!(debrief(&t, &bad_date).unwrap_err().field_name(), "callDate");
@@ -112,4 +112,120 @@ fn the_cli_prints_the_debrief_and_the_follow_up_draft() {
     assert!(body.contains("You will take it to Dana at your catch-up next Tuesday (2026-12-01)"), "{body}");
     assert!(body.contains("\"We're struggling to keep up with month-end"), "{body}");
     assert_eq!(v["debrief"]["actionItems"].as_array().unwrap().len(), 2);
+}
+
+mod over_http {
+    use debrief_tests::app::{TestApp, mcp_tool, spawn_app};
+    use debrief_tests::outbox::read_outbox;
+    use serde_json::{Value, json};
+
+    fn request(app: &TestApp) -> Value {
+        let mut v: Value = serde_json::from_str(&super::data("discovery-brightpath.json")).unwrap();
+        v["coachId"] = json!(app.coach.coach_id);
+        v["transcript"] = json!(super::data("discovery-brightpath.vtt"));
+        v
+    }
+
+    async fn post(app: &TestApp, body: &Value) -> (u16, Value) {
+        let r = debrief::net::client().post(format!("{}/v1/calls", app.base)).bearer_auth(&app.ingest_key).json(body).send().await.unwrap();
+        (r.status().as_u16(), r.json().await.unwrap_or(Value::Null))
+    }
+
+    async fn get(app: &TestApp, key: &str, path: &str) -> (u16, Value) {
+        let r = debrief::net::client().get(format!("{}{path}", app.base)).bearer_auth(key).send().await.unwrap();
+        (r.status().as_u16(), r.json().await.unwrap_or(Value::Null))
+    }
+
+    /// Posted, analysed, read back; the follow-up reviewed with the workshop review API, the
+    /// MCP tools and sent exactly once; the rep's trends.
+    #[tokio::test]
+    async fn a_call_is_debriefed_its_follow_up_reviewed_and_sent_once_and_counted_in_the_reps_trends() {
+        let app = spawn_app().await;
+        let (s, v) = post(&app, &request(&app)).await;
+        assert_eq!(s, 202, "{v}");
+        assert_eq!((v["status"].as_str(), v["created"].as_bool(), v["meetingType"].as_str()), (Some("completed"), Some(true), Some("discovery")), "{v}");
+        let id = v["callId"].as_str().unwrap().to_string();
+        assert!(id.starts_with("cl-") && v["statusUrl"].as_str().unwrap().ends_with(&format!("/v1/calls/{id}")));
+        // The same call again: the stored one.
+        let (s, again) = post(&app, &request(&app)).await;
+        assert_eq!((s, again["callId"].as_str(), again["created"].as_bool()), (202, Some(id.as_str()), Some(false)));
+
+        let (s, view) = get(&app, &app.ingest_key, &format!("/v1/calls/{id}")).await;
+        assert_eq!(s, 200, "{view}");
+        let d = &view["data"]["debrief"];
+        assert_eq!(d["objections"].as_array().unwrap().len(), 2);
+        assert_eq!(d["actionItems"][0]["dueDate"], "2026-11-27");
+        assert_eq!(view["data"]["followUp"]["email"], "jordan@brightpath.example");
+        assert_eq!(view["data"]["followUp"]["reviewStatus"], "pending");
+
+        // The review: listed as a call, the buyer's draft read and sent once.
+        let list = mcp_tool(&app, "list_workshops", json!({})).await;
+        assert_eq!(list["structuredContent"]["workshops"][0]["kind"], "call", "{list}");
+        let data = mcp_tool(&app, "get_workshop", json!({"sessionId": id})).await;
+        let buyer = &data["structuredContent"]["participants"][0];
+        assert_eq!(buyer["participantName"], "Jordan Lee");
+        for round in 0..2 {
+            let body = json!({"sessionId": id, "participantUpdates": [{"participantId": "buyer", "approvalStatus": "send_immediately"}]});
+            let r = debrief::net::client().post(format!("{}/bulk-update", app.base)).bearer_auth(&app.coach_key).json(&body).send().await.unwrap();
+            let v: Value = r.json().await.unwrap();
+            assert_eq!(v["data"]["results"][0]["outcome"], if round == 0 { "sent" } else { "already_sent" }, "{v}");
+        }
+        let sent: Vec<_> = read_outbox(&app.outbox()).into_iter().filter(|m| m.to.iter().any(|t| t == "jordan@brightpath.example")).collect();
+        assert_eq!(sent.len(), 1, "sent exactly once");
+        assert_eq!(sent[0].subject, "Following up: Brightpath invoice chasing");
+        assert!(sent[0].body.contains("send you a one-page proposal with the numbers by Friday (2026-11-27)"), "{}", sent[0].body);
+        let (_, view) = get(&app, &app.ingest_key, &format!("/v1/calls/{id}")).await;
+        assert_eq!(view["data"]["followUp"]["reviewStatus"], "approved", "{view}");
+        assert!(view["data"]["followUp"]["sentAt"].is_string(), "{view}");
+
+        // The rep's trends, over HTTP and MCP; a period without the call counts none.
+        let rep = &app.coach.coach_id;
+        let (s, stats) = get(&app, &app.ingest_key, &format!("/v1/reps/{rep}/stats?from=2026-11-01&to=2026-11-30")).await;
+        assert_eq!(s, 200, "{stats}");
+        let st = &stats["data"];
+        assert_eq!((st["calls"].as_u64(), st["objectionsMet"].as_u64(), st["objectionsAnswered"].as_u64()), (Some(1), Some(2), Some(1)), "{st}");
+        assert_eq!(st["averageQuestionsPerCall"], 7.0);
+        assert_eq!(st["byMeetingType"]["discovery"]["calls"], 1);
+        assert_eq!(st["averageScore"], d["score"]);
+        let (_, none) = get(&app, &app.ingest_key, &format!("/v1/reps/{rep}/stats?from=2026-12-01")).await;
+        assert_eq!(none["data"]["calls"], 0);
+        let (s, bad) = get(&app, &app.ingest_key, &format!("/v1/reps/{rep}/stats?from=last+week")).await;
+        assert_eq!((s, bad["error"]["field"].as_str()), (400, Some("from")));
+        let tool = mcp_tool(&app, "rep_stats", json!({"from": "2026-11-01"})).await;
+        assert_eq!(tool["structuredContent"]["calls"], 1, "{tool}");
+    }
+
+    /// Bad input is a 400 naming the field, and nothing is stored.
+    #[tokio::test]
+    async fn bad_calls_are_refused_naming_the_field() {
+        let app = spawn_app().await;
+        let cases: Vec<(&str, Box<dyn Fn(&mut Value)>)> = vec![
+            ("transcript", Box::new(|v| v.as_object_mut().unwrap().remove("transcript").map(|_| ()).unwrap())),
+            ("callDate", Box::new(|v| v["callDate"] = json!("next friday"))),
+            ("meetingType", Box::new(|v| v["meetingType"] = json!("coffee"))),
+            ("participants", Box::new(|v| v["participants"] = json!([{"name": "Sam Patel"}, {"name": "Jordan Lee"}]))),
+            ("participants[1].email", Box::new(|v| v["participants"][1]["email"] = json!("not-an-email"))),
+            ("favouriteColour", Box::new(|v| v["favouriteColour"] = json!("blue"))),
+            ("coachId", Box::new(|v| v.as_object_mut().unwrap().remove("coachId").map(|_| ()).unwrap())),
+        ];
+        for (field, change) in cases {
+            let mut body = request(&app);
+            change(&mut body);
+            let (s, v) = post(&app, &body).await;
+            assert_eq!((s, v["error"]["field"].as_str()), (400, Some(field)), "{field}: {v}");
+        }
+        let (s, _) = get(&app, &app.ingest_key, "/v1/calls/cl-0000000000000000").await;
+        assert_eq!(s, 404);
+        let list = mcp_tool(&app, "list_workshops", json!({})).await;
+        assert_eq!(list["structuredContent"]["workshops"].as_array().unwrap().len(), 0, "nothing stored: {list}");
+        // Multipart works as JSON does: the transcript as a file part.
+        let req = request(&app);
+        let form = reqwest::multipart::Form::new()
+            .part("transcript", reqwest::multipart::Part::bytes(super::data("discovery-brightpath.vtt").into_bytes()).file_name("call.vtt"))
+            .text("coachId", app.coach.coach_id.clone())
+            .text("callDate", "2026-11-25")
+            .text("participants", req["participants"].to_string());
+        let r = debrief::net::client().post(format!("{}/v1/calls", app.base)).bearer_auth(&app.ingest_key).multipart(form).send().await.unwrap();
+        assert_eq!(r.status().as_u16(), 202, "{}", r.text().await.unwrap());
+    }
 }

@@ -216,30 +216,16 @@ async fn hostile_uploads_are_refused_naming_the_field_and_store_nothing() {
     assert_eq!(list["data"]["workshops"].as_array().unwrap().len(), 1, "only the good upload is stored: {list}");
 }
 
-async fn tool(app: &TestApp, name: &str, arguments: Value) -> Value {
-    let r = debrief::net::client()
-        .post(format!("{}/mcp", app.base))
-        .header("accept", "application/json, text/event-stream")
-        .header("mcp-protocol-version", "2025-06-18")
-        .bearer_auth(&app.coach_key)
-        .json(&json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": {"name": name, "arguments": arguments}}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status().as_u16(), 200);
-    r.json::<Value>().await.unwrap()["result"].clone()
-}
-
 /// The MCP tools work on a webinar as on a workshop: listed with its kind, read Hot first
 /// with tier and score, and a registrant's follow-up sent once.
 #[tokio::test]
 async fn a_coach_reviews_a_webinar_over_mcp() {
     let app = spawn_app().await;
     let id = zoom_webinar(&app).await;
-    let list = tool(&app, "list_workshops", json!({})).await;
+    let list = debrief_tests::app::mcp_tool(&app, "list_workshops", json!({})).await;
     let item = &list["structuredContent"]["workshops"][0];
     assert_eq!((item["sessionId"].as_str(), item["kind"].as_str()), (Some(id.as_str()), Some("webinar")), "{list}");
-    let data = tool(&app, "get_workshop", json!({"sessionId": id})).await;
+    let data = debrief_tests::app::mcp_tool(&app, "get_workshop", json!({"sessionId": id})).await;
     let people = data["structuredContent"]["participants"].as_array().unwrap().clone();
     assert_eq!(people.len(), 10, "{data}");
     assert_eq!((people[0]["participantName"].as_str(), people[0]["tier"].as_str()), (Some("Priya Nair"), Some("Hot")));
@@ -250,7 +236,7 @@ async fn a_coach_reviews_a_webinar_over_mcp() {
     assert!(scores.windows(2).all(|w| w[0] >= w[1]), "{scores:?}");
     let jose = people.iter().find(|p| p["participantName"] == "José García").unwrap()["participantId"].clone();
     for round in 0..2 {
-        let sent = tool(&app, "approve_and_send", json!({"sessionId": id, "participants": [{"participantId": jose}]})).await;
+        let sent = debrief_tests::app::mcp_tool(&app, "approve_and_send", json!({"sessionId": id, "participants": [{"participantId": jose}]})).await;
         assert_eq!(sent["structuredContent"]["results"][0]["outcome"], if round == 0 { "sent" } else { "already_sent" }, "{sent}");
     }
     let to_jose = read_outbox(&app.outbox()).into_iter().filter(|m| m.to.iter().any(|t| t == "jose@fitlab.example")).count();

@@ -26,7 +26,7 @@ use crate::attendance::normalize_name;
 use crate::error::InputError;
 use crate::transcript::{Transcript, Utterance};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum MeetingType {
     Discovery,
@@ -99,16 +99,16 @@ pub struct CallFacts {
     pub title: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SpeakerRole {
     pub speaker: String,
     pub side: Side,
     /// `participants`, `email domain` or `rep`.
-    pub how: &'static str,
+    pub how: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Monologue {
     pub speaker: String,
@@ -117,7 +117,7 @@ pub struct Monologue {
     pub at: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Metrics {
     pub duration_minutes: f64,
@@ -135,37 +135,37 @@ pub struct Metrics {
 }
 
 /// A moment of the call: who said it, verbatim, and when.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Quote {
     pub speaker: String,
     pub quote: String,
     pub at: String,
-    #[serde(skip)]
+    #[serde(default)]
     pub at_ms: u64,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct BuyingSignal {
     pub kind: BuyingKind,
-    pub rule: &'static str,
+    pub rule: String,
     #[serde(flatten)]
     pub said: Quote,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Objection {
     pub kind: ObjectionKind,
-    pub rule: &'static str,
+    pub rule: String,
     #[serde(flatten)]
     pub said: Quote,
     /// The seller's answer, when they gave one.
     pub addressed: Option<Quote>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ActionItem {
     /// The side that took it on; `None` when the line commits both or neither.
@@ -179,23 +179,23 @@ pub struct ActionItem {
 }
 
 /// A point of the debrief and what it rests on.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Point {
     pub text: String,
     pub evidence: Option<Quote>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct RubricPart {
-    pub part: &'static str,
+    pub part: String,
     pub points: f64,
     pub max: f64,
     pub why: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Debrief {
     pub meeting_type: MeetingType,
@@ -268,7 +268,7 @@ pub fn roles(speakers: &[&str], facts: &CallFacts) -> Result<Vec<SpeakerRole>, I
             None
         };
         match role {
-            Some((side, how)) => out.push(SpeakerRole { speaker: speaker.to_string(), side, how }),
+            Some((side, how)) => out.push(SpeakerRole { speaker: speaker.to_string(), side, how: how.to_string() }),
             None => unknown.push(speaker),
         }
     }
@@ -351,10 +351,10 @@ pub fn debrief(transcript: &Transcript<'_>, facts: &CallFacts) -> Result<Debrief
             let sentence = &u.text[range];
             let read = read_line(sentence, s);
             if let Some((kind, rule)) = read.buying {
-                buying_signals.push(BuyingSignal { kind, rule, said: quote(u, sentence) });
+                buying_signals.push(BuyingSignal { kind, rule: rule.to_string(), said: quote(u, sentence) });
             }
             if let Some((kind, rule)) = read.objection {
-                objections.push((i, Objection { kind, rule, said: quote(u, sentence), addressed: None }));
+                objections.push((i, Objection { kind, rule: rule.to_string(), said: quote(u, sentence), addressed: None }));
             }
             if read.question {
                 match s {
@@ -491,10 +491,10 @@ fn rubric(t: MeetingType, m: &Metrics, objections: &[Objection], actions: &[Acti
         improve.push(point(format!("Shorter monologues: the longest ran {:.0} s", m.seller_longest_monologue_seconds)));
     }
     let parts = vec![
-        RubricPart { part: "talk ratio", points: round1(talk_points), max: 3.0, why: talk_why },
-        RubricPart { part: "questions", points: round1(q_points), max: 3.0, why: q_why },
-        RubricPart { part: "objections answered", points: round1(o_points), max: 2.0, why: format!("{answered} of {raised} answered") },
-        RubricPart { part: "next steps", points: n_points, max: 2.0, why: format!("{} action items, {} with a time", actions.len(), actions.iter().filter(|a| a.due_said.is_some()).count()) },
+        RubricPart { part: "talk ratio".into(), points: round1(talk_points), max: 3.0, why: talk_why },
+        RubricPart { part: "questions".into(), points: round1(q_points), max: 3.0, why: q_why },
+        RubricPart { part: "objections answered".into(), points: round1(o_points), max: 2.0, why: format!("{answered} of {raised} answered") },
+        RubricPart { part: "next steps".into(), points: n_points, max: 2.0, why: format!("{} action items, {} with a time", actions.len(), actions.iter().filter(|a| a.due_said.is_some()).count()) },
     ];
     (parts, well, improve)
 }

@@ -10,3 +10,5 @@
 pub mod signals;
 pub mod debrief;
 pub mod follow_up;
+pub mod intake;
+pub mod stats;

@@ -35,6 +35,9 @@ pub struct WorkshopSession {
     /// Set on a webinar: its fields, platform, tiers and unmatched chat (a workshop has none).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub webinar: Option<crate::webinar::WebinarSession>,
+    /// Set on a sales call: its debrief, the rep and the buyer (a workshop has none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub call: Option<crate::calls::intake::CallSession>,
 }
 
 /// A session id derived from the coach and the transcript, so the same workshop analysed twice

@@ -13,6 +13,7 @@ mod review_links;
 pub mod serve;
 mod error;
 mod webinars;
+mod calls;
 mod workshops;
 
 use std::sync::Arc;
@@ -82,7 +83,7 @@ where
     A: Analyser + 'static,
 {
     // The MCP server answers in JSON-RPC, so it stays outside the REST error envelope.
-    let rest = workshops_only(pipeline.clone()).merge(webinars_only(pipeline.clone())).merge(actions_only(pipeline.clone())).merge(capi_only(capi)).merge(hubspot_only(hubspot)).merge(more);
+    let rest = workshops_only(pipeline.clone()).merge(webinars_only(pipeline.clone())).merge(calls_only(pipeline.clone())).merge(actions_only(pipeline.clone())).merge(capi_only(capi)).merge(hubspot_only(hubspot)).merge(more);
     finish(rest).merge(mcp::mcp_routes(pipeline))
 }
 
@@ -168,6 +169,33 @@ where
         .route("/v1/webinars/{id}/attendees", get(webinars::attendees::<S, Q, M, A>))
         .route("/v1/webinars/{id}/export", post(webinars::export::<S, Q, M, A>))
         .route("/v1/webinars/{id}/export.csv", get(webinars::export_csv::<S, Q, M, A>))
+        // Bodies are limited by the handlers (`read_body`), per route.
+        .layer(axum::extract::DefaultBodyLimit::disable())
+        .with_state(pipeline)
+}
+
+/// Sales calls (the `calls` function): upload and debrief, the rep's trends.
+pub fn call_routes<S, Q, M, A>(pipeline: Arc<Pipeline<S, Q, M, A>>) -> Router
+where
+    S: Store,
+    Q: Queue,
+    M: Mailer,
+    A: Analyser + 'static,
+{
+    finish(calls_only(pipeline))
+}
+
+fn calls_only<S, Q, M, A>(pipeline: Arc<Pipeline<S, Q, M, A>>) -> Router
+where
+    S: Store,
+    Q: Queue,
+    M: Mailer,
+    A: Analyser + 'static,
+{
+    Router::new()
+        .route("/v1/calls", post(calls::ingest::<S, Q, M, A>))
+        .route("/v1/calls/{id}", get(calls::view::<S, Q, M, A>))
+        .route("/v1/reps/{id}/stats", get(calls::rep_stats::<S, Q, M, A>))
         // Bodies are limited by the handlers (`read_body`), per route.
         .layer(axum::extract::DefaultBodyLimit::disable())
         .with_state(pipeline)

@@ -59,12 +59,12 @@ fn annotations(read_only: bool, destructive: bool, open_world: bool) -> ToolAnno
     a
 }
 
-/// The four tools, with input and output schemas.
+/// The five tools, with input and output schemas.
 pub fn tools() -> Vec<Tool> {
     let session_id = json!({"type": "string", "description": "The workshop session id (from list_workshops), e.g. ws-3f9a…"});
     let mut list = Tool::new(
         "list_workshops",
-        "List the coach's workshop and webinar sessions, newest first (kind says which). Use it to find a session id. Filter by status (processing, completed, failed); page with cursor.",
+        "List the coach's workshop, webinar and sales-call sessions, newest first (kind says which). Use it to find a session id. Filter by status (processing, completed, failed); page with cursor.",
         schema(json!({"type": "object", "properties": {
             "status": {"type": "string", "enum": ["processing", "completed", "failed"], "description": "Only sessions in this state."},
             "limit": {"type": "integer", "minimum": 1, "maximum": 50, "default": 20},
@@ -73,7 +73,7 @@ pub fn tools() -> Vec<Tool> {
     );
     list.output_schema = Some(schema(json!({"type": "object", "required": ["workshops"], "properties": {
         "workshops": {"type": "array", "items": {"type": "object", "required": ["sessionId", "workshopDate", "cohortName", "processingStatus"], "properties": {
-            "sessionId": {"type": "string"}, "kind": {"type": "string", "enum": ["workshop", "webinar"]}, "workshopDate": {"type": "string"}, "cohortName": {"type": "string"},
+            "sessionId": {"type": "string"}, "kind": {"type": "string", "enum": ["workshop", "webinar", "call"]}, "workshopDate": {"type": "string"}, "cohortName": {"type": "string"},
             "participantCount": {"type": "integer"}, "processingStatus": {"type": "string"}, "priorityClientCount": {"type": "integer"}}}},
         "nextCursor": {"type": ["string", "null"]}}})));
     list.annotations = Some(annotations(true, false, false));
@@ -129,7 +129,22 @@ pub fn tools() -> Vec<Tool> {
             "emailSentAt": {"type": "string"}, "error": {"type": "string"}}}},
         "sent": {"type": "integer"}}})));
     send.annotations = Some(annotations(false, true, true));
-    vec![list, get, update, send]
+
+    let mut stats = Tool::new(
+        "rep_stats",
+        "The signed-in rep's sales-call trends over a period: calls, average talk ratio, questions per call and per minute, objections met and answered, buying signals, and the average score overall and by meeting type. Dates are ISO 8601 (YYYY-MM-DD); both are optional.",
+        schema(json!({"type": "object", "properties": {
+            "from": {"type": "string", "description": "First call date counted, e.g. 2026-11-01."},
+            "to": {"type": "string", "description": "Last call date counted."}
+        }, "additionalProperties": false})),
+    );
+    stats.output_schema = Some(schema(json!({"type": "object", "required": ["rep", "calls", "objectionsMet", "objectionsAnswered", "byMeetingType"], "properties": {
+        "rep": {"type": "string"}, "calls": {"type": "integer"}, "averageTalkPercent": {"type": ["number", "null"]},
+        "averageQuestionsPerCall": {"type": ["number", "null"]}, "averageQuestionsPerMinute": {"type": ["number", "null"]},
+        "objectionsMet": {"type": "integer"}, "objectionsAnswered": {"type": "integer"}, "buyingSignals": {"type": "integer"},
+        "averageScore": {"type": ["number", "null"]}, "byMeetingType": {"type": "object"}}})));
+    stats.annotations = Some(annotations(true, false, false));
+    vec![list, get, update, send, stats]
 }
 
 /// A tool error the model can act on (`isError: true`), never a protocol error.
@@ -196,6 +211,13 @@ struct UpdateArgs {
     summary: Option<String>,
     email: Option<String>,
     review_status: ReviewStatus,
+}
+
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct StatsArgs {
+    from: Option<String>,
+    to: Option<String>,
 }
 
 #[derive(serde::Deserialize)]
@@ -316,7 +338,33 @@ impl<S: Store, Q: Queue, M: Mailer, A: Analyser + 'static> ReviewServer<S, Q, M,
                     Err(e) => pipeline_error(e),
                 }
             }
-            other => tool_error(format!("Unknown tool `{other}`; the tools are list_workshops, get_workshop, update_participant and approve_and_send.")),
+            "rep_stats" => {
+                let a: StatsArgs = args(params)?;
+                for (name, v) in [("from", &a.from), ("to", &a.to)] {
+                    if v.as_deref().is_some_and(|d| !crate::clock::is_iso8601(d)) {
+                        return Err(tool_error(format!("`{name}`: give an ISO 8601 date such as 2026-11-01.")));
+                    }
+                }
+                let day = |v: &Option<String>| v.as_deref().map(|d| d.get(..10).unwrap_or(d).to_string());
+                match p.rep_stats(coach, day(&a.from).as_deref(), day(&a.to).as_deref()).await {
+                    Ok(s) => {
+                        let text = match s.average_score {
+                            Some(score) => format!(
+                                "{} calls, average score {score:.1}/10, talk {:.0} %, {:.1} questions a call, {} of {} objections answered.",
+                                s.calls,
+                                s.average_talk_percent.unwrap_or(0.0),
+                                s.average_questions_per_call.unwrap_or(0.0),
+                                s.objections_answered,
+                                s.objections_met
+                            ),
+                            None => "No calls in this period.".into(),
+                        };
+                        ok(serde_json::to_value(&s).expect("JSON"), text)
+                    }
+                    Err(e) => pipeline_error(e),
+                }
+            }
+            other => tool_error(format!("Unknown tool `{other}`; the tools are list_workshops, get_workshop, update_participant, approve_and_send and rep_stats.")),
         })
     }
 }
@@ -328,7 +376,7 @@ impl<S: Store, Q: Queue, M: Mailer, A: Analyser + 'static> ServerHandler for Rev
         ServerConfig::new(ServerCapabilities::builder().enable_tools().build())
             .with_server_info(info)
             .with_instructions(
-                "Debrief holds a coach's analysed workshops and scored webinars, each with a follow-up draft per person. Start with list_workshops, read one with get_workshop (priority clients first), edit drafts with update_participant, and only after the coach confirms, send with approve_and_send.",
+                "Debrief holds a coach's analysed workshops, scored webinars and sales calls, each with a follow-up draft per person (a call's is to the buyer; rep_stats gives a rep's call trends). Start with list_workshops, read one with get_workshop (priority clients first), edit drafts with update_participant, and only after the coach confirms, send with approve_and_send.",
             )
     }
 

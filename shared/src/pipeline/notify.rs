@@ -275,6 +275,7 @@ mod tests {
             failure_reason: None,
             cost: None,
             webinar: None,
+            call: None,
         }
     }
 

@@ -101,7 +101,7 @@ pub struct PriorityClient {
 #[serde(rename_all = "camelCase")]
 pub struct WorkshopListItem {
     pub session_id: String,
-    /// `workshop` or `webinar`: both are reviewed the same way.
+    /// `workshop`, `webinar` or `call`: all are reviewed the same way.
     pub kind: String,
     pub workshop_date: String,
     pub cohort_name: String,
@@ -351,7 +351,14 @@ impl<S: Store, Q: Queue, M: Mailer, A: Analyser> Pipeline<S, Q, M, A> {
                     continue;
                 }
                 workshops.push(WorkshopListItem {
-                    kind: if s.webinar.is_some() { "webinar" } else { "workshop" }.into(),
+                    kind: if s.webinar.is_some() {
+                        "webinar"
+                    } else if s.call.is_some() {
+                        "call"
+                    } else {
+                        "workshop"
+                    }
+                    .into(),
                     session_id: s.session_id,
                     workshop_date: s.workshop_date,
                     cohort_name: s.cohort_name,

@@ -275,6 +275,7 @@ impl<S: Store, Q: Queue, M: Mailer, A: Analyser> Pipeline<S, Q, M, A> {
             failure_reason: None,
             cost: None,
             webinar: Some(webinar),
+            call: None,
         };
         // Participants first: until the session exists, nothing reads them.
         self.repo.put_participants(&participants).await?;
