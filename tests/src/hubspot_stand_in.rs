@@ -134,6 +134,16 @@ impl HubSpotStandIn {
         self.state.lock().unwrap().contacts.get(id).cloned().unwrap_or_default()
     }
 
+    /// The records of one object type (calls, tasks, deals…) by id.
+    pub fn records(&self, object_type: &str) -> BTreeMap<String, Map<String, Value>> {
+        self.state.lock().unwrap().records.get(object_type).cloned().unwrap_or_default()
+    }
+
+    /// Whether `from` record `from_id` is associated with `to` record `to_id`.
+    pub fn associated(&self, from: &str, from_id: &str, to: &str, to_id: &str) -> bool {
+        self.state.lock().unwrap().associations.contains(&(from.into(), from_id.into(), to.into(), to_id.into()))
+    }
+
     pub fn calls(&self) -> Vec<Call> {
         self.state.lock().unwrap().calls.clone()
     }
@@ -375,6 +385,39 @@ impl HubSpotStandIn {
                     results.push(json!({"from": {"id": f}, "to": {"id": t}}));
                 }
                 ok(json!({"status": "COMPLETE", "results": results}))
+            }
+            // Activities (calls, tasks): HubSpot requires `hs_timestamp` (ISO 8601 or ms) on
+            // each; a task needs its subject. Stored as records, found again by search.
+            ("POST", ["crm", "objects", "2026-09", object_type @ ("calls" | "tasks"), "batch", "create"]) => {
+                let mut results = Vec::new();
+                for i in body["inputs"].as_array().unwrap() {
+                    let props = i["properties"].as_object().cloned().unwrap_or_default();
+                    let stamp = props.get("hs_timestamp").and_then(Value::as_str).unwrap_or_default();
+                    if !(stamp.parse::<i64>().is_ok() || time::OffsetDateTime::parse(stamp, &time::format_description::well_known::Rfc3339).is_ok()) {
+                        return error(400, "VALIDATION_ERROR", "Property values were not valid: hs_timestamp is required (ISO 8601 or milliseconds)");
+                    }
+                    if *object_type == "tasks" && props.get("hs_task_subject").and_then(Value::as_str).is_none_or(str::is_empty) {
+                        return error(400, "VALIDATION_ERROR", "Property values were not valid: hs_task_subject is required");
+                    }
+                    st.next_id += 1;
+                    let id = format!("{}", 9000 + st.next_id);
+                    st.records.entry(object_type.to_string()).or_default().insert(id.clone(), props.clone());
+                    results.push(json!({"id": id, "properties": props}));
+                }
+                ResponseTemplate::new(201).set_body_json(json!({"status": "COMPLETE", "results": results}))
+            }
+            ("POST", ["crm", "objects", "2026-09", object_type @ ("calls" | "tasks"), "search"]) => {
+                let filter = &body["filterGroups"][0]["filters"][0];
+                if filter["operator"] != "EQ" {
+                    return error(400, "VALIDATION_ERROR", "only EQ is supported by this stand-in");
+                }
+                let (name, value) = (filter["propertyName"].as_str().unwrap_or_default(), filter["value"].as_str().unwrap_or_default());
+                let found: Vec<Value> = st
+                    .records
+                    .get(*object_type)
+                    .map(|r| r.iter().filter(|(_, p)| p.get(name).and_then(Value::as_str) == Some(value)).map(|(id, _)| json!({"id": id, "properties": {}})).collect())
+                    .unwrap_or_default();
+                ok(json!({"total": found.len(), "results": found}))
             }
             ("POST", ["crm", "objects", "2026-09", "contacts", "search"]) => {
                 // The filter Debrief uses: lastmodifieddate GTE a time in ms; pages of `limit`.

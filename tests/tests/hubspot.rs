@@ -615,3 +615,59 @@ async fn a_webinar_writes_score_tier_and_title_to_each_registrants_contact() {
     sync.handle(&CrmMessage::ParticipantUpdated { session_id: "wb-1".into(), participant_id: participants[0].participant_id.clone() }).await.unwrap();
     assert_eq!(hs.calls().len(), calls);
 }
+
+/// A sales call goes to HubSpot once: the call engagement with its debrief, associated with
+/// the buyer's contact and their open deal (not the closed one), and one task per seller
+/// action item due on the date said. A redelivery adds nothing; an attempt that crashed after
+/// creating the records but before recording them finds them by their exact title and subject
+/// instead of creating them again.
+#[tokio::test]
+async fn a_call_is_logged_once_with_its_tasks_on_the_buyers_contact_and_open_deal() {
+    use debrief::calls::debrief::{CallFacts, debrief};
+    use debrief::calls::intake::stored;
+    let (server, hs) = HubSpotStandIn::start().await;
+    let (s, _) = store();
+    let dir = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("data/calls");
+    let text = std::fs::read_to_string(dir.join("discovery-brightpath.vtt")).unwrap();
+    let facts: CallFacts = serde_json::from_str(&std::fs::read_to_string(dir.join("discovery-brightpath.json")).unwrap()).unwrap();
+    let d = debrief(&debrief::transcript::Transcript::parse(&text, None).unwrap(), &facts).unwrap();
+    let (session, buyer) = stored("cl-1", "coach", &facts, d, None);
+    let repo = Repo::new(s.clone());
+    repo.put_participants(std::slice::from_ref(&buyer)).await.unwrap();
+    repo.create_session(&session, 0).await.unwrap();
+    hs.add_contact("701", "jordan@brightpath.example");
+    hs.add_record("deals", "801", json!({"hs_is_closed": "true", "dealstage": "closedlost"}), "701");
+    hs.add_record("deals", "802", json!({"hs_is_closed": "false", "dealstage": "presentationscheduled"}), "701");
+
+    let sync = sync_for(&server, &s, config(&server)).await;
+    sync.handle(&CrmMessage::CallLogged { session_id: "cl-1".into() }).await.unwrap();
+    let calls = hs.records("calls");
+    assert_eq!(calls.len(), 1, "{calls:?}");
+    let (call_id, call) = calls.iter().next().unwrap();
+    assert_eq!(call["hs_call_title"], "Brightpath invoice chasing [cl-1]");
+    assert_eq!(call["hs_timestamp"], "2026-11-25T09:00:00.000Z");
+    let body = call["hs_call_body"].as_str().unwrap();
+    assert!(body.contains("discovery call — score 7.5/10") && body.contains("Objection (authority, open)"), "{body}");
+    let tasks = hs.records("tasks");
+    assert_eq!(tasks.len(), 1, "the seller's one action item; the buyer's is not a task: {tasks:?}");
+    let (task_id, task) = tasks.iter().next().unwrap();
+    assert_eq!(task["hs_timestamp"], "2026-11-27T09:00:00.000Z", "due on the Friday said");
+    assert!(task["hs_task_subject"].as_str().unwrap().starts_with("I'll send you a one-page proposal"), "{task:?}");
+    for (from, id) in [("calls", call_id), ("tasks", task_id)] {
+        assert!(hs.associated(from, id, "contacts", "701"), "{from} on the contact");
+        assert!(hs.associated(from, id, "deals", "802"), "{from} on the open deal");
+        assert!(!hs.associated(from, id, "deals", "801"), "{from} not on the closed deal");
+    }
+
+    // A redelivery: nothing more is written.
+    let before = hs.calls().len();
+    sync.handle(&CrmMessage::CallLogged { session_id: "cl-1".into() }).await.unwrap();
+    assert_eq!(hs.calls().len(), before, "a logged call is not sent again");
+
+    // A crash after the creates, before they were recorded: the retry finds them.
+    let key = debrief::ports::store::Key::new("SESSION#cl-1", "HUBSPOT_CALL");
+    let item = s.get(&key).await.unwrap().unwrap();
+    s.update(&debrief::ports::store::Item::new(key, r#"{"started": true, "call": null, "tasks": [], "associated": false}"#), item.version).await.unwrap();
+    sync.handle(&CrmMessage::CallLogged { session_id: "cl-1".into() }).await.unwrap();
+    assert_eq!((hs.records("calls").len(), hs.records("tasks").len()), (1, 1), "found again, not created twice");
+}

@@ -131,6 +131,58 @@ fn summary_of(d: &Debrief) -> String {
     )
 }
 
+/// The session and the buyer's draft that store call `id`'s debrief.
+pub fn stored(id: &str, coach_id: &str, facts: &CallFacts, d: Debrief, chat_gpt_url: Option<String>) -> (WorkshopSession, ParticipantSummary) {
+    let speaker = |side: Side| d.roles.iter().find(|r| r.side == side).map(|r| r.speaker.clone()).unwrap_or_default();
+    let (rep, buyer) = (speaker(Side::Seller), speaker(Side::Buyer));
+    let key = crate::attendance::normalize_name(&buyer);
+    let buyer_email = facts.participants.iter().find(|p| crate::attendance::normalize_name(&p.name) == key).and_then(|p| p.email.clone());
+    let (subject, body) = follow_up::write(&d, &rep, &buyer, facts.title.as_deref());
+    let participant = ParticipantSummary {
+        participant_id: BUYER_ID.into(),
+        session_id: id.to_string(),
+        participant_name: buyer.clone(),
+        engagement_level: EngagementLevel::Medium,
+        speaking_time_percentage: d.metrics.buyer_talk_percent,
+        wins: vec![],
+        challenges: vec![],
+        action_items: vec![],
+        coach_recommendations: vec![],
+        urgency_indicators: vec![],
+        generated_summary: summary_of(&d),
+        generated_email: body,
+        coach_review_status: CoachReviewStatus::Pending,
+        final_email_content: None,
+        email_sent_at: None,
+        coach_edit_count: 0,
+        email: buyer_email.clone(),
+        generated_email_subject: subject,
+        stats: Default::default(),
+        analyser: AnalyserInfo { kind: AnalyserKind::Builtin, model: None, fallback_reason: None, dropped_quotes: 0, usage: None },
+        priority: None,
+        webinar_engagement: None,
+    };
+    let session = WorkshopSession {
+        session_id: id.to_string(),
+        workshop_date: d.call_date.clone(),
+        cohort_name: facts.title.clone().unwrap_or_else(|| format!("Call with {buyer}")),
+        coach_id: coach_id.to_string(),
+        participant_count: 1,
+        processing_status: ProcessingStatus::Completed,
+        completed_at: Some(crate::clock::now_rfc3339()),
+        priority_client_ids: vec![],
+        chat_gpt_session_url: chat_gpt_url,
+        // The rep reads the debrief here and in the review; no completion email.
+        email_notification_sent: true,
+        review_completed_at: None,
+        failure_reason: None,
+        cost: None,
+        webinar: None,
+        call: Some(CallSession { title: facts.title.clone(), rep, buyer, buyer_email, debrief: d }),
+    };
+    (session, participant)
+}
+
 impl<S: Store, Q: Queue, M: Mailer, A: Analyser> Pipeline<S, Q, M, A> {
     /// Reads, scores and stores a call with its follow-up draft; a repeat answers the stored one.
     pub async fn ingest_call(&self, upload: CallUpload, allowed_coach: Option<&str>) -> Result<CallAccepted, PipelineError> {
@@ -155,55 +207,11 @@ impl<S: Store, Q: Queue, M: Mailer, A: Analyser> Pipeline<S, Q, M, A> {
         let coach = self.repo.get_coach(&coach_id).await?.ok_or_else(|| PipelineError::UnknownCoach(coach_id.clone()))?;
         let id = format!("cl-{}", &sha256_hex(&format!("{coach_id}\0{}\0{}", sha256_hex(transcript), serde_json::to_string(&facts).expect("JSON")))[..16]);
         if let Some(existing) = self.repo.get_session(&id).await? {
+            // A retry after a crash may have missed the CRM message; logging is once per call.
+            self.call_to_crm(&id).await;
             return Ok(self.accepted_call(&existing.value, false));
         }
-        let speaker = |side: Side| d.roles.iter().find(|r| r.side == side).map(|r| r.speaker.clone()).unwrap_or_default();
-        let (rep, buyer) = (speaker(Side::Seller), speaker(Side::Buyer));
-        let key = crate::attendance::normalize_name(&buyer);
-        let buyer_email = facts.participants.iter().find(|p| crate::attendance::normalize_name(&p.name) == key).and_then(|p| p.email.clone());
-        let (subject, body) = follow_up::write(&d, &rep, &buyer, facts.title.as_deref());
-        let participant = ParticipantSummary {
-            participant_id: BUYER_ID.into(),
-            session_id: id.clone(),
-            participant_name: buyer.clone(),
-            engagement_level: EngagementLevel::Medium,
-            speaking_time_percentage: d.metrics.buyer_talk_percent,
-            wins: vec![],
-            challenges: vec![],
-            action_items: vec![],
-            coach_recommendations: vec![],
-            urgency_indicators: vec![],
-            generated_summary: summary_of(&d),
-            generated_email: body,
-            coach_review_status: CoachReviewStatus::Pending,
-            final_email_content: None,
-            email_sent_at: None,
-            coach_edit_count: 0,
-            email: buyer_email.clone(),
-            generated_email_subject: subject,
-            stats: Default::default(),
-            analyser: AnalyserInfo { kind: AnalyserKind::Builtin, model: None, fallback_reason: None, dropped_quotes: 0, usage: None },
-            priority: None,
-            webinar_engagement: None,
-        };
-        let session = WorkshopSession {
-            session_id: id.clone(),
-            workshop_date: d.call_date.clone(),
-            cohort_name: facts.title.clone().unwrap_or_else(|| format!("Call with {buyer}")),
-            coach_id: coach_id.clone(),
-            participant_count: 1,
-            processing_status: ProcessingStatus::Completed,
-            completed_at: Some(crate::clock::now_rfc3339()),
-            priority_client_ids: vec![],
-            chat_gpt_session_url: coach.chat_gpt_url.clone(),
-            // The rep reads the debrief here and in the review; no completion email.
-            email_notification_sent: true,
-            review_completed_at: None,
-            failure_reason: None,
-            cost: None,
-            webinar: None,
-            call: Some(CallSession { title: facts.title.clone(), rep, buyer, buyer_email, debrief: d }),
-        };
+        let (session, participant) = stored(&id, &coach_id, &facts, d, coach.chat_gpt_url.clone());
         // The participant first: until the session exists, nothing reads it.
         self.repo.put_participants(std::slice::from_ref(&participant)).await?;
         crate::faults::crash_point("call:participant-stored");
@@ -214,7 +222,19 @@ impl<S: Store, Q: Queue, M: Mailer, A: Analyser> Pipeline<S, Q, M, A> {
             Err(e) => return Err(e.into()),
         }
         tracing::info!(call_id = %id, "call stored");
+        self.call_to_crm(&id).await;
         Ok(self.accepted_call(&session, true))
+    }
+
+    /// The call to HubSpot, when it is logged on completion (the default; see
+    /// [`crate::hubspot::calls::LogCallsOn`]).
+    async fn call_to_crm(&self, id: &str) {
+        if crate::hubspot::calls::LogCallsOn::from_env() != crate::hubspot::calls::LogCallsOn::Completion {
+            return;
+        }
+        if let Err(e) = self.notify_crm(&crate::hubspot::sync::CrmMessage::CallLogged { session_id: id.to_string() }).await {
+            tracing::error!(call_id = %id, error = %e, "CRM log of the call not queued; posting it again retries");
+        }
     }
 
     fn accepted_call(&self, s: &WorkshopSession, created: bool) -> CallAccepted {

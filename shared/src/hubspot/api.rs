@@ -9,6 +9,16 @@
 //! (`tests/src/hubspot_stand_in.rs`) answers only these paths, so a call that bypasses this
 //! module fails its test.
 
+use std::collections::HashMap;
+
+use serde_json::{Map, Value, json};
+
+use super::sync::split;
+use crate::ports::{CrmApi, CrmError, CrmRequest};
+
+/// Ids a batch call takes at most.
+const BATCH: usize = 100;
+
 /// The CRM objects, properties, associations and schemas APIs.
 pub const CRM_VERSION: &str = "2026-09";
 /// The OAuth token and introspection endpoints (2026-03 is their latest date version).
@@ -47,6 +57,36 @@ pub fn oauth_token() -> String {
 /// `/oauth/2026-03/token/introspect`.
 pub fn oauth_introspect() -> String {
     format!("/oauth/{OAUTH_VERSION}/token/introspect")
+}
+
+/// Records by id (batch read, 100 a call): id → the properties asked for.
+pub(crate) async fn batch_read<C: CrmApi>(api: &C, object: &str, ids: &[String], properties: &[&str]) -> Result<HashMap<String, Map<String, Value>>, CrmError> {
+    let mut out = HashMap::new();
+    for chunk in ids.chunks(BATCH) {
+        let inputs: Vec<Value> = chunk.iter().map(|id| json!({"id": id})).collect();
+        let r = api.call(&CrmRequest::post(objects(object) + "/batch/read", json!({"properties": properties, "inputs": inputs}))).await?;
+        for record in split(&r.body).0 {
+            if let Some(id) = record["id"].as_str() {
+                out.insert(id.to_string(), record["properties"].as_object().cloned().unwrap_or_default());
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// The ids associated with each of `ids` (`from` → `to`; batch read, 100 a call).
+pub(crate) async fn associated<C: CrmApi>(api: &C, from: &str, to: &str, ids: &[String]) -> Result<HashMap<String, Vec<String>>, CrmError> {
+    let mut out: HashMap<String, Vec<String>> = HashMap::new();
+    for chunk in ids.chunks(BATCH) {
+        let inputs: Vec<Value> = chunk.iter().map(|id| json!({"id": id})).collect();
+        let r = api.call(&CrmRequest::post(associations(from, to) + "/batch/read", json!({"inputs": inputs}))).await?;
+        for row in split(&r.body).0 {
+            let Some(id) = row["from"]["id"].as_str().map(str::to_string).or_else(|| row["from"]["id"].as_u64().map(|n| n.to_string())) else { continue };
+            let targets = row["to"].as_array().map(|t| t.iter().filter_map(|x| x["toObjectId"].as_str().map(str::to_string).or_else(|| x["toObjectId"].as_u64().map(|n| n.to_string()))).collect()).unwrap_or_default();
+            out.insert(id, targets);
+        }
+    }
+    Ok(out)
 }
 
 #[cfg(test)]

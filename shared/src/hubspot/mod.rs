@@ -1,8 +1,10 @@
 //! HubSpot, the coaches' system of record: the portal connection (private-app token or OAuth
 //! with encrypted tokens), the schema Debrief writes ([`schema`]), and the sync of analysed
-//! workshops and coach edits ([`sync`]) through the [`crate::ports::CrmApi`] port.
+//! workshops and coach edits ([`sync`]) and of sales calls ([`calls`]) through the
+//! [`crate::ports::CrmApi`] port.
 
 pub mod api;
+pub mod calls;
 pub mod oauth;
 pub mod rate;
 pub mod schema;

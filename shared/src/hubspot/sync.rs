@@ -41,6 +41,9 @@ pub enum CrmMessage {
     /// `webinar_tier` and `last_webinar`.
     #[serde(rename_all = "camelCase")]
     WebinarScored { session_id: String },
+    /// A sales call to log: the call engagement with its debrief, the seller's tasks.
+    #[serde(rename_all = "camelCase")]
+    CallLogged { session_id: String },
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -196,6 +199,7 @@ impl<S: Store, C: CrmApi> CrmSync<S, C> {
             CrmMessage::SessionCompleted { session_id } => self.session_completed(session_id).await,
             CrmMessage::ParticipantUpdated { session_id, participant_id } => self.participant_updated(session_id, participant_id).await,
             CrmMessage::WebinarScored { session_id } => self.webinar_scored(session_id).await,
+            CrmMessage::CallLogged { session_id } => self.call_logged(session_id).await,
         }
     }
 
@@ -210,7 +214,7 @@ impl<S: Store, C: CrmApi> CrmSync<S, C> {
         Ok(out)
     }
 
-    async fn associate(&self, from: &str, to: &str, pairs: &[(String, String)], errors: &mut Vec<String>) -> Result<(), SyncError> {
+    pub(crate) async fn associate(&self, from: &str, to: &str, pairs: &[(String, String)], errors: &mut Vec<String>) -> Result<(), SyncError> {
         for chunk in pairs.chunks(BATCH) {
             let inputs: Vec<Value> = chunk.iter().map(|(f, t)| json!({"from": {"id": f}, "to": {"id": t}})).collect();
             let r = self.api.call(&CrmRequest::post(api::associations(from, to) + "/batch/associate/default", json!({"inputs": inputs}))).await?;
@@ -235,7 +239,7 @@ impl<S: Store, C: CrmApi> CrmSync<S, C> {
     }
 
     /// Contact ids for participants whose id is not one: found by email, or created if allowed.
-    async fn contacts_by_email(&self, people: &[&ParticipantSummary], errors: &mut Vec<String>) -> Result<HashMap<String, String>, SyncError> {
+    pub(crate) async fn contacts_by_email(&self, people: &[&ParticipantSummary], errors: &mut Vec<String>) -> Result<HashMap<String, String>, SyncError> {
         let mut found = HashMap::new();
         let with_email: Vec<(&ParticipantSummary, String)> =
             people.iter().filter_map(|p| p.email.as_ref().map(|e| (*p, e.trim().to_ascii_lowercase()))).collect();
@@ -393,6 +397,15 @@ impl<S: Store, C: CrmApi> CrmSync<S, C> {
 
     pub async fn participant_updated(&self, session_id: &str, participant_id: &str) -> Result<(), SyncError> {
         let p = self.repo.get_participant(session_id, participant_id).await?.ok_or(SyncError::NotFound)?.value;
+        if session_id.starts_with("cl-") {
+            // A sales call's buyer is no workshop participant: the call itself is what HubSpot
+            // gets, on approval when so configured.
+            let approved = p.email_sent_at.is_some() || matches!(p.coach_review_status, crate::domain::CoachReviewStatus::Approved);
+            if approved && super::calls::LogCallsOn::from_env() == super::calls::LogCallsOn::Approval {
+                return self.call_logged(session_id).await;
+            }
+            return Ok(());
+        }
         if p.webinar_engagement.is_some() {
             // A webinar registrant is not a workshop participant record; their contact holds
             // the webinar's score and tier, which an edit of the draft does not change.

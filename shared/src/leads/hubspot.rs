@@ -11,8 +11,7 @@ use serde_json::{Map, Value, json};
 
 use super::Lead;
 use super::score::LeadScore;
-use crate::hubspot::api;
-use crate::hubspot::sync::split;
+use crate::hubspot::api::{self, associated, batch_read};
 use crate::ports::{CrmApi, CrmError, CrmRequest};
 
 const BATCH: usize = 100;
@@ -28,35 +27,6 @@ type Props = Map<String, Value>;
 
 fn text(props: &Props, name: &str) -> Option<String> {
     props.get(name).and_then(Value::as_str).map(str::trim).filter(|s| !s.is_empty()).map(str::to_string)
-}
-
-async fn batch_read<C: CrmApi>(api: &C, object: &str, ids: &[String], properties: &[&str]) -> Result<HashMap<String, Props>, CrmError> {
-    let mut out = HashMap::new();
-    for chunk in ids.chunks(BATCH) {
-        let inputs: Vec<Value> = chunk.iter().map(|id| json!({"id": id})).collect();
-        let r = api.call(&CrmRequest::post(api::objects(object) + "/batch/read", json!({"properties": properties, "inputs": inputs}))).await?;
-        for record in split(&r.body).0 {
-            if let Some(id) = record["id"].as_str() {
-                out.insert(id.to_string(), record["properties"].as_object().cloned().unwrap_or_default());
-            }
-        }
-    }
-    Ok(out)
-}
-
-/// The ids associated with each of `ids` (`from` → `to`).
-async fn associated<C: CrmApi>(api: &C, from: &str, to: &str, ids: &[String]) -> Result<HashMap<String, Vec<String>>, CrmError> {
-    let mut out: HashMap<String, Vec<String>> = HashMap::new();
-    for chunk in ids.chunks(BATCH) {
-        let inputs: Vec<Value> = chunk.iter().map(|id| json!({"id": id})).collect();
-        let r = api.call(&CrmRequest::post(api::associations(from, to) + "/batch/read", json!({"inputs": inputs}))).await?;
-        for row in split(&r.body).0 {
-            let Some(id) = row["from"]["id"].as_str().map(str::to_string).or_else(|| row["from"]["id"].as_u64().map(|n| n.to_string())) else { continue };
-            let targets = row["to"].as_array().map(|t| t.iter().filter_map(|x| x["toObjectId"].as_str().map(str::to_string).or_else(|| x["toObjectId"].as_u64().map(|n| n.to_string()))).collect()).unwrap_or_default();
-            out.insert(id, targets);
-        }
-    }
-    Ok(out)
 }
 
 fn location(p: &Props) -> Option<String> {
