@@ -47,6 +47,31 @@ fn webinar_answer(prompt: &Value) -> String {
     json!({"subject": format!("[model] {first}, your next step"), "body": body}).to_string()
 }
 
+/// A sales call read as a model would, from the transcript lines in the prompt: a budget
+/// signal, an objection with the seller's answer, an objection it invents (to be dropped),
+/// the seller's commitment with its time, the buyer's with a time it did not say (to be
+/// dropped), and a takeaway.
+fn call_answer(user: &str) -> String {
+    // `[mm:ss] Speaker (side): words`
+    let lines: Vec<(&str, &str)> = user.lines().filter_map(|l| l.split_once("] ")).filter_map(|(_, rest)| rest.split_once("): ")).collect();
+    let by = |side: &str, has: &str| lines.iter().find(|(who, words)| who.ends_with(side) && words.contains(has)).map(|(_, w)| w.to_string()).unwrap_or_default();
+    let first_sentence = |w: String| w.split_inclusive('.').next().unwrap_or_default().trim().to_string();
+    let budget = first_sentence(by("(buyer", "earmarked"));
+    json!({
+        "buyingSignals": [{"quote": budget, "kind": "budget"}],
+        "objections": [
+            {"quote": by("(buyer", "approval"), "kind": "authority", "answer": by("(seller", "I'll send")},
+            {"quote": "We will never buy from a vendor like you.", "kind": "trust", "answer": null}
+        ],
+        "actionItems": [
+            {"quote": by("(seller", "I'll send"), "owner": "seller", "due": "by Friday"},
+            {"quote": by("(buyer", "I'll take it"), "owner": "buyer", "due": "Monday"}
+        ],
+        "takeaways": [{"text": "Budget is already set aside", "quote": budget}]
+    })
+    .to_string()
+}
+
 /// The attendee whose model draft carries an invented link.
 pub const INVENTS_A_LINK: &str = "José";
 
@@ -57,6 +82,9 @@ fn answer_for(req: &Request) -> String {
         return webinar_answer(&prompt);
     }
     let user = body["messages"][1]["content"].as_str().unwrap_or_default();
+    if body["messages"][0]["content"].as_str().is_some_and(|s| s.contains("sales call transcript")) {
+        return call_answer(user);
+    }
     let name = user.lines().find_map(|l| l.strip_prefix("Participant: ")).and_then(|l| l.split(" (").next()).unwrap_or("");
     let quote = user
         .lines()

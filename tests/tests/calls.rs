@@ -229,3 +229,60 @@ mod over_http {
         assert_eq!(r.status().as_u16(), 202, "{}", r.text().await.unwrap());
     }
 }
+
+mod with_a_model {
+    use debrief_tests::app::spawn_app_with;
+    use serde_json::{Value, json};
+
+    fn request(coach: &str) -> Value {
+        let mut v: Value = serde_json::from_str(&super::data("discovery-brightpath.json")).unwrap();
+        v["coachId"] = json!(coach);
+        v["transcript"] = json!(super::data("discovery-brightpath.vtt"));
+        v
+    }
+
+    /// The model's reading replaces the built-in one only where it checks out: an invented
+    /// objection is dropped and counted, a due time the quote does not say is dropped, the
+    /// answer is the seller's own later words; the score is recomputed from what stands.
+    #[tokio::test]
+    async fn the_models_reading_is_verified_against_the_transcript() {
+        let (_llm, counters, env) = debrief_tests::llm_stand_in::start(std::time::Duration::from_millis(5), 0, 1).await;
+        let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        let app = spawn_app_with(&env).await;
+        let r = debrief::net::client().post(format!("{}/v1/calls", app.base)).bearer_auth(&app.ingest_key).json(&request(&app.coach.coach_id)).send().await.unwrap();
+        assert_eq!(r.status().as_u16(), 202);
+        let id = r.json::<Value>().await.unwrap()["callId"].as_str().unwrap().to_string();
+        assert_eq!(counters.calls.load(std::sync::atomic::Ordering::SeqCst), 1, "one model call per call");
+        let v: Value = debrief::net::client().get(format!("{}/v1/calls/{id}", app.base)).bearer_auth(&app.ingest_key).send().await.unwrap().json().await.unwrap();
+        let d = &v["data"]["debrief"];
+        assert_eq!(d["reader"], "model:stand-in", "{d}");
+        assert_eq!(d["droppedQuotes"], 1, "the invented objection: {d}");
+        let objections = d["objections"].as_array().unwrap();
+        assert_eq!(objections.len(), 1, "{objections:?}");
+        assert_eq!(objections[0]["addressed"]["speaker"], "Sam Patel");
+        let actions = d["actionItems"].as_array().unwrap();
+        assert_eq!((actions[0]["owner"].as_str(), actions[0]["dueDate"].as_str()), (Some("seller"), Some("2026-11-27")));
+        assert_eq!((actions[1]["owner"].as_str(), actions[1]["dueSaid"].as_str()), (Some("buyer"), None), "Monday was never said: {actions:?}");
+        assert_eq!(d["buyingSignals"][0]["kind"], "budget");
+        assert!(d["takeaways"].as_array().unwrap().iter().any(|t| t["text"] == "Budget is already set aside"));
+        let total: f64 = d["rubric"].as_array().unwrap().iter().map(|p| p["points"].as_f64().unwrap()).sum();
+        assert!((total - d["score"].as_f64().unwrap()).abs() < 0.11, "rescored: {d}");
+    }
+
+    /// A model that cannot answer leaves the built-in reading, and the debrief says why.
+    #[tokio::test]
+    async fn without_an_answer_the_built_in_reading_stands() {
+        let (_llm, _, mut env) = debrief_tests::llm_stand_in::start(std::time::Duration::from_millis(5), 100, 2).await;
+        env.retain(|(k, _)| k != "DEBRIEF_LLM_MAX_ATTEMPTS");
+        env.push(("DEBRIEF_LLM_MAX_ATTEMPTS".into(), "1".into()));
+        let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        let app = spawn_app_with(&env).await;
+        let r = debrief::net::client().post(format!("{}/v1/calls", app.base)).bearer_auth(&app.ingest_key).json(&request(&app.coach.coach_id)).send().await.unwrap();
+        let id = r.json::<Value>().await.unwrap()["callId"].as_str().unwrap().to_string();
+        let v: Value = debrief::net::client().get(format!("{}/v1/calls/{id}", app.base)).bearer_auth(&app.ingest_key).send().await.unwrap().json().await.unwrap();
+        let d = &v["data"]["debrief"];
+        assert_eq!(d["reader"], "builtin");
+        assert!(d["fallbackReason"].as_str().is_some_and(|r| r.contains("model")), "{d}");
+        assert_eq!(d["objections"].as_array().unwrap().len(), 2, "the built-in reading");
+    }
+}

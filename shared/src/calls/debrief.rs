@@ -214,9 +214,31 @@ pub struct Debrief {
     pub to_improve: Vec<Point>,
     pub score: f64,
     pub rubric: Vec<RubricPart>,
+    /// `builtin`, or `model:<name>` when a model read the signals (quotes verified).
+    #[serde(default = "builtin")]
+    pub reader: String,
+    /// Why the built-in reading stands although a model is configured.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fallback_reason: Option<String>,
+    /// The model's quotes that were not in the transcript as said, dropped.
+    #[serde(default)]
+    pub dropped_quotes: u32,
 }
 
-fn at(ms: u64) -> String {
+fn builtin() -> String {
+    "builtin".into()
+}
+
+/// The rubric, the points and the score again, after the signals changed (a model's reading).
+pub fn rescore(d: &mut Debrief) {
+    let (rubric, went_well, to_improve) = rubric(d.meeting_type, &d.metrics, &d.objections, &d.action_items);
+    d.score = round1(rubric.iter().map(|p| p.points).sum());
+    d.rubric = rubric;
+    d.went_well = went_well;
+    d.to_improve = to_improve;
+}
+
+pub(crate) fn at(ms: u64) -> String {
     let s = ms / 1000;
     if s >= 3600 { format!("{}:{:02}:{:02}", s / 3600, (s / 60) % 60, s % 60) } else { format!("{:02}:{:02}", s / 60, s % 60) }
 }
@@ -433,6 +455,9 @@ pub fn debrief(transcript: &Transcript<'_>, facts: &CallFacts) -> Result<Debrief
         to_improve,
         score,
         rubric,
+        reader: builtin(),
+        fallback_reason: None,
+        dropped_quotes: 0,
     })
 }
 

@@ -203,13 +203,20 @@ impl<S: Store, Q: Queue, M: Mailer, A: Analyser> Pipeline<S, Q, M, A> {
         };
         let facts = facts_of(&upload)?;
         let parsed = Transcript::parse(transcript, format).map_err(|e| InputError::field("transcript", e))?;
-        let d = debrief(&parsed, &facts)?;
+        let mut d = debrief(&parsed, &facts)?;
         let coach = self.repo.get_coach(&coach_id).await?.ok_or_else(|| PipelineError::UnknownCoach(coach_id.clone()))?;
         let id = format!("cl-{}", &sha256_hex(&format!("{coach_id}\0{}\0{}", sha256_hex(transcript), serde_json::to_string(&facts).expect("JSON")))[..16]);
         if let Some(existing) = self.repo.get_session(&id).await? {
             // A retry after a crash may have missed the CRM message; logging is once per call.
             self.call_to_crm(&id).await;
             return Ok(self.accepted_call(&existing.value, false));
+        }
+        if let Some(model) = self.analyser.model() {
+            if let Err(reason) = super::model::ModelCallReader::new(model).read(&parsed, &mut d).await {
+                // The reason names the failure, never the call's words.
+                tracing::warn!(call_id = %id, reason = %reason, "model reading failed; the built-in reading stands");
+                d.fallback_reason = Some(reason);
+            }
         }
         let (session, participant) = stored(&id, &coach_id, &facts, d, coach.chat_gpt_url.clone());
         // The participant first: until the session exists, nothing reads it.

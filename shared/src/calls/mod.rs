@@ -12,3 +12,4 @@ pub mod debrief;
 pub mod follow_up;
 pub mod intake;
 pub mod stats;
+pub mod model;
