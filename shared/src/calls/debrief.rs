@@ -340,7 +340,11 @@ pub fn debrief(transcript: &Transcript<'_>, facts: &CallFacts) -> Result<Debrief
     let mut monologues: Vec<(usize, u64, u64)> = Vec::new(); // (first utterance, start, end)
     for (i, u) in us.iter().enumerate() {
         match i.checked_sub(1).map(|p| us[p]) {
-            Some(prev) if prev.speaker == u.speaker => monologues.last_mut().expect("opened").2 = u.end_ms,
+            Some(prev) if prev.speaker == u.speaker => {
+                // Cues may overlap or come out of order: a monologue only grows.
+                let m = monologues.last_mut().expect("opened");
+                m.2 = m.2.max(u.end_ms);
+            }
             prev => {
                 if let Some(prev) = prev {
                     switches += 1;
@@ -352,13 +356,13 @@ pub fn debrief(transcript: &Transcript<'_>, facts: &CallFacts) -> Result<Debrief
             }
         }
     }
-    let longest = monologues.iter().max_by_key(|(_, a, b)| b - a).map(|&(i, a, b)| Monologue {
+    let longest = monologues.iter().max_by_key(|(_, a, b)| b.saturating_sub(*a)).map(|&(i, a, b)| Monologue {
         speaker: us[i].speaker.as_deref().unwrap_or_default().to_string(),
         side: side_of(us[i]),
-        seconds: round1((b - a) as f64 / 1000.0),
+        seconds: round1(b.saturating_sub(a) as f64 / 1000.0),
         at: at(a),
     });
-    let seller_longest = monologues.iter().filter(|(i, ..)| side_of(us[*i]) == Side::Seller).map(|(_, a, b)| (b - a) as f64 / 1000.0).fold(0.0, f64::max);
+    let seller_longest = monologues.iter().filter(|(i, ..)| side_of(us[*i]) == Side::Seller).map(|(_, a, b)| b.saturating_sub(*a) as f64 / 1000.0).fold(0.0, f64::max);
 
     // Signals, line by line.
     let mut buying_signals = Vec::new();
@@ -396,14 +400,28 @@ pub fn debrief(transcript: &Transcript<'_>, facts: &CallFacts) -> Result<Debrief
             }
         }
     }
-    // An objection is answered by the seller's next turn, when it has substance (more than an
-    // acknowledgement) and comes before the buyer moves on.
+    // An objection is answered by the seller's next turn (their cues after the rest of the
+    // buyer's turn, up to the buyer's next words) when it has substance beyond an
+    // acknowledgement and beyond a promise of a next step: at least eight words in sentences
+    // that commit to nothing ("Understood. I'll send the contract by Thursday" moves on, it
+    // does not answer). The answer quoted is its first two such sentences, in one cue.
     for (i, o) in &mut objections {
-        let answer = us[*i + 1..].iter().take(3).take_while(|u| side_of(u) == Side::Seller || u.text.split_whitespace().count() <= 3).find(|u| side_of(u) == Side::Seller && u.text.split_whitespace().count() >= 8);
-        o.addressed = answer.map(|u| {
-            let first_two: Vec<_> = sentences(&u.text).into_iter().take(2).collect();
-            let end = first_two.last().map_or(u.text.len(), |r| r.end);
-            quote(u, u.text[first_two.first().map_or(0, |r| r.start)..end].trim())
+        let buyer = us[*i].speaker.clone();
+        let rest = us[*i + 1..].iter().skip_while(|u| u.speaker == buyer);
+        let turn: Vec<&&Utterance<'_>> = rest.take_while(|u| side_of(u) == Side::Seller).collect();
+        let mut substance: Vec<(&Utterance<'_>, std::ops::Range<usize>)> = Vec::new();
+        for u in &turn {
+            for r in sentences(&u.text) {
+                if read_line(&u.text[r.clone()], Side::Seller).commitment.is_none() {
+                    substance.push((u, r));
+                }
+            }
+        }
+        let words: usize = substance.iter().map(|(u, r)| u.text[r.clone()].split_whitespace().count()).sum();
+        o.addressed = (words >= 8).then(|| {
+            let (u, first) = substance[0].clone();
+            let end = substance.iter().take(2).filter(|(v, _)| std::ptr::eq(*v, u)).map(|(_, r)| r.end).max().unwrap_or(first.end);
+            quote(u, u.text[first.start..end].trim())
         });
     }
     let objections: Vec<Objection> = objections.into_iter().map(|(_, o)| o).collect();
@@ -522,4 +540,24 @@ fn rubric(t: MeetingType, m: &Metrics, objections: &[Objection], actions: &[Acti
         RubricPart { part: "next steps".into(), points: n_points, max: 2.0, why: format!("{} action items, {} with a time", actions.len(), actions.iter().filter(|a| a.due_said.is_some()).count()) },
     ];
     (parts, well, improve)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Overlapping and out-of-order cues (as some recorders write them) keep every metric
+    /// sane: no monologue shorter than its first cue, no negative time.
+    #[test]
+    fn overlapping_cues_keep_the_metrics_sane() {
+        let vtt = "WEBVTT\n\n00:00:10.000 --> 00:00:20.000\n<v Sam>So what does your week look like?\n\n00:00:05.000 --> 00:00:08.000\n<v Sam>And who decides on tools?\n\n00:00:21.000 --> 00:00:30.000\n<v Ann>I decide, and the budget for this is approved.\n";
+        let t = Transcript::parse(vtt, None).unwrap();
+        let facts = CallFacts { rep: Some("Sam".into()), call_date: "2026-11-25".into(), ..Default::default() };
+        let d = debrief(&t, &facts).unwrap();
+        assert_eq!(d.metrics.seller_longest_monologue_seconds, 10.0);
+        assert_eq!(d.metrics.seller_questions, 2);
+        assert!(d.metrics.seller_average_pause_seconds.is_none(), "the buyer never spoke before the seller");
+        assert!((0.0..=10.0).contains(&d.score));
+        assert_eq!(d.buying_signals.len(), 1, "{:?}", d.buying_signals);
+    }
 }
