@@ -85,31 +85,64 @@ impl std::hash::Hasher for IdentityHasher {
 
 pub(crate) type HashKeyed<V> = std::collections::HashMap<u64, V, std::hash::BuildHasherDefault<IdentityHasher>>;
 
-/// `fnv(normalize_name(name))`, without building the normalised name when the name is plain
-/// (ASCII letters, digits and spaces, no leading title, no device word): the common case,
-/// hashed in one pass with no allocation. Equal normalised names give equal keys; a caller
-/// that needs certainty compares the normalised names on a hit.
+/// `fnv(normalize_name(name))`, without building the normalised name when the name is ASCII
+/// with no brackets, no leading title and no device word (the common case, "O'Neil" and
+/// "Lee, Sam" included): hashed in one pass with no allocation, by the same rules as
+/// [`normalize_name`] (punctuation splits words, apostrophes are dropped). Equal normalised
+/// names give equal keys; a caller that needs certainty compares the normalised names on a hit.
 pub fn name_key(name: &str) -> u64 {
     plain_name_key(name).unwrap_or_else(|| fnv(normalize_name(name).as_bytes()))
 }
 
 fn plain_name_key(name: &str) -> Option<u64> {
-    if !name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b' ') {
-        return None;
+    if name.is_ascii() {
+        return key_of_bytes(name.bytes().map(Some));
     }
+    // Transliterated one character at a time, as `deunicode` does for the whole name; a
+    // character it cannot transliterate (NUL here) leaves the name to `normalize_name`.
+    use deunicode::AsciiChars;
+    key_of_bytes(name.ascii_chars().flat_map(|piece| piece.unwrap_or("\0").bytes()).map(|b| (b != 0).then_some(b)))
+}
+
+/// [`normalize_name`]'s rules as a stream: letters, digits and apostrophes make words, anything
+/// else separates them, apostrophes are dropped, words are joined by one space. `None` (ask
+/// `normalize_name`) for what needs the whole list of words: brackets, a leading title, a
+/// device word after the first, or a word too long to check against those lists.
+fn key_of_bytes(bytes: impl Iterator<Item = Option<u8>>) -> Option<u64> {
+    const LONGEST: usize = 16;
     let mut h = FNV_OFFSET;
-    for (i, token) in name.split(' ').filter(|t| !t.is_empty()).enumerate() {
-        if i == 0 && TITLES.iter().any(|t| t.eq_ignore_ascii_case(token)) {
+    let (mut emitted, mut started) = (false, false);
+    let (mut word, mut len, mut index) = ([0u8; LONGEST], 0usize, 0usize);
+    let check = |word: &[u8], len: usize, index: usize| -> Option<()> {
+        let w = word.get(..len)?;
+        let is_title = index == 0 && TITLES.iter().any(|t| t.as_bytes() == w);
+        let bare = w.iter().rposition(|&b| b != b's').map_or(&w[..0], |i| &w[..=i]);
+        let is_device = index > 0 && DEVICE_WORDS.iter().any(|d| d.as_bytes() == bare);
+        (!is_title && !is_device).then_some(())
+    };
+    for b in bytes.chain(std::iter::once(Some(b' '))) {
+        let b = b?;
+        if matches!(b, b'(' | b')' | b'[' | b']' | b'{' | b'}') {
             return None;
         }
-        if i > 0 && DEVICE_WORDS.iter().any(|d| d.eq_ignore_ascii_case(token.trim_end_matches(['s', 'S']))) {
-            return None;
-        }
-        if i > 0 {
-            h = fnv_step(h, b' ');
-        }
-        for b in token.bytes() {
-            h = fnv_step(h, b.to_ascii_lowercase());
+        if b.is_ascii_alphanumeric() || b == b'\'' {
+            let lower = b.to_ascii_lowercase();
+            if let Some(slot) = word.get_mut(len) {
+                *slot = lower;
+            }
+            len += 1;
+            if lower != b'\'' {
+                if !started {
+                    if emitted {
+                        h = fnv_step(h, b' ');
+                    }
+                    (emitted, started) = (true, true);
+                }
+                h = fnv_step(h, lower);
+            }
+        } else if len > 0 {
+            check(&word, len, index)?;
+            (len, started, index) = (0, false, index + 1);
         }
     }
     Some(h)
@@ -337,10 +370,19 @@ pub fn attribute(stats: &TranscriptStats, roster: &Roster, coach: &CoachProfile)
 mod tests {
     #[test]
     fn name_keys_are_the_normalised_names_hash() {
-        for n in ["Priya Nair", "priya  NAIR", "Dr Amy Reyes", "Dr", "Sarah iPhone", "Sarah iPhones", "Tom Iyer 2", "Zoë Müller (Zoë M.)", "O'Neil", "  ", "", "Mr. X", "Coach Maya", "Laptop Larry", "tom\tiyer"] {
+        for n in ["Priya Nair", "priya  NAIR", "Dr Amy Reyes", "Dr", "Sarah iPhone", "Sarah iPhones", "Tom Iyer 2", "Zoë Müller (Zoë M.)", "O'Neil", "  ", "", "Mr. X", "Coach Maya", "Laptop Larry", "tom\tiyer", "Lee, Sam", "Sam O'Neil-Park", "' Amy '' Reyes", "Maya's iPhone", "Ms.Jo", "dr.who", "a.b.c", "X's laptops", "Tom - iPad"] {
             assert_eq!(super::name_key(n), super::fnv(super::normalize_name(n).as_bytes()), "{n:?}");
         }
         assert_eq!(super::name_key("Priya Nair"), super::name_key("PRIYA   nair"));
+        // Every name of up to four pieces from an alphabet of the rules' edge cases.
+        let pieces = ["a", "B", "'", "'s", " ", ",", "-", "Dr", "iPhone", "s", "(", "x", "é", "北", "🎸"];
+        let mut names = vec![String::new()];
+        for _ in 0..4 {
+            names = names.iter().flat_map(|n| pieces.iter().map(move |p| format!("{n}{p}"))).collect();
+            for n in &names {
+                assert_eq!(super::name_key(n), super::fnv(super::normalize_name(n).as_bytes()), "{n:?}");
+            }
+        }
     }
 
     use super::*;

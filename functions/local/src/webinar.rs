@@ -76,7 +76,8 @@ pub async fn run(args: Args) -> Result<(), String> {
         }
         Command::Report { attendees, chat, json, webinar, data_dir } => {
             let name = attendees.display().to_string();
-            let report = parse_attendee_report(&name, &read(&attendees)?).map_err(|e| e.to_string())?;
+            let report_text = read(&attendees)?;
+            let report = parse_attendee_report(&name, &report_text).map_err(|e| e.to_string())?;
             let messages = match &chat {
                 Some(c) => parse_chat(&c.display().to_string(), &read(c)?).map_err(|e| e.to_string())?,
                 None => Vec::new(),

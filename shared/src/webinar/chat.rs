@@ -31,8 +31,12 @@ fn clock(s: &str) -> Option<u32> {
     (h < 24 && m < 60 && sec < 60).then_some(h * 3600 + m * 60 + sec)
 }
 
-fn squash(s: &str) -> String {
-    s.split_whitespace().collect::<Vec<_>>().join(" ")
+/// Runs of white space as one space, trimmed; borrowed when there is nothing to squash.
+fn squash(s: &str) -> std::borrow::Cow<'_, str> {
+    let t = s.trim();
+    let b = t.as_bytes();
+    let plain = b.iter().enumerate().all(|(i, &c)| c == b' ' && b.get(i + 1) != Some(&b' ') || !c.is_ascii_whitespace());
+    if plain { t.into() } else { t.split_whitespace().collect::<Vec<_>>().join(" ").into() }
 }
 
 /// `Name to Everyone` → (`Name`, `Everyone`); `Name` → (`Name`, `Everyone`).

@@ -14,6 +14,8 @@
 //! Dates are `MM/DD/YYYY hh:mm:ss AM` (Zoom), `Mon DD, YYYY hh:mm:ss AM` or ISO 8601. Every error
 //! names the file and the line.
 
+use std::borrow::Cow;
+
 use serde::Serialize;
 use time::PrimitiveDateTime;
 use time::macros::format_description;
@@ -32,19 +34,74 @@ pub struct WebinarInfo {
     pub registrants: Option<u32>,
 }
 
+/// A time as the report gives it, in ISO 8601: `YYYY-MM-DDThh:mm:ss` local to the report, or
+/// `…Z` (UTC) when the report wrote a zone. Held inline, not as a heap string: a report has two
+/// per row (join and leave), tens of thousands of rows. Orders as the times do.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Stamp {
+    iso: [u8; 20],
+    len: u8,
+}
+
+impl Stamp {
+    /// `None` for a year ISO 8601 cannot write in four digits.
+    fn new(year: i32, month: u8, day: u8, hour: u8, minute: u8, second: u8, utc: bool) -> Option<Self> {
+        let year = u32::try_from(year).ok().filter(|y| *y <= 9999)?;
+        let d = |v: u32, place: u32| b'0' + (v / place % 10) as u8;
+        let (mo, da, h, mi, se) = (u32::from(month), u32::from(day), u32::from(hour), u32::from(minute), u32::from(second));
+        let iso = [
+            d(year, 1000), d(year, 100), d(year, 10), d(year, 1), b'-', d(mo, 10), d(mo, 1), b'-', d(da, 10), d(da, 1), b'T',
+            d(h, 10), d(h, 1), b':', d(mi, 10), d(mi, 1), b':', d(se, 10), d(se, 1), b'Z',
+        ];
+        Some(Self { iso, len: if utc { 20 } else { 19 } })
+    }
+
+    pub fn as_str(&self) -> &str {
+        std::str::from_utf8(&self.iso[..usize::from(self.len)]).expect("ASCII digits and separators")
+    }
+}
+
+impl std::ops::Deref for Stamp {
+    type Target = str;
+    fn deref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl std::fmt::Debug for Stamp {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(self.as_str(), f)
+    }
+}
+
+impl std::fmt::Display for Stamp {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for Stamp {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+/// One person on the report. Text borrows from the report's text where it can (a 10 MB report
+/// has tens of thousands of rows; copying each name, email and country was most of the parse).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct Registrant {
-    pub name: String,
-    pub email: Option<String>,
+pub struct Registrant<'a> {
+    pub name: Cow<'a, str>,
+    /// Lower-cased.
+    pub email: Option<Cow<'a, str>>,
     pub attended: bool,
     /// Rows merged into this registrant (a rejoin is a row).
     pub joins: u32,
-    pub first_join: Option<String>,
-    pub last_leave: Option<String>,
+    pub first_join: Option<Stamp>,
+    pub last_leave: Option<Stamp>,
     pub minutes: f64,
     pub is_guest: bool,
-    pub country: Option<String>,
+    pub country: Option<Cow<'a, str>>,
     /// The platform's attentiveness, 0–1 (GoTo); Zoom has none since 2020.
     pub attentiveness: Option<f64>,
     /// The report line of the first row.
@@ -53,12 +110,12 @@ pub struct Registrant {
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct AttendeeReport {
+pub struct AttendeeReport<'a> {
     /// `zoom`, `goto` or `csv`.
     pub platform: String,
     pub info: WebinarInfo,
     /// Attendees and no-shows, one per person, in report order.
-    pub registrants: Vec<Registrant>,
+    pub registrants: Vec<Registrant<'a>>,
     /// Hosts and panelists by name (their chat is not an attendee's).
     pub staff: Vec<String>,
 }
@@ -78,8 +135,22 @@ fn norm(h: &str) -> String {
 
 /// Zoom's `MM/DD/YYYY hh:mm:ss AM` read directly (the common case, once per join and leave),
 /// byte by byte: checked digits in, `YYYY-MM-DDThh:mm:ss` out, with no formatting machinery.
-fn zoom_time(s: &str) -> Option<String> {
+fn zoom_time(s: &str) -> Option<Stamp> {
     let b = s.as_bytes();
+    // Zero-padded, as Zoom writes it (`04/26/2026 10:45:17 AM`): fixed places, read in place.
+    if let [m1, m0, b'/', d1, d0, b'/', y3, y2, y1, y0, b' ', h1, h0, b':', i1, i0, b':', s1, s0, b' ', p, b'M' | b'm'] = *b {
+        let digits = [m1, m0, d1, d0, y3, y2, y1, y0, h1, h0, i1, i0, s1, s0];
+        if digits.iter().all(u8::is_ascii_digit) {
+            let n = |a: u8, b: u8| u32::from(a - b'0') * 10 + u32::from(b - b'0');
+            let (mo, da, yr, h, mi, se) = (n(m1, m0), n(d1, d0), n(y3, y2) * 100 + n(y1, y0), n(h1, h0), n(i1, i0), n(s1, s0));
+            let h24 = match p {
+                b'A' | b'a' => h % 12,
+                b'P' | b'p' => h % 12 + 12,
+                _ => return None,
+            };
+            return checked_time(yr, mo, da, h, h24, mi, se);
+        }
+    }
     // One or two digits, then `sep` (or the end for the seconds).
     fn number(b: &[u8], at: &mut usize, sep: u8) -> Option<u32> {
         let start = *at;
@@ -106,6 +177,11 @@ fn zoom_time(s: &str) -> Option<String> {
         b"PM" | b"pm" => h % 12 + 12,
         _ => return None,
     };
+    checked_time(yr, mo, da, h, h24, mi, se)
+}
+
+/// A 12-hour clock's parts, checked (`h` is the hour as written, `h24` the same on 24 hours).
+fn checked_time(yr: u32, mo: u32, da: u32, h: u32, h24: u32, mi: u32, se: u32) -> Option<Stamp> {
     if !(1..=12).contains(&mo) || !(1..=12).contains(&h) || mi > 59 || se > 59 || !(1970..=9999).contains(&yr) {
         return None;
     }
@@ -114,18 +190,20 @@ fn zoom_time(s: &str) -> Option<String> {
     if !(1..=days).contains(&da) {
         return None;
     }
-    let d = |v: u32, place: u32| b'0' + (v / place % 10) as u8;
-    let iso = [
-        d(yr, 1000), d(yr, 100), d(yr, 10), d(yr, 1), b'-', d(mo, 10), d(mo, 1), b'-', d(da, 10), d(da, 1), b'T',
-        d(h24, 10), d(h24, 1), b':', d(mi, 10), d(mi, 1), b':', d(se, 10), d(se, 1),
-    ];
-    let out = String::from_utf8(iso.to_vec()).expect("ASCII digits");
-    Some(out)
+    // Every part is range-checked above, so each fits its `u8`.
+    Stamp::new(yr as i32, mo as u8, da as u8, h24 as u8, mi as u8, se as u8, false)
+}
+
+/// `str::trim`, skipping its character decoding when the cell starts and ends with a visible
+/// ASCII character (nearly every cell of a report: called several times a row).
+fn trim(s: &str) -> &str {
+    let visible = |b: Option<&u8>| b.is_some_and(|&b| b > b' ' && b < 0x7f);
+    if visible(s.as_bytes().first()) && visible(s.as_bytes().last()) { s } else { s.trim() }
 }
 
 /// A timestamp as the platforms write it, as ISO 8601.
-pub fn parse_time(s: &str) -> Option<String> {
-    let s = s.trim();
+pub fn parse_time(s: &str) -> Option<Stamp> {
+    let s = trim(s);
     if let Some(t) = zoom_time(s) {
         return Some(t);
     }
@@ -138,16 +216,17 @@ pub fn parse_time(s: &str) -> Option<String> {
     let upper = s.replace("a.m.", "AM").replace("p.m.", "PM").replace(" am", " AM").replace(" pm", " PM");
     for f in formats {
         if let Ok(t) = PrimitiveDateTime::parse(&upper, f) {
-            return Some(format!("{}T{:02}:{:02}:{:02}", t.date(), t.hour(), t.minute(), t.second()));
+            return Stamp::new(t.year(), t.month().into(), t.day(), t.hour(), t.minute(), t.second(), false);
         }
     }
-    // ISO with a zone: keep as written.
-    time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339).ok().map(|_| s.to_string())
+    // ISO with a zone: as UTC, so that times written with different offsets still order.
+    let t = time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339).ok()?.to_offset(time::UtcOffset::UTC);
+    Stamp::new(t.year(), t.month().into(), t.day(), t.hour(), t.minute(), t.second(), true)
 }
 
 /// Minutes as written: `39`, `39.5`, `1:02:03`, `--` (none).
 fn minutes(s: &str) -> Option<f64> {
-    let s = s.trim();
+    let s = trim(s);
     if s.is_empty() || s == "--" {
         return Some(0.0);
     }
@@ -183,19 +262,27 @@ struct Records<'a> {
 
 impl<'a> Records<'a> {
     /// Reads the next record into `fields`; returns its first line, or `None` at the end.
-    fn next_into(&mut self, fields: &mut Vec<std::borrow::Cow<'a, str>>) -> Option<Result<usize, (usize, String)>> {
-        use std::borrow::Cow;
+    fn next_into(&mut self, fields: &mut Vec<Cow<'a, str>>) -> Option<Result<usize, (usize, String)>> {
         let rest = &self.text[self.pos..];
         if rest.is_empty() {
             return None;
         }
         let line = self.line + 1;
         fields.clear();
-        let end = rest.find('\n').unwrap_or(rest.len());
-        let raw = &rest[..end];
-        if !raw.contains('"') {
+        // One vectorised scan to the line's end or its first quote, then the commas.
+        let stop = memchr::memchr2(b'\n', b'"', rest.as_bytes());
+        if stop.is_none_or(|i| rest.as_bytes()[i] == b'\n') {
+            let end = stop.unwrap_or(rest.len());
+            let raw = &rest[..end];
             let raw = raw.strip_suffix('\r').unwrap_or(raw);
-            fields.extend(raw.split(',').map(Cow::Borrowed));
+            // A word-at-a-time search: a row's dozen commas are too close together for the
+            // vector search to pay for its set-up each time.
+            let mut start = 0;
+            for comma in memchr::arch::all::memchr::One::new(b',').iter(raw.as_bytes()) {
+                fields.push(Cow::Borrowed(&raw[start..comma]));
+                start = comma + 1;
+            }
+            fields.push(Cow::Borrowed(&raw[start..]));
             self.pos += (end + 1).min(rest.len());
             self.line += 1;
             return Some(Ok(line));
@@ -252,7 +339,7 @@ impl Columns {
 }
 
 /// Reads an attendee report (`file` names it in errors).
-pub fn parse_attendee_report(file: &str, text: &str) -> Result<AttendeeReport, InputError> {
+pub fn parse_attendee_report<'a>(file: &str, text: &'a str) -> Result<AttendeeReport<'a>, InputError> {
     let err = |line: usize, msg: String| InputError::field(format!("{file}, line {line}"), msg);
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut records = Records { text, pos: 0, line: 0 };
@@ -264,7 +351,7 @@ pub fn parse_attendee_report(file: &str, text: &str) -> Result<AttendeeReport, I
     let mut saw_attendee_section = false;
     let mut platform = "csv";
     // About one registrant per 170 bytes of a Zoom report: reserve rather than regrow.
-    let mut registrants: Vec<Registrant> = Vec::with_capacity(text.len() / 170);
+    let mut registrants: Vec<Registrant<'a>> = Vec::with_capacity(text.len() / 170);
     // Each person's index in `registrants`, by email (or by name when there is none).
     let mut seen = Seen::default();
     let mut staff = Vec::new();
@@ -274,7 +361,7 @@ pub fn parse_attendee_report(file: &str, text: &str) -> Result<AttendeeReport, I
         if let (Some(Section::Attendee), Some((names, cols))) = (section, &header)
             && record.len() >= names.len().min(3)
             && record.len() > 1
-            && !record.iter().skip(1).all(|c| c.trim().is_empty())
+            && !record.iter().skip(1).all(|c| trim(c).is_empty())
         {
             let r = registrant(&record, cols, line, &err)?;
             if r.attentiveness.is_some() {
@@ -332,7 +419,7 @@ pub fn parse_attendee_report(file: &str, text: &str) -> Result<AttendeeReport, I
                         "topic" | "webinar name" | "webinar title" | "title" => info.topic = Some(v.to_string()),
                         "webinar id" => info.webinar_id = Some(v.to_string()),
                         "actual start time" | "start time" | "actual start date/time" | "start date/time" => {
-                            info.start = Some(parse_time(v).ok_or_else(|| err(line, format!("`{v}` is not a date this importer knows (MM/DD/YYYY hh:mm:ss AM)")))?)
+                            info.start = Some(parse_time(v).map(|t| t.to_string()).ok_or_else(|| err(line, format!("`{v}` is not a date this importer knows (MM/DD/YYYY hh:mm:ss AM)")))?)
                         }
                         "actual duration (minutes)" | "duration (minutes)" | "actual duration" | "duration" => {
                             info.duration_minutes = Some(minutes(v).ok_or_else(|| err(line, format!("`{v}` is not a duration in minutes")))?)
@@ -372,7 +459,7 @@ pub fn parse_attendee_report(file: &str, text: &str) -> Result<AttendeeReport, I
                     continue;
                 }
                 if s != Section::Attendee {
-                    staff.push(name_of(&record, cols).ok_or_else(|| err(line, "a row without a name".into()))?);
+                    staff.push(name_of(&record, cols).ok_or_else(|| err(line, "a row without a name".into()))?.into_owned());
                     continue;
                 }
                 let r = registrant(&record, cols, line, &err)?;
@@ -394,21 +481,31 @@ pub fn parse_attendee_report(file: &str, text: &str) -> Result<AttendeeReport, I
 }
 
 /// A cell's trimmed value, `None` when empty or Zoom's `--`.
-fn cell<'r>(record: &'r [std::borrow::Cow<'_, str>], i: Option<usize>) -> Option<&'r str> {
-    i.and_then(|i| record.get(i)).map(|v| v.trim()).filter(|v| !v.is_empty() && *v != "--")
+fn cell<'r>(record: &'r [Cow<'_, str>], i: Option<usize>) -> Option<&'r str> {
+    i.and_then(|i| record.get(i)).map(|v| trim(v)).filter(|v| !v.is_empty() && *v != "--")
+}
+
+/// A cell to keep: borrowed from the report's text when the row had no quotes (the common
+/// case), copied when the CSV reader had to unquote it.
+fn kept<'a>(record: &[Cow<'a, str>], i: Option<usize>) -> Option<Cow<'a, str>> {
+    let keep = |v: &str| (!v.is_empty() && v != "--").then_some(());
+    match i.and_then(|i| record.get(i))? {
+        Cow::Borrowed(v) => keep(trim(v)).map(|()| Cow::Borrowed(trim(v))),
+        Cow::Owned(v) => keep(v.trim()).map(|()| Cow::Owned(v.trim().to_string())),
+    }
 }
 
 /// A row's name: the name column, else first and last name; `None` when there is none.
-fn name_of(record: &[std::borrow::Cow<'_, str>], cols: &Columns) -> Option<String> {
-    let name = match cell(record, cols.name) {
-        Some(n) => n.to_string(),
-        None => [cell(record, cols.first), cell(record, cols.last)].into_iter().flatten().collect::<Vec<_>>().join(" "),
-    };
-    (!name.is_empty()).then_some(name)
+fn name_of<'a>(record: &[Cow<'a, str>], cols: &Columns) -> Option<Cow<'a, str>> {
+    if let Some(name) = kept(record, cols.name) {
+        return Some(name);
+    }
+    let name = [cell(record, cols.first), cell(record, cols.last)].into_iter().flatten().collect::<Vec<_>>().join(" ");
+    (!name.is_empty()).then_some(Cow::Owned(name))
 }
 
 /// One attendee row.
-fn registrant(record: &[std::borrow::Cow<'_, str>], cols: &Columns, line: usize, err: &dyn Fn(usize, String) -> InputError) -> Result<Registrant, InputError> {
+fn registrant<'a>(record: &[Cow<'a, str>], cols: &Columns, line: usize, err: &dyn Fn(usize, String) -> InputError) -> Result<Registrant<'a>, InputError> {
     let get = |i: Option<usize>| cell(record, i);
     let name = name_of(record, cols).ok_or_else(|| err(line, "a row without a name".into()))?;
     let attended = match get(cols.attended) {
@@ -419,21 +516,21 @@ fn registrant(record: &[std::borrow::Cow<'_, str>], cols: &Columns, line: usize,
         Some(v) => minutes(v).ok_or_else(|| err(line, format!("`{v}` is not a number of minutes")))?,
         None => 0.0,
     };
-    let time_of = |i: Option<usize>| -> Result<Option<String>, InputError> {
+    let time_of = |i: Option<usize>| -> Result<Option<Stamp>, InputError> {
         match get(i) {
             Some(v) => parse_time(v).map(Some).ok_or_else(|| err(line, format!("`{v}` is not a date this importer knows (MM/DD/YYYY hh:mm:ss AM)"))),
             None => Ok(None),
         }
     };
     Ok(Registrant {
-        email: get(cols.email).filter(|e| e.contains('@')).map(|e| e.to_ascii_lowercase()),
+        email: kept(record, cols.email).filter(|e| e.contains('@')).map(|e| if e.bytes().any(|b| b.is_ascii_uppercase()) { Cow::Owned(e.to_ascii_lowercase()) } else { e }),
         attended,
         joins: u32::from(attended),
         first_join: time_of(cols.join)?,
         last_leave: time_of(cols.leave)?,
         minutes: if attended { mins } else { 0.0 },
         is_guest: get(cols.guest).is_some_and(|g| g.eq_ignore_ascii_case("yes")),
-        country: get(cols.country).map(str::to_string),
+        country: kept(record, cols.country),
         attentiveness: get(cols.attentiveness).and_then(percent),
         name,
         line,
@@ -454,15 +551,15 @@ fn fnv1a(tag: u8, key: &str) -> u64 {
 }
 
 /// Who a registrant is, for merging: their email, or their normalised name without one.
-fn identity(r: &Registrant) -> (u8, std::borrow::Cow<'_, str>) {
+fn identity<'r>(r: &'r Registrant<'_>) -> (u8, Cow<'r, str>) {
     match &r.email {
-        Some(e) => (b'@', e.as_str().into()),
+        Some(e) => (b'@', Cow::Borrowed(e.as_ref())),
         None => (b'#', normalize_name(&r.name).into()),
     }
 }
 
 impl Seen {
-    fn find(&mut self, all: &[Registrant], r: &Registrant) -> Result<usize, ()> {
+    fn find(&mut self, all: &[Registrant<'_>], r: &Registrant<'_>) -> Result<usize, ()> {
         let (tag, key) = identity(r);
         let h = fnv1a(tag, &key);
         match self.first.get(&h) {
@@ -486,7 +583,7 @@ impl Seen {
 }
 
 /// The same person (by email, else by name) joining again: one registrant.
-fn merge_into(all: &mut Vec<Registrant>, seen: &mut Seen, r: Registrant) {
+fn merge_into<'a>(all: &mut Vec<Registrant<'a>>, seen: &mut Seen, r: Registrant<'a>) {
     match seen.find(all, &r) {
         Ok(i) => {
             let o = &mut all[i];
@@ -533,7 +630,7 @@ mod tests {
         assert!(bjorn.is_guest && bjorn.email.is_none() && bjorn.attended);
         let aisha = &r.registrants[2];
         assert!(!aisha.attended);
-        assert_eq!((aisha.name.as_str(), aisha.minutes, aisha.joins), ("Aisha Nowak", 0.0, 0));
+        assert_eq!((aisha.name.as_ref(), aisha.minutes, aisha.joins), ("Aisha Nowak", 0.0, 0));
     }
 
     #[test]
@@ -576,6 +673,9 @@ mod tests {
         }
         // What the fast path refuses, the full parser still reads (or refuses).
         assert_eq!(parse_time("Apr 26, 2026 10:45:17 AM").as_deref(), Some("2026-04-26T10:45:17"));
+        // A time with a zone is kept as UTC, so times written with different offsets order.
+        assert_eq!(parse_time("2026-04-26T10:00:00+04:00").as_deref(), Some("2026-04-26T06:00:00Z"));
+        assert!(parse_time("2026-04-26T10:00:00+04:00") < parse_time("2026-04-26T07:00:00Z"));
     }
 
     #[test]

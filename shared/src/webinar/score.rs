@@ -20,7 +20,7 @@ use serde::{Deserialize, Serialize};
 use super::chat::ChatMessage;
 use crate::analysis::questions::is_genuine_question;
 use super::report::{AttendeeReport, WebinarInfo};
-use crate::attendance::{HashKeyed, Speakers, Who, fnv, name_key, normalize_name};
+use crate::attendance::{HashKeyed, Speakers, Who, name_key, normalize_name};
 use crate::domain::{CoachProfile, Roster, RosterEntry};
 
 pub const CHAT_CAP: u32 = 10;
@@ -121,8 +121,8 @@ fn round2(x: f64) -> f64 {
 }
 
 /// One roster: the registrants, then hosts and panelists; the first host is the "coach".
-fn full_roster(report: &AttendeeReport) -> (Roster, CoachProfile) {
-    let mut entries: Vec<RosterEntry> = report.registrants.iter().map(|r| RosterEntry { name: r.name.clone(), email: r.email.clone(), hubspot_contact_id: String::new() }).collect();
+fn full_roster(report: &AttendeeReport<'_>) -> (Roster, CoachProfile) {
+    let mut entries: Vec<RosterEntry> = report.registrants.iter().map(|r| RosterEntry { name: r.name.to_string(), email: r.email.as_deref().map(str::to_string), hubspot_contact_id: String::new() }).collect();
     entries.extend(report.staff.iter().skip(1).map(|s| RosterEntry { name: s.clone(), email: None, hubspot_contact_id: String::new() }));
     let host = CoachProfile {
         coach_id: "host".into(),
@@ -142,52 +142,57 @@ fn full_roster(report: &AttendeeReport) -> (Roster, CoachProfile) {
 /// that entry; one that several entries share is ambiguous. Anything else (a prefix, a first
 /// name alone) is left to the full matcher. Building the full matcher costs a token list and
 /// two map entries per registrant; a 60,000-registrant webinar's chat rarely needs it.
+/// The key of a name that normalises to nothing (emoji, punctuation).
+const EMPTY_NAME: u64 = crate::attendance::FNV_OFFSET;
+
 struct SenderIndex<'a> {
-    report: &'a AttendeeReport,
-    host: String,
+    report: &'a AttendeeReport<'a>,
+    /// The host's name and its key.
+    host: Option<(&'a str, u64)>,
     /// Normalised name's key ([`name_key`]) → the entry (registrants, then staff after the
     /// host), or `None` when several share it.
     by_name: HashKeyed<Option<usize>>,
 }
 
 impl<'a> SenderIndex<'a> {
-    fn new(report: &'a AttendeeReport) -> Self {
+    fn new(report: &'a AttendeeReport<'a>) -> Self {
         let mut by_name = HashKeyed::with_capacity_and_hasher(report.registrants.len() + report.staff.len(), Default::default());
         for i in 0..report.registrants.len() + report.staff.len().saturating_sub(1) {
             by_name.entry(name_key(Self::name(report, i))).and_modify(|e| *e = None).or_insert(Some(i));
         }
-        Self { report, host: report.staff.first().map(|h| normalize_name(h)).unwrap_or_default(), by_name }
+        Self { report, host: report.staff.first().map(|h| (h.as_str(), name_key(h))), by_name }
     }
 
-    fn name(report: &AttendeeReport, i: usize) -> &str {
+    fn name<'r>(report: &'r AttendeeReport<'_>, i: usize) -> &'r str {
         match report.registrants.get(i) {
-            Some(r) => &r.name,
+            Some(r) => r.name.as_ref(),
             None => &report.staff[i - report.registrants.len() + 1],
         }
     }
 
     /// The answer when these rules decide; `None` to ask the full matcher.
     fn who(&self, sender: &str) -> Option<Who> {
-        let key = normalize_name(sender);
-        if key.is_empty() {
+        let key = name_key(sender);
+        // Equal keys, so almost surely equal normalised names: `same` makes sure.
+        let same = |name: &str| name == sender || normalize_name(name) == normalize_name(sender);
+        if key == EMPTY_NAME && normalize_name(sender).is_empty() {
             return Some(Who::Other);
         }
-        if key == self.host {
+        if self.host.is_some_and(|(host, k)| k == key && same(host)) {
             return Some(Who::Coach);
         }
-        // `name_key` is the hash of the normalised name, which is in hand.
-        match self.by_name.get(&fnv(key.as_bytes())) {
-            // Equal keys, so almost surely equal names: make sure.
-            Some(Some(i)) if normalize_name(Self::name(self.report, *i)) == key => Some(Who::Attendee(*i)),
+        match self.by_name.get(&key) {
+            Some(Some(i)) if same(Self::name(self.report, *i)) => Some(Who::Attendee(*i)),
             Some(None) => Some(Who::Other),
             _ => None,
         }
     }
 }
 
-pub fn score_webinar(report: &AttendeeReport, chat: &[ChatMessage]) -> WebinarScores {
+pub fn score_webinar(report: &AttendeeReport<'_>, chat: &[ChatMessage]) -> WebinarScores {
     let n = report.registrants.len();
-    let mut said: Vec<Vec<&ChatMessage>> = vec![Vec::new(); n];
+    // Each registrant's chat messages, as indices into `chat`.
+    let mut said: Vec<Vec<u32>> = vec![Vec::new(); n];
     let mut unmatched = Vec::new();
     let senders = SenderIndex::new(report);
     // Each sender once; `None` until decided.
@@ -203,49 +208,71 @@ pub fn score_webinar(report: &AttendeeReport, chat: &[ChatMessage]) -> WebinarSc
             *who = Some(speakers.who(sender));
         }
     }
-    for m in chat {
+    for (k, m) in chat.iter().enumerate() {
         let who = answered[m.sender.as_str()].unwrap_or(Who::Other);
         match who {
-            Who::Attendee(i) if i < n => said[i].push(m),
+            Who::Attendee(i) if i < n => said[i].push(k as u32),
             Who::Attendee(_) | Who::Coach => {}
             Who::Other => unmatched.push(UnmatchedChat { line: m.line, sender: m.sender.clone(), text: m.text.clone() }),
         }
     }
     let duration = report.info.duration_minutes.filter(|d| *d > 0.0).unwrap_or_else(|| report.registrants.iter().map(|r| r.minutes).fold(0.0, f64::max)).max(1.0);
     let most = said.iter().map(|s| (s.len() as u32).min(CHAT_CAP)).max().unwrap_or(0).max(1);
-    let mut engagements: Vec<Engagement> = report
+    // Each chat message is judged once.
+    let is_question: Vec<bool> = chat.iter().map(|m| is_genuine_question(&m.text)).collect();
+    let asked = |k: &&u32| is_question[**k as usize];
+    let text = |k: &u32| chat[*k as usize].text.clone();
+    // Scores first (small), then each engagement built once, in its final place: highest score
+    // first, ties in report order (a counting sort on the score, 0–100).
+    let scored: Vec<(Components, u8)> = report
         .registrants
         .iter()
         .zip(&said)
         .map(|(r, msgs)| {
             let messages = msgs.len() as u32;
-            let questions: Vec<String> = msgs.iter().filter(|m| is_genuine_question(&m.text)).map(|m| m.text.clone()).collect();
             let attendance = if r.attended { (r.minutes / duration).min(1.0) } else { 0.0 };
             let chat = f64::from(messages.min(CHAT_CAP)) / f64::from(most);
-            let q = (questions.len() as f64 / f64::from(QUESTIONS_FOR_FULL)).min(1.0);
+            let q = (msgs.iter().filter(asked).count() as f64 / f64::from(QUESTIONS_FOR_FULL)).min(1.0);
             let (focus, estimated) = match r.attentiveness {
                 Some(a) if r.attended => (a, false),
                 _ => (attendance * (0.6 + 0.4 * (f64::from(messages) / 3.0).min(1.0)), true),
             };
             let raw = WEIGHTS.focus * focus + WEIGHTS.attendance * attendance + WEIGHTS.chat * chat + WEIGHTS.questions * q;
             let score = if r.attended { raw.round().clamp(0.0, 100.0) as u8 } else { 0 };
+            (Components { focus: round2(focus), focus_estimated: estimated, attendance: round2(attendance), chat: round2(chat), questions: round2(q) }, score)
+        })
+        .collect();
+    let mut at_score = [0usize; 102];
+    for (_, score) in &scored {
+        at_score[100 - usize::from(*score) + 1] += 1;
+    }
+    for i in 1..at_score.len() {
+        at_score[i] += at_score[i - 1];
+    }
+    let mut order = vec![0u32; scored.len()];
+    for (i, (_, score)) in scored.iter().enumerate() {
+        let slot = &mut at_score[100 - usize::from(*score)];
+        order[*slot] = i as u32;
+        *slot += 1;
+    }
+    let engagements: Vec<Engagement> = order
+        .iter()
+        .map(|&i| {
+            let (r, msgs, &(components, score)) = (&report.registrants[i as usize], &said[i as usize], &scored[i as usize]);
             Engagement {
-                name: r.name.clone(),
-                email: r.email.clone(),
+                name: r.name.to_string(),
+                email: r.email.as_deref().map(str::to_string),
                 attended: r.attended,
                 minutes: round2(r.minutes),
-                messages,
-                said: msgs.iter().filter(|m| !questions.contains(&m.text)).map(|m| m.text.clone()).collect(),
-                questions,
-                components: Components { focus: round2(focus), focus_estimated: estimated, attendance: round2(attendance), chat: round2(chat), questions: round2(q) },
+                messages: msgs.len() as u32,
+                questions: msgs.iter().filter(asked).map(text).collect(),
+                said: msgs.iter().filter(|k| !asked(k)).map(text).collect(),
+                components,
                 score,
                 tier: Tier::of(score, r.attended),
             }
         })
         .collect();
-    // Highest score first, ties in report order (a stable sort on an integer key: no name
-    // comparisons over tens of thousands of registrants).
-    engagements.sort_by_key(|e| std::cmp::Reverse(e.score));
     let mut tiers = BTreeMap::new();
     for e in &engagements {
         *tiers.entry(e.tier).or_insert(0) += 1;
