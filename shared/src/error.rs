@@ -51,3 +51,18 @@ impl InputError {
         }
     }
 }
+
+/// One input field that is wrong; `field` is the input's name for it (CAPI events, health
+/// events: a request can have several).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{field}: {message}")]
+pub struct FieldError {
+    pub field: String,
+    pub message: String,
+}
+
+impl FieldError {
+    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self { field: field.into(), message: message.into() }
+    }
+}

@@ -11,6 +11,7 @@ pub mod domain;
 pub mod error;
 pub mod faults;
 pub mod http;
+pub mod health;
 pub mod hubspot;
 pub mod lambda_sqs;
 pub mod leads;

@@ -168,22 +168,7 @@ impl<'de> Deserialize<'de> for HashList {
     }
 }
 
-/// A field that could not be normalised; `field` is the input's name for it.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{field}: {message}")]
-pub struct FieldError {
-    pub field: String,
-    pub message: String,
-}
-
-impl FieldError {
-    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
-        Self {
-            field: field.into(),
-            message: message.into(),
-        }
-    }
-}
+pub use crate::error::FieldError;
 
 /// One value or several: Meta accepts a list for every hashed field; numbers are accepted
 /// where ids often arrive as numbers.

@@ -1,0 +1,344 @@
+//! A client's facts (from HubSpot or a CSV) and recent activity (from events), and the
+//! configuration the scores are computed under.
+
+use serde::{Deserialize, Serialize};
+use jiff::tz::TimeZone;
+use time::macros::format_description;
+use time::{Date, Month};
+
+use super::score::{Flag, Weights, Zone};
+use crate::error::FieldError;
+
+/// A calendar day in the configured zone (a Julian day number inside; `YYYY-MM-DD` outside).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Day(pub i32);
+
+impl Day {
+    pub fn parse(s: &str) -> Option<Self> {
+        Date::parse(s.trim(), format_description!("[year]-[month]-[day]")).ok().map(|d| Day(d.to_julian_day()))
+    }
+
+    /// A date (`2026-11-20`), or a time with its zone (`2026-11-20T23:30:00Z`) as the day it was
+    /// in `tz`.
+    pub fn of(s: &str, tz: &TimeZone) -> Option<Self> {
+        Self::parse(s).or_else(|| s.trim().parse::<jiff::Timestamp>().ok().and_then(|t| Self::civil(t.to_zoned(tz.clone()).date())))
+    }
+
+    pub fn today(tz: &TimeZone) -> Self {
+        Self::civil(jiff::Timestamp::now().to_zoned(tz.clone()).date()).expect("today is a date")
+    }
+
+    fn civil(d: jiff::civil::Date) -> Option<Self> {
+        let month = Month::try_from(u8::try_from(d.month()).ok()?).ok()?;
+        Date::from_calendar_date(i32::from(d.year()), month, u8::try_from(d.day()).ok()?).ok().map(|d| Day(d.to_julian_day()))
+    }
+
+    pub fn date(self) -> Date {
+        Date::from_julian_day(self.0).unwrap_or(Date::MIN)
+    }
+
+    pub fn plus(self, days: i32) -> Self {
+        Day(self.0 + days)
+    }
+
+    /// Days from `earlier` to `self`.
+    pub fn since(self, earlier: Day) -> i32 {
+        self.0 - earlier.0
+    }
+}
+
+impl std::fmt::Display for Day {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let d = self.date();
+        write!(f, "{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day())
+    }
+}
+
+impl Serialize for Day {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for Day {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        Day::parse(&s).ok_or_else(|| serde::de::Error::custom(format!("`{s}` is not a date (YYYY-MM-DD)")))
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ActivityKind {
+    SessionBooked,
+    SessionAttended,
+    SessionCancelled,
+    SessionNoShow,
+    PaymentMade,
+    PaymentFailed,
+    /// The coach (or studio) wrote to the client.
+    MessageSent,
+    /// The client answered.
+    MessageAnswered,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Activity {
+    pub kind: ActivityKind,
+    pub on: Day,
+    /// The event's id: a redelivered event is recognised by it.
+    pub event_id: String,
+}
+
+/// One day's result, kept on the client for trends, momentum and "once per drop".
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DayPoint {
+    pub day: Day,
+    pub total: u8,
+    /// The mean of the four dimensions momentum is the trend of.
+    pub base: u8,
+    pub zone: Zone,
+    pub churn_risk: u8,
+    #[serde(default)]
+    pub flags: Vec<Flag>,
+}
+
+/// Everything the score reads about one client.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct ClientRecord {
+    pub client_id: String,
+    pub name: String,
+    #[serde(default)]
+    pub email: Option<String>,
+    /// The coach the client is assigned to (interventions go to them).
+    #[serde(default)]
+    pub coach_id: Option<String>,
+    #[serde(default)]
+    pub hubspot_contact_id: Option<String>,
+    /// The package's value, in the configured currency.
+    #[serde(default)]
+    pub package_value: f64,
+    #[serde(default)]
+    pub package_sessions: Option<u32>,
+    #[serde(default)]
+    pub sessions_remaining: Option<u32>,
+    #[serde(default)]
+    pub renewal_date: Option<Day>,
+    #[serde(default)]
+    pub outstanding_balance: f64,
+    #[serde(default)]
+    pub last_session: Option<Day>,
+    /// Activity of the last [`KEEP_DAYS`] days, oldest first.
+    #[serde(default)]
+    pub activity: Vec<Activity>,
+    /// Daily results of the last [`KEEP_DAYS`] days, oldest first.
+    #[serde(default)]
+    pub history: Vec<DayPoint>,
+    /// Interventions created in the last [`KEEP_DAYS`] days, oldest first.
+    #[serde(default)]
+    pub interventions: Vec<InterventionMark>,
+}
+
+/// An intervention as its client remembers it (the intervention itself is stored apart).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct InterventionMark {
+    pub id: String,
+    pub on: Day,
+    pub urgency: u8,
+}
+
+/// Activity and daily results older than this are dropped from the record (the score reads at
+/// most 60 days back; 120 keeps a redelivered event recognisable for four months).
+pub const KEEP_DAYS: i32 = 120;
+
+impl ClientRecord {
+    /// The last result before `day` (the one a drop is measured against).
+    pub fn result_before(&self, day: Day) -> Option<&DayPoint> {
+        self.history.iter().rev().find(|p| p.day < day)
+    }
+
+    pub fn result_on(&self, day: Day) -> Option<&DayPoint> {
+        self.history.iter().rev().find(|p| p.day == day)
+    }
+
+    /// Records `point` as the day's result (replacing an earlier one for that day) and forgets
+    /// what is older than [`KEEP_DAYS`].
+    pub fn record(&mut self, point: DayPoint) {
+        let day = point.day;
+        self.history.retain(|p| p.day != day && day.since(p.day) <= KEEP_DAYS);
+        let at = self.history.partition_point(|p| p.day < day);
+        self.history.insert(at, point);
+        self.activity.retain(|a| day.since(a.on) <= KEEP_DAYS);
+        self.interventions.retain(|m| day.since(m.on) <= KEEP_DAYS);
+    }
+
+    /// Applies one event; `false` when its id was seen before (nothing changes).
+    pub fn apply(&mut self, e: &HealthEvent, on: Day) -> bool {
+        if self.activity.iter().any(|a| a.event_id == e.event_id) {
+            return false;
+        }
+        match e.kind {
+            ActivityKind::SessionAttended => {
+                self.last_session = Some(self.last_session.map_or(on, |l| l.max(on)));
+                if let Some(r) = self.sessions_remaining.as_mut() {
+                    *r = r.saturating_sub(1);
+                }
+            }
+            ActivityKind::PaymentMade => {
+                if let Some(a) = e.amount {
+                    self.outstanding_balance = (self.outstanding_balance - a).max(0.0);
+                }
+            }
+            _ => {}
+        }
+        let at = self.activity.partition_point(|a| a.on <= on);
+        self.activity.insert(at, Activity { kind: e.kind, on, event_id: e.event_id.clone() });
+        true
+    }
+
+    /// Events of `kind` in the `days` days up to and including `today`.
+    pub fn count(&self, kind: ActivityKind, today: Day, days: i32) -> usize {
+        self.activity.iter().filter(|a| a.kind == kind && a.on <= today && today.since(a.on) < days).count()
+    }
+}
+
+/// An event as Make.com or a booking system posts it (`POST /v1/health/events`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct HealthEvent {
+    /// Unique per event: a redelivery with the same id changes nothing.
+    pub event_id: String,
+    pub client_id: String,
+    #[serde(rename = "type")]
+    pub kind: ActivityKind,
+    /// ISO 8601: a date, or a time with its zone.
+    pub occurred_at: String,
+    /// A payment's amount, in the configured currency.
+    #[serde(default)]
+    pub amount: Option<f64>,
+    /// The client's name, for a client Debrief has not seen yet.
+    #[serde(default)]
+    pub client_name: Option<String>,
+    #[serde(default)]
+    pub coach_id: Option<String>,
+}
+
+impl HealthEvent {
+    /// The event's day in the configured zone, or the fields that are wrong.
+    pub fn check(&self, config: &HealthConfig) -> Result<Day, Vec<FieldError>> {
+        let mut errors = Vec::new();
+        let id_ok = |s: &str| !s.is_empty() && s.len() <= 128 && s.chars().all(|c| c.is_ascii_alphanumeric() || "-_.:@".contains(c));
+        if !id_ok(&self.event_id) {
+            errors.push(FieldError::new("eventId", "1–128 letters, digits or - _ . : @"));
+        }
+        if !id_ok(&self.client_id) {
+            errors.push(FieldError::new("clientId", "1–128 letters, digits or - _ . : @"));
+        }
+        if let Some(a) = self.amount
+            && !(a.is_finite() && a >= 0.0)
+        {
+            errors.push(FieldError::new("amount", "a non-negative number"));
+        }
+        let day = Day::of(&self.occurred_at, &config.tz);
+        if day.is_none() {
+            errors.push(FieldError::new("occurredAt", "an ISO 8601 date or date-time with its zone"));
+        }
+        match (day, errors.is_empty()) {
+            (Some(d), true) => Ok(d),
+            _ => Err(errors),
+        }
+    }
+}
+
+/// What the scores are computed under; every number here is documented in the README.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HealthConfig {
+    pub weights: Weights,
+    /// The IANA name days are counted in and the schedule runs in (EventBridge Scheduler takes
+    /// it as is).
+    pub time_zone: String,
+    pub tz: TimeZone,
+    pub currency: String,
+    /// The cadence a package is sold for.
+    pub sessions_per_week: f64,
+    /// No attended session for this many days raises a flag.
+    pub no_session_days: i32,
+    /// A fall of this many points in 7 days raises a flag.
+    pub drop_points: u8,
+    /// A renewal this close raises a flag.
+    pub renewal_soon_days: i32,
+}
+
+impl Default for HealthConfig {
+    fn default() -> Self {
+        Self {
+            weights: Weights::default(),
+            time_zone: "Asia/Dubai".into(),
+            tz: TimeZone::get("Asia/Dubai").expect("the bundled zone database has Asia/Dubai"),
+            currency: "AED".into(),
+            sessions_per_week: 2.0,
+            no_session_days: 14,
+            drop_points: 15,
+            renewal_soon_days: 14,
+        }
+    }
+}
+
+impl HealthConfig {
+    /// `DEBRIEF_HEALTH_TIME_ZONE` (an IANA name), `DEBRIEF_HEALTH_CURRENCY`, `DEBRIEF_HEALTH_WEIGHTS` (five numbers: engagement,
+    /// financial, relationship, package, momentum), `DEBRIEF_HEALTH_SESSIONS_PER_WEEK`.
+    pub fn from_env() -> Result<Self, String> {
+        let mut c = Self::default();
+        if let Ok(z) = std::env::var("DEBRIEF_HEALTH_TIME_ZONE") {
+            c.tz = TimeZone::get(&z).map_err(|_| format!("DEBRIEF_HEALTH_TIME_ZONE: `{z}` is not an IANA time zone such as Asia/Dubai"))?;
+            c.time_zone = z;
+        }
+        if let Ok(cur) = std::env::var("DEBRIEF_HEALTH_CURRENCY") {
+            c.currency = cur;
+        }
+        if let Ok(w) = std::env::var("DEBRIEF_HEALTH_WEIGHTS") {
+            c.weights = Weights::parse(&w).ok_or("DEBRIEF_HEALTH_WEIGHTS: five non-negative numbers, not all zero (engagement,financial,relationship,package,momentum)")?;
+        }
+        if let Ok(s) = std::env::var("DEBRIEF_HEALTH_SESSIONS_PER_WEEK") {
+            c.sessions_per_week = s.parse().ok().filter(|v: &f64| *v > 0.0 && *v <= 14.0).ok_or("DEBRIEF_HEALTH_SESSIONS_PER_WEEK: a number of sessions, 0–14")?;
+        }
+        Ok(c)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn days_are_counted_in_the_configured_zone() {
+        let dubai = HealthConfig::default().tz;
+        // 22:30 UTC on the 20th is 02:30 on the 21st in Dubai.
+        assert_eq!(Day::of("2026-11-20T22:30:00Z", &dubai).unwrap().to_string(), "2026-11-21");
+        assert_eq!(Day::of("2026-11-20T19:30:00-05:00", &dubai).unwrap().to_string(), "2026-11-21");
+        assert_eq!(Day::of("2026-11-20", &dubai).unwrap().to_string(), "2026-11-20");
+        assert_eq!(Day::of("20/11/2026", &dubai), None);
+        // London keeps summer time: 23:30 UTC on 1 July is the 2nd there.
+        assert_eq!(Day::of("2026-07-01T23:30:00Z", &TimeZone::get("Europe/London").unwrap()).unwrap().to_string(), "2026-07-02");
+    }
+
+    #[test]
+    fn an_event_applies_once() {
+        let mut c = ClientRecord { client_id: "c1".into(), sessions_remaining: Some(3), outstanding_balance: 500.0, ..Default::default() };
+        let day = Day::parse("2026-11-20").unwrap();
+        let attended = HealthEvent { event_id: "e1".into(), client_id: "c1".into(), kind: ActivityKind::SessionAttended, occurred_at: "2026-11-20".into(), amount: None, client_name: None, coach_id: None };
+        assert!(c.apply(&attended, day));
+        assert!(!c.apply(&attended, day), "a redelivery changes nothing");
+        assert_eq!((c.sessions_remaining, c.last_session, c.activity.len()), (Some(2), Some(day), 1));
+        let paid = HealthEvent { event_id: "e2".into(), kind: ActivityKind::PaymentMade, amount: Some(300.0), ..attended.clone() };
+        assert!(c.apply(&paid, day));
+        assert_eq!(c.outstanding_balance, 200.0);
+        let bad = HealthEvent { event_id: "".into(), occurred_at: "yesterday".into(), amount: Some(-1.0), ..attended };
+        let fields: Vec<String> = bad.check(&HealthConfig::default()).unwrap_err().into_iter().map(|e| e.field).collect();
+        assert_eq!(fields, ["eventId", "amount", "occurredAt"]);
+    }
+}

@@ -1,0 +1,284 @@
+//! Client health in the store, and the recompute.
+//!
+//! | entity | pk | sk |
+//! | --- | --- | --- |
+//! | ClientRecord (facts, 120 days of activity and daily results) | `HEALTH` | `CLIENT#{clientId}` |
+//! | Intervention | `HEALTHIV#{coachId or -}` | `IV#{interventionId}` |
+//!
+//! A day's recompute of a client writes its intervention first (created only if absent: the id
+//! is derived from the client, the day and the trigger), then the client with the day's result
+//! (a versioned update). A run that dies half-way is simply run again: clients that already
+//! have the day's result are skipped, and an intervention written before the crash is not
+//! written twice. An event is applied and its client rescored in one versioned update; the
+//! event's id is kept in the client's activity, so a redelivery changes nothing.
+
+use std::collections::{BTreeMap, HashMap};
+
+use serde::Serialize;
+
+use super::interventions::{Intervention, intervention_for};
+use super::model::{ClientRecord, Day, HealthConfig, HealthEvent};
+use super::score::{HealthScore, Zone, score_client};
+use crate::ports::store::{Item, Key, Store, StoreError};
+use crate::repo::{Repo, RepoError};
+
+const CLIENTS: &str = "HEALTH";
+
+fn client_key(id: &str) -> Key {
+    Key::new(CLIENTS, format!("CLIENT#{id}"))
+}
+
+fn intervention_key(coach_id: Option<&str>, id: &str) -> Key {
+    Key::new(format!("HEALTHIV#{}", coach_id.unwrap_or("-")), format!("IV#{id}"))
+}
+
+fn corrupt(item: &Item, e: serde_json::Error) -> RepoError {
+    RepoError::Corrupt(format!("{}/{}", item.key.pk, item.key.sk), e.to_string())
+}
+
+/// The pure step of a day's recompute: scores `c` on `day` against its last result before
+/// that day, records the result on `c`, and returns it with the intervention it calls for.
+pub fn rescore(c: &mut ClientRecord, day: Day, config: &HealthConfig, coach_name: &str) -> (HealthScore, Option<Intervention>) {
+    let score = score_client(c, day, config);
+    let iv = intervention_for(c, &score, coach_name);
+    c.record(score.point());
+    if let Some(iv) = &iv
+        && !c.interventions.iter().any(|m| m.id == iv.id)
+    {
+        c.interventions.push(super::model::InterventionMark { id: iv.id.clone(), on: day, urgency: iv.urgency });
+    }
+    (score, iv)
+}
+
+pub struct HealthRecords<S> {
+    repo: Repo<S>,
+}
+
+#[derive(Debug, Default, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RecomputeReport {
+    pub day: Option<Day>,
+    pub scored: usize,
+    /// Already scored for the day (a rerun after a crash).
+    pub skipped: usize,
+    pub interventions: usize,
+}
+
+/// The zone distribution, average and money at risk (`GET /v1/health/summary`).
+#[derive(Debug, Default, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct HealthSummary {
+    pub clients: usize,
+    pub zones: BTreeMap<String, usize>,
+    pub average: Option<f64>,
+    /// The average 7 days earlier, over the clients scored then.
+    pub average_week_ago: Option<f64>,
+    /// Package value × churn risk, by zone, in `currency`.
+    pub revenue_at_risk: BTreeMap<String, f64>,
+    pub currency: String,
+}
+
+impl<S: Store> HealthRecords<S> {
+    pub fn new(repo: Repo<S>) -> Self {
+        Self { repo }
+    }
+
+    pub async fn get(&self, client_id: &str) -> Result<Option<(ClientRecord, u64)>, RepoError> {
+        let Some(item) = self.repo.store().get(&client_key(client_id)).await? else { return Ok(None) };
+        let c = serde_json::from_str(&item.body).map_err(|e| corrupt(&item, e))?;
+        Ok(Some((c, item.version)))
+    }
+
+    /// Creates or replaces `c` (`expected` is the version read, `None` for a new client).
+    async fn save(&self, c: &ClientRecord, expected: Option<u64>) -> Result<(), StoreError> {
+        let item = Item::new(client_key(&c.client_id), serde_json::to_string(c).expect("records serialise"));
+        match expected {
+            Some(v) => self.repo.store().update(&item, v).await.map(|_| ()),
+            None => self.repo.store().put_new(&item).await,
+        }
+    }
+
+    /// Every client, a page at a time.
+    pub async fn all(&self) -> Result<Vec<(ClientRecord, u64)>, RepoError> {
+        let mut out = Vec::new();
+        let mut cursor: Option<String> = None;
+        loop {
+            let page = self.repo.store().query(CLIENTS, "CLIENT#", 500, cursor.as_deref()).await?;
+            for item in &page.items {
+                out.push((serde_json::from_str(&item.body).map_err(|e| corrupt(item, e))?, item.version));
+            }
+            match page.cursor {
+                Some(c) => cursor = Some(c),
+                None => return Ok(out),
+            }
+        }
+    }
+
+    /// Adds or updates clients' facts (an import or a CRM pull), keeping their activity and
+    /// history. Returns how many were new.
+    pub async fn upsert_facts(&self, clients: &[ClientRecord]) -> Result<usize, RepoError> {
+        let mut created = 0;
+        for fresh in clients {
+            loop {
+                let (merged, version) = match self.get(&fresh.client_id).await? {
+                    Some((old, v)) => (ClientRecord { activity: old.activity, history: old.history, ..fresh.clone() }, Some(v)),
+                    None => (fresh.clone(), None),
+                };
+                match self.save(&merged, version).await {
+                    Ok(()) => {
+                        created += usize::from(version.is_none());
+                        break;
+                    }
+                    Err(StoreError::Conflict | StoreError::AlreadyExists) => continue,
+                    Err(e) => return Err(e.into()),
+                }
+            }
+        }
+        Ok(created)
+    }
+
+    async fn coach_name(&self, coach_id: Option<&str>, cache: &mut HashMap<String, String>) -> Result<String, RepoError> {
+        let Some(id) = coach_id else { return Ok(String::new()) };
+        if let Some(n) = cache.get(id) {
+            return Ok(n.clone());
+        }
+        let name = self.repo.get_coach(id).await?.map(|c| c.coach_name).unwrap_or_default();
+        cache.insert(id.to_string(), name.clone());
+        Ok(name)
+    }
+
+    async fn put_intervention(&self, iv: &Intervention) -> Result<bool, RepoError> {
+        let item = Item::new(intervention_key(iv.coach_id.as_deref(), &iv.id), serde_json::to_string(iv).expect("records serialise"));
+        match self.repo.store().put_new(&item).await {
+            Ok(()) => Ok(true),
+            Err(StoreError::AlreadyExists) => Ok(false),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Applies an event and rescores its client for the event's day (a client not seen before
+    /// is created from the event). Returns the score and whether the event was new.
+    /// `day` is the event's day ([`HealthEvent::check`]).
+    pub async fn apply_event(&self, e: &HealthEvent, day: Day, config: &HealthConfig) -> Result<(HealthScore, bool), RepoError> {
+        let mut coaches = HashMap::new();
+        loop {
+            let (mut c, version) = match self.get(&e.client_id).await? {
+                Some((c, v)) => (c, Some(v)),
+                None => (
+                    ClientRecord { client_id: e.client_id.clone(), name: e.client_name.clone().unwrap_or_else(|| e.client_id.clone()), coach_id: e.coach_id.clone(), ..Default::default() },
+                    None,
+                ),
+            };
+            let fresh = c.apply(e, day);
+            // Scored for the later of the event's day and the last day scored, so a late event
+            // corrects the current result rather than writing one in the past.
+            let on = c.history.last().map_or(day, |p| p.day.max(day));
+            if !fresh {
+                return Ok((score_client(&c, on, config), false));
+            }
+            let coach = self.coach_name(c.coach_id.as_deref(), &mut coaches).await?;
+            let (score, iv) = rescore(&mut c, on, config, &coach);
+            if let Some(iv) = &iv {
+                self.put_intervention(iv).await?;
+            }
+            match self.save(&c, version).await {
+                Ok(()) => return Ok((score, true)),
+                Err(StoreError::Conflict | StoreError::AlreadyExists) => continue,
+                Err(err) => return Err(err.into()),
+            }
+        }
+    }
+
+    /// The day's recompute of every client (the schedule's job); safe to run again.
+    pub async fn recompute_all(&self, day: Day, config: &HealthConfig) -> Result<RecomputeReport, RepoError> {
+        let mut report = RecomputeReport { day: Some(day), ..Default::default() };
+        let mut coaches = HashMap::new();
+        for (mut c, mut version) in self.all().await? {
+            loop {
+                if c.result_on(day).is_some() {
+                    report.skipped += 1;
+                    break;
+                }
+                let coach = self.coach_name(c.coach_id.as_deref(), &mut coaches).await?;
+                let (_, iv) = rescore(&mut c, day, config, &coach);
+                let mut created = false;
+                if let Some(iv) = &iv {
+                    created = self.put_intervention(iv).await?;
+                }
+                match self.save(&c, Some(version)).await {
+                    Ok(()) => {
+                        report.scored += 1;
+                        report.interventions += usize::from(created);
+                        break;
+                    }
+                    // An event landed meanwhile: read again and redo (the intervention's id is
+                    // the same, so it is not written twice).
+                    Err(StoreError::Conflict) => match self.get(&c.client_id).await? {
+                        Some((fresh, v)) => (c, version) = (fresh, v),
+                        None => break,
+                    },
+                    Err(e) => return Err(e.into()),
+                }
+            }
+        }
+        Ok(report)
+    }
+
+    /// One coach's interventions (all coaches' with `None`), most urgent first.
+    pub async fn interventions(&self, coach_id: Option<&str>) -> Result<Vec<Intervention>, RepoError> {
+        let coaches: Vec<String> = match coach_id {
+            Some(c) => vec![c.to_string()],
+            None => {
+                let mut ids: Vec<String> = self.all().await?.into_iter().map(|(c, _)| c.coach_id.unwrap_or_else(|| "-".into())).collect();
+                ids.sort();
+                ids.dedup();
+                ids
+            }
+        };
+        let mut out = Vec::new();
+        for coach in coaches {
+            let mut cursor: Option<String> = None;
+            loop {
+                let page = self.repo.store().query(&format!("HEALTHIV#{coach}"), "IV#", 500, cursor.as_deref()).await?;
+                for item in &page.items {
+                    out.push(serde_json::from_str::<Intervention>(&item.body).map_err(|e| corrupt(item, e))?);
+                }
+                match page.cursor {
+                    Some(c) => cursor = Some(c),
+                    None => break,
+                }
+            }
+        }
+        out.sort_by(super::interventions::by_priority);
+        Ok(out)
+    }
+
+    pub async fn summary(&self, config: &HealthConfig) -> Result<HealthSummary, RepoError> {
+        let clients = self.all().await?;
+        let mut s = HealthSummary { currency: config.currency.clone(), ..Default::default() };
+        let (mut sum, mut n, mut sum_before, mut n_before) = (0.0, 0usize, 0.0, 0usize);
+        for zone in [Zone::Purple, Zone::Green, Zone::Yellow, Zone::Red] {
+            s.zones.insert(zone.name().into(), 0);
+            s.revenue_at_risk.insert(zone.name().into(), 0.0);
+        }
+        for (c, _) in &clients {
+            s.clients += 1;
+            let Some(last) = c.history.last() else { continue };
+            *s.zones.entry(last.zone.name().into()).or_default() += 1;
+            *s.revenue_at_risk.entry(last.zone.name().into()).or_default() += c.package_value * f64::from(last.churn_risk) / 100.0;
+            sum += f64::from(last.total);
+            n += 1;
+            if let Some(before) = c.history.iter().rev().find(|p| last.day.since(p.day) >= 7) {
+                sum_before += f64::from(before.total);
+                n_before += 1;
+            }
+        }
+        let round1 = |x: f64| (x * 10.0).round() / 10.0;
+        s.average = (n > 0).then(|| round1(sum / n as f64));
+        s.average_week_ago = (n_before > 0).then(|| round1(sum_before / n_before as f64));
+        for v in s.revenue_at_risk.values_mut() {
+            *v = v.round();
+        }
+        Ok(s)
+    }
+}
