@@ -130,6 +130,7 @@ fn begin(
         cost: None,
         webinar: None,
         call: None,
+        intervention: None,
     };
     let contexts = ParticipantContext::headers(&session, coach, &attendance.attendees, &levels(&attendance, options));
     let summary = TranscriptSummary {

@@ -3,6 +3,7 @@
 mod admin;
 mod analyze;
 mod capi;
+mod clients;
 mod demo;
 mod eval;
 mod health;
@@ -44,6 +45,8 @@ enum Command {
     Hubspot(hubspot::HubSpotArgs),
     /// Webinars: `debrief webinar report --attendees A.csv --chat C.txt` scores and tiers everyone.
     Webinar(webinar::Args),
+    /// Client health: import clients, run the day's recompute, show one, measure the churn model.
+    Clients(clients::Args),
     /// The operator's daily checks: HubSpot tokens, queue and dead-letter depths, job error rates.
     Health(health::Args),
     /// Lead scoring: import ideal-client profiles, score contacts, explain a score.
@@ -77,6 +80,7 @@ async fn main() -> ExitCode {
         Command::Hubspot(args) => hubspot::run(args).await,
         Command::Leads(args) => leads::run(args).await,
         Command::Health(args) => health::run(args).await,
+        Command::Clients(args) => clients::run(args).await,
         Command::Webinar(args) => webinar::run(args).await,
         Command::Routes => {
             for (method, path) in debrief::http::ACTION_ROUTES {

@@ -160,6 +160,8 @@ where
     queues.extend(pipeline.leads_queue.clone().map(|q| ("leads".to_string(), q)));
     let health = Arc::new(HealthService { repo: Repo::new(store.clone()), connector: connector.clone(), queues });
     let mut more = debrief::http::health_router(health);
+    let health_config = debrief::health::HealthConfig::from_env()?;
+    more = more.merge(debrief::http::client_health_router(Arc::new(debrief::http::client_health::ClientHealthService::new(store.clone(), health_config.clone()))));
     if let Some(leads) = leads_service {
         more = more.merge(debrief::http::leads_router(leads));
     }
@@ -188,9 +190,14 @@ where
         })
     };
     // The notify-due function's stand-in: deferred coach emails, swept every
-    // `DEBRIEF_NOTIFY_SWEEP_SECS` (default 60).
+    // `DEBRIEF_NOTIFY_SWEEP_SECS` (default 60); and the client-health schedule's: the day's
+    // recompute after `DEBRIEF_HEALTH_RECOMPUTE_AT` (HH:MM in the health zone, default 05:00)
+    // and the coaches' digests at their preferred times.
+    let recompute_at = health_recompute_at()?;
     let due = {
         let (p, mut stop) = (pipeline.clone(), rx.clone());
+        let records = debrief::health::records::HealthRecords::new(Repo::new(store.clone()));
+        let mut health_done = None;
         let every = std::env::var("DEBRIEF_NOTIFY_SWEEP_SECS").ok().and_then(|v| v.parse().ok()).unwrap_or(60u64).max(1);
         tokio::spawn(async move {
             let mut tick = tokio::time::interval(Duration::from_secs(every));
@@ -199,6 +206,13 @@ where
                     _ = tick.tick() => {
                         if let Err(e) = p.send_due_notifications(debrief::clock::unix_secs()).await {
                             tracing::warn!(error = %e, "deferred coach emails: sweep failed");
+                        }
+                        let now = debrief::clock::unix_secs();
+                        match records.on_schedule(&p.mailer, &health_config, now, recompute_at, &mut health_done, &p.config.sender_email, p.config.links_base.as_deref()).await {
+                            Ok((Some(report), sent)) => tracing::info!(scored = report.scored, skipped = report.skipped, interventions = report.interventions, digests = sent, "client health: the day's recompute"),
+                            Ok((None, sent)) if sent > 0 => tracing::info!(digests = sent, "client health: digests sent"),
+                            Ok(_) => {}
+                            Err(e) => tracing::warn!(error = %e, "client health: scheduled run failed; the next tick retries"),
                         }
                     }
                     _ = stop.changed() => {
@@ -235,6 +249,14 @@ where
         let _ = sender.await;
     }
     Ok(())
+}
+
+/// `DEBRIEF_HEALTH_RECOMPUTE_AT`: when the day's client-health recompute runs (HH:MM).
+fn health_recompute_at() -> Result<(i8, i8), String> {
+    let v = std::env::var("DEBRIEF_HEALTH_RECOMPUTE_AT").unwrap_or_else(|_| "05:00".into());
+    v.split_once(':')
+        .and_then(|(h, m)| Some((h.parse::<i8>().ok().filter(|h| (0..24).contains(h))?, m.parse::<i8>().ok().filter(|m| (0..60).contains(m))?)))
+        .ok_or(format!("DEBRIEF_HEALTH_RECOMPUTE_AT: `{v}` is not a time of day as HH:MM"))
 }
 
 pub async fn run(args: Args) -> Result<(), String> {

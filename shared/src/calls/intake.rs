@@ -179,6 +179,7 @@ pub fn stored(id: &str, coach_id: &str, facts: &CallFacts, d: Debrief, chat_gpt_
         cost: None,
         webinar: None,
         call: Some(CallSession { title: facts.title.clone(), rep, buyer, buyer_email, debrief: d }),
+        intervention: None,
     };
     (session, participant)
 }

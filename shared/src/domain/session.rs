@@ -9,7 +9,7 @@ pub enum ProcessingStatus {
     Failed,
 }
 
-/// One workshop, webinar or call. `workshopDate` and `completedAt` are ISO 8601 strings.
+/// One workshop, webinar, call or client-health intervention. `workshopDate` and `completedAt` are ISO 8601 strings.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct WorkshopSession {
@@ -38,6 +38,10 @@ pub struct WorkshopSession {
     /// Set on a sales call: its debrief, the rep and the buyer (a workshop has none).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub call: Option<crate::calls::intake::CallSession>,
+    /// Set on a client-health intervention: what it is and why (its draft is the one
+    /// participant's follow-up).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub intervention: Option<crate::health::Intervention>,
 }
 
 /// A session id derived from the coach and the transcript, so the same workshop analysed twice

@@ -80,7 +80,17 @@ pub struct Intervention {
     pub zone: Zone,
     pub total: u8,
     pub churn_risk: u8,
+    /// `done` once its message has been sent (read from its review when listed).
     pub status: InterventionStatus,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sent_at: Option<String>,
+}
+
+impl Intervention {
+    /// Open past its time: a day for the urgent kinds (4–5), three for the rest.
+    pub fn is_overdue(&self, today: Day) -> bool {
+        self.status == InterventionStatus::Open && today.since(self.created_on) > if self.urgency >= 4 { 1 } else { 3 }
+    }
 }
 
 fn first_name(name: &str) -> &str {
@@ -182,6 +192,7 @@ pub fn intervention_for(c: &ClientRecord, now: &HealthScore, coach_name: &str) -
         total: now.total,
         churn_risk: now.churn_risk,
         status: InterventionStatus::Open,
+        sent_at: None,
     })
 }
 

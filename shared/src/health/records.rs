@@ -147,13 +147,30 @@ impl<S: Store> HealthRecords<S> {
         Ok(name)
     }
 
+    /// Stores an intervention and, for a client with a coach, its draft as a review (the
+    /// participant, then the session, then the intervention: each created only if absent, so a
+    /// rerun after a crash at any point finishes the set). `true` when the intervention is new.
     async fn put_intervention(&self, iv: &Intervention) -> Result<bool, RepoError> {
-        let item = Item::new(intervention_key(iv.coach_id.as_deref(), &iv.id), serde_json::to_string(iv).expect("records serialise"));
-        match self.repo.store().put_new(&item).await {
-            Ok(()) => Ok(true),
-            Err(StoreError::AlreadyExists) => Ok(false),
-            Err(e) => Err(e.into()),
+        if let Some(coach_id) = iv.coach_id.as_deref() {
+            let chat_gpt_url = self.repo.get_coach(coach_id).await?.and_then(|c| c.chat_gpt_url);
+            let (session, participant) = super::review::draft_session(iv, coach_id, chat_gpt_url);
+            if self.repo.get_participant(&iv.id, super::review::CLIENT_ID).await?.is_none() {
+                self.repo.put_participants(std::slice::from_ref(&participant)).await?;
+            }
+            crate::faults::crash_point("health:draft-stored");
+            match self.repo.create_session(&session, 0).await {
+                Ok(()) | Err(RepoError::Store(StoreError::Conflict | StoreError::AlreadyExists)) => {}
+                Err(e) => return Err(e),
+            }
         }
+        let item = Item::new(intervention_key(iv.coach_id.as_deref(), &iv.id), serde_json::to_string(iv).expect("records serialise"));
+        let created = match self.repo.store().put_new(&item).await {
+            Ok(()) => true,
+            Err(StoreError::AlreadyExists) => false,
+            Err(e) => return Err(e.into()),
+        };
+        crate::faults::crash_point("health:intervention-stored");
+        Ok(created)
     }
 
     /// Applies an event and rescores its client for the event's day (a client not seen before
@@ -207,6 +224,7 @@ impl<S: Store> HealthRecords<S> {
                 }
                 match self.save(&c, Some(version)).await {
                     Ok(()) => {
+                        crate::faults::crash_point("health:client-scored");
                         report.scored += 1;
                         report.interventions += usize::from(created);
                         break;
@@ -222,6 +240,61 @@ impl<S: Store> HealthRecords<S> {
             }
         }
         Ok(report)
+    }
+
+    /// One tick of the schedule at `now` (Unix seconds): the day's recompute once the zone's
+    /// clock passes `recompute_at` (HH:MM; `done` remembers the last day recomputed, and a
+    /// rerun of a day skips the clients already scored), then the digests that are due.
+    pub async fn on_schedule<M: crate::ports::Mailer>(&self, mailer: &M, config: &HealthConfig, now: i64, recompute_at: (i8, i8), done: &mut Option<Day>, sender: &str, links_base: Option<&str>) -> Result<(Option<RecomputeReport>, usize), RepoError> {
+        let Ok(t) = jiff::Timestamp::from_second(now) else { return Ok((None, 0)) };
+        let local = t.to_zoned(config.tz.clone());
+        let today = Day::of(&t.to_string(), &config.tz).unwrap_or_else(|| Day::today(&config.tz));
+        let mut report = None;
+        if (local.hour(), local.minute()) >= recompute_at && *done != Some(today) {
+            report = Some(self.recompute_all(today, config).await?);
+            *done = Some(today);
+        }
+        // Digests only once the day is scored.
+        let sent = if *done == Some(today) { self.send_digests(mailer, config, today, now, sender, links_base).await? } else { 0 };
+        Ok((report, sent))
+    }
+
+    /// Sends each coach whose preferred time has come their digest for `today`, once (a send
+    /// record per coach and day); returns how many were sent.
+    pub async fn send_digests<M: crate::ports::Mailer>(&self, mailer: &M, config: &HealthConfig, today: Day, now: i64, sender: &str, links_base: Option<&str>) -> Result<usize, RepoError> {
+        use crate::repo::SendTurn;
+        use crate::review::links::{LinkClaims, secret, sign, ttl_secs};
+        let clients = self.all().await?;
+        let mut by_coach: BTreeMap<&str, Vec<&ClientRecord>> = BTreeMap::new();
+        for (c, _) in &clients {
+            if let Some(coach) = c.coach_id.as_deref() {
+                by_coach.entry(coach).or_default().push(c);
+            }
+        }
+        let key = secret(self.repo.store()).await?;
+        let expires_at = now.saturating_add(ttl_secs());
+        let mut sent = 0;
+        for (coach_id, mine) in by_coach {
+            let Some(coach) = self.repo.get_coach(coach_id).await? else { continue };
+            if !super::digest::is_due(&coach, now, &config.tz) {
+                continue;
+            }
+            let queue = self.interventions(Some(coach_id)).await?;
+            let link = |iv: &Intervention| links_base.map(|base| format!("{base}/review/{}", sign(&key, &LinkClaims { session_id: iv.id.clone(), participant_id: Some(super::review::CLIENT_ID.into()), expires_at })));
+            let Some(email) = super::digest::digest_email(&coach, &mine, &queue, today, sender, &link) else { continue };
+            let SendTurn::Go(lease) = self.repo.begin_send("health-digest", &format!("{coach_id}#{today}"), std::time::Duration::from_secs(300)).await? else { continue };
+            match mailer.send(&email).await {
+                Ok(_) => {
+                    self.repo.send_done(&lease).await?;
+                    sent += 1;
+                }
+                Err(e) => {
+                    tracing::warn!(coach_id = %coach_id, error = %e, "health digest not sent; the next run retries");
+                    self.repo.send_failed(&lease).await?;
+                }
+            }
+        }
+        Ok(sent)
     }
 
     /// One coach's interventions (all coaches' with `None`), most urgent first.
@@ -241,7 +314,15 @@ impl<S: Store> HealthRecords<S> {
             loop {
                 let page = self.repo.store().query(&format!("HEALTHIV#{coach}"), "IV#", 500, cursor.as_deref()).await?;
                 for item in &page.items {
-                    out.push(serde_json::from_str::<Intervention>(&item.body).map_err(|e| corrupt(item, e))?);
+                    let mut iv: Intervention = serde_json::from_str(&item.body).map_err(|e| corrupt(item, e))?;
+                    // Done once its review sent the message.
+                    if let Some(p) = self.repo.get_participant(&iv.id, super::review::CLIENT_ID).await? {
+                        iv.sent_at = p.value.email_sent_at;
+                        if iv.sent_at.is_some() {
+                            iv.status = super::interventions::InterventionStatus::Done;
+                        }
+                    }
+                    out.push(iv);
                 }
                 match page.cursor {
                     Some(c) => cursor = Some(c),
@@ -253,8 +334,12 @@ impl<S: Store> HealthRecords<S> {
         Ok(out)
     }
 
-    pub async fn summary(&self, config: &HealthConfig) -> Result<HealthSummary, RepoError> {
-        let clients = self.all().await?;
+    /// Over one coach's clients, or every client with `None`.
+    pub async fn summary(&self, coach_id: Option<&str>, config: &HealthConfig) -> Result<HealthSummary, RepoError> {
+        let mut clients = self.all().await?;
+        if let Some(coach) = coach_id {
+            clients.retain(|(c, _)| c.coach_id.as_deref() == Some(coach));
+        }
         let mut s = HealthSummary { currency: config.currency.clone(), ..Default::default() };
         let (mut sum, mut n, mut sum_before, mut n_before) = (0.0, 0usize, 0.0, 0usize);
         for zone in [Zone::Purple, Zone::Green, Zone::Yellow, Zone::Red] {

@@ -73,7 +73,7 @@ pub fn tools() -> Vec<Tool> {
     );
     list.output_schema = Some(schema(json!({"type": "object", "required": ["workshops"], "properties": {
         "workshops": {"type": "array", "items": {"type": "object", "required": ["sessionId", "workshopDate", "cohortName", "processingStatus"], "properties": {
-            "sessionId": {"type": "string"}, "kind": {"type": "string", "enum": ["workshop", "webinar", "call"]}, "workshopDate": {"type": "string"}, "cohortName": {"type": "string"},
+            "sessionId": {"type": "string"}, "kind": {"type": "string", "enum": ["workshop", "webinar", "call", "intervention"]}, "workshopDate": {"type": "string"}, "cohortName": {"type": "string"},
             "participantCount": {"type": "integer"}, "processingStatus": {"type": "string"}, "priorityClientCount": {"type": "integer"}}}},
         "nextCursor": {"type": ["string", "null"]}}})));
     list.annotations = Some(annotations(true, false, false));

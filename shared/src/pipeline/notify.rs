@@ -276,6 +276,7 @@ mod tests {
             cost: None,
             webinar: None,
             call: None,
+            intervention: None,
         }
     }
 

@@ -355,6 +355,8 @@ impl<S: Store, Q: Queue, M: Mailer, A: Analyser> Pipeline<S, Q, M, A> {
                         "webinar"
                     } else if s.call.is_some() {
                         "call"
+                    } else if s.intervention.is_some() {
+                        "intervention"
                     } else {
                         "workshop"
                     }

@@ -276,6 +276,7 @@ impl<S: Store, Q: Queue, M: Mailer, A: Analyser> Pipeline<S, Q, M, A> {
             cost: None,
             webinar: Some(webinar),
             call: None,
+            intervention: None,
         };
         // Participants first: until the session exists, nothing reads them.
         self.repo.put_participants(&participants).await?;
