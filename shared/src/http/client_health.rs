@@ -44,17 +44,25 @@ impl<S: Store + Clone> ClientHealthService<S> {
 /// Up to 5 MB of CSV (about 50,000 clients).
 pub const MAX_CSV_BYTES: usize = 5 * 1024 * 1024;
 
+/// The API's success envelope.
+fn ok(status: StatusCode, data: impl serde::Serialize) -> Response {
+    (status, Json(json!({"success": true, "data": data}))).into_response()
+}
+
 fn json_body<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     let mut de = serde_json::Deserializer::from_slice(bytes);
     serde_path_to_error::deserialize(&mut de).map_err(|e| {
         let path = e.path().to_string();
         let inner = e.into_inner().to_string();
-        let field = match inner.strip_prefix("unknown field `") {
+        // serde names an unknown or missing field in its message; the path is `.` then.
+        let named = inner.strip_prefix("unknown field `").or_else(|| inner.strip_prefix("missing field `"));
+        let field = match named {
             Some(rest) => rest.split('`').next().unwrap_or("body").to_string(),
             None if path == "." => "body".into(),
             None => path,
         };
-        ApiError::bad(field, inner.split(", expected").next().unwrap_or(&inner).to_string())
+        let message = inner.split(", expected").next().unwrap_or(&inner);
+        ApiError::bad(field, message.split(" at line ").next().unwrap_or(message).to_string())
     })
 }
 
@@ -76,7 +84,7 @@ pub async fn event<S: Store + Clone>(State(svc): State<Arc<ClientHealthService<S
     }
     let (score, fresh) = svc.records.apply_event(&e, day, &svc.config).await?;
     let status = if fresh { StatusCode::ACCEPTED } else { StatusCode::OK };
-    Ok((status, Json(json!({ "eventId": e.event_id, "duplicate": !fresh, "score": score }))).into_response())
+    Ok(ok(status, json!({ "eventId": e.event_id, "duplicate": !fresh, "score": score })))
 }
 
 pub async fn import_clients<S: Store + Clone>(State(svc): State<Arc<ClientHealthService<S>>>, headers: HeaderMap, body: Bytes) -> Result<Response, ApiError> {
@@ -101,7 +109,7 @@ pub async fn import_clients<S: Store + Clone>(State(svc): State<Arc<ClientHealth
     }
     let created = svc.records.upsert_facts(&clients).await?;
     let report = svc.records.recompute_all(Day::today(&svc.config.tz), &svc.config).await?;
-    Ok((StatusCode::OK, Json(json!({ "imported": clients.len(), "created": created, "scored": report.scored, "interventions": report.interventions }))).into_response())
+    Ok(ok(StatusCode::OK, json!({ "imported": clients.len(), "created": created, "scored": report.scored, "interventions": report.interventions })))
 }
 
 pub async fn client<S: Store + Clone>(State(svc): State<Arc<ClientHealthService<S>>>, headers: HeaderMap, Path(id): Path<String>) -> Result<Response, ApiError> {
@@ -125,7 +133,7 @@ pub async fn client<S: Store + Clone>(State(svc): State<Arc<ClientHealthService<
             json!({ "intervention": iv, "change7": after7, "change30": after30 })
         })
         .collect();
-    Ok(Json(json!({
+    Ok(ok(StatusCode::OK, json!({
         "clientId": c.client_id,
         "name": c.name,
         "coachId": c.coach_id,
@@ -136,13 +144,12 @@ pub async fn client<S: Store + Clone>(State(svc): State<Arc<ClientHealthService<
         "score": score,
         "history": c.history,
         "interventions": interventions,
-    }))
-    .into_response())
+    })))
 }
 
 pub async fn summary<S: Store + Clone>(State(svc): State<Arc<ClientHealthService<S>>>, headers: HeaderMap) -> Result<Response, ApiError> {
     let key = require(&svc.repo, &headers, KeyScope::Coach).await?;
-    Ok(Json(svc.records.summary(key.coach_id.as_deref(), &svc.config).await?).into_response())
+    Ok(ok(StatusCode::OK, svc.records.summary(key.coach_id.as_deref(), &svc.config).await?))
 }
 
 #[derive(Deserialize)]
@@ -161,7 +168,7 @@ pub async fn interventions<S: Store + Clone>(State(svc): State<Arc<ClientHealthS
     let queue = svc.records.interventions(coach.as_deref()).await?;
     let today = Day::today(&svc.config.tz);
     let overdue = queue.iter().filter(|iv| iv.is_overdue(today)).count();
-    Ok(Json(json!({ "interventions": queue, "overdue": overdue })).into_response())
+    Ok(ok(StatusCode::OK, json!({ "interventions": queue, "overdue": overdue })))
 }
 
 #[derive(Deserialize)]
@@ -176,5 +183,5 @@ pub async fn recompute<S: Store + Clone>(State(svc): State<Arc<ClientHealthServi
         Some(d) => Day::parse(d).ok_or_else(|| ApiError::bad("day", "a date (YYYY-MM-DD)"))?,
         None => Day::today(&svc.config.tz),
     };
-    Ok(Json(svc.records.recompute_all(day, &svc.config).await?).into_response())
+    Ok(ok(StatusCode::OK, svc.records.recompute_all(day, &svc.config).await?))
 }
