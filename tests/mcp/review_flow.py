@@ -41,8 +41,9 @@ async def session_for(base, key, body):
 
 async def coach_flow(session):
     tools = {t.name: t for t in (await session.list_tools()).tools}
-    check(set(tools) == {"list_workshops", "get_workshop", "update_participant", "approve_and_send", "rep_stats"}, "five tools")
-    check(tools["rep_stats"].annotations.read_only_hint is True, "rep_stats is read-only")
+    check(set(tools) == {"list_workshops", "get_workshop", "update_participant", "approve_and_send", "rep_stats", "client_health", "health_summary", "intervention_queue"}, "eight tools")
+    for name in ["rep_stats", "client_health", "health_summary", "intervention_queue"]:
+        check(tools[name].annotations.read_only_hint is True, f"{name} is read-only")
     check(tools["get_workshop"].annotations.read_only_hint is True, "get_workshop is read-only")
     check(tools["approve_and_send"].annotations.destructive_hint is True and tools["approve_and_send"].annotations.open_world_hint is True, "approve_and_send is destructive and open-world")
     check(all(t.output_schema for t in tools.values()), "every tool has an output schema")

@@ -111,6 +111,17 @@ async fn import_events_scores_queue_and_an_intervention_sent_once() {
     let (s, _) = send(&app, &app.coach_key, "GET", "/v1/health/interventions?coachId=someone-else", None).await;
     assert_eq!(s, 403, "a coach-bound key sees only its coach");
 
+    // The same through MCP, on the signed-in coach's clients only.
+    let mcp = mcp_tool(&app, "client_health", json!({"clientId": "c-omar"})).await;
+    assert_eq!(mcp["structuredContent"]["score"]["zone"], omar["data"]["score"]["zone"], "{mcp}");
+    assert_eq!(mcp["structuredContent"]["interventions"][0]["intervention"]["id"], iv_id.as_str(), "{mcp}");
+    let mcp = mcp_tool(&app, "health_summary", json!({})).await;
+    assert_eq!(mcp["structuredContent"]["clients"], 3, "{mcp}");
+    let mcp = mcp_tool(&app, "intervention_queue", json!({})).await;
+    assert_eq!(mcp["structuredContent"]["interventions"].as_array().map(Vec::len), Some(urgencies.len()), "{mcp}");
+    let mcp = mcp_tool(&app, "client_health", json!({"clientId": "nobody"})).await;
+    assert_eq!(mcp["isError"], true, "{mcp}");
+
     // The draft is reviewed like a workshop follow-up and sent once.
     let list = mcp_tool(&app, "list_workshops", json!({})).await;
     assert!(list["structuredContent"]["workshops"].as_array().unwrap().iter().any(|w| w["kind"] == "intervention" && w["sessionId"] == iv_id.as_str()), "{list}");

@@ -51,7 +51,7 @@ async fn only_a_coach_may_call_and_the_401_points_to_the_metadata() {
     let (s, _, v) = rpc(&app, Some(&app.coach_key), list).await;
     assert_eq!(s, 200);
     let names: Vec<&str> = v["result"]["tools"].as_array().unwrap().iter().map(|t| t["name"].as_str().unwrap()).collect();
-    assert_eq!(names, ["list_workshops", "get_workshop", "update_participant", "approve_and_send", "rep_stats"]);
+    assert_eq!(names, ["list_workshops", "get_workshop", "update_participant", "approve_and_send", "rep_stats", "client_health", "health_summary", "intervention_queue"]);
 }
 
 #[tokio::test]

@@ -144,7 +144,39 @@ pub fn tools() -> Vec<Tool> {
         "objectionsMet": {"type": "integer"}, "objectionsAnswered": {"type": "integer"}, "buyingSignals": {"type": "integer"},
         "averageScore": {"type": ["number", "null"]}, "byMeetingType": {"type": "object"}}})));
     stats.annotations = Some(annotations(true, false, false));
-    vec![list, get, update, send, stats]
+
+    let mut client = Tool::new(
+        "client_health",
+        "One of the coach's clients: health score 0–100 with its five dimensions (engagement, financial, relationship, package, momentum), zone (Purple, Green, Yellow, Red), churn risk with each term of the model, early-warning flags, trend, daily history, and the client's interventions with the health change 7 and 30 days after each. An intervention's message draft is reviewed with get_workshop and sent with approve_and_send (its sessionId is the intervention's id, its participantId is `client`).",
+        schema(json!({"type": "object", "required": ["clientId"], "properties": {
+            "clientId": {"type": "string", "description": "The client's id, as in the CRM or the imported CSV."}
+        }, "additionalProperties": false})),
+    );
+    client.output_schema = Some(schema(json!({"type": "object", "required": ["clientId", "score", "history", "interventions"], "properties": {
+        "clientId": {"type": "string"}, "name": {"type": "string"}, "score": {"type": "object"}, "history": {"type": "array"}, "interventions": {"type": "array"}}})));
+    client.annotations = Some(annotations(true, false, false));
+
+    let mut summary = Tool::new(
+        "health_summary",
+        "The coach's clients at a glance: how many are in each zone, the average health score now and a week ago, and the revenue at risk by zone (package value × churn risk, in the studio's currency).",
+        schema(json!({"type": "object", "properties": {}, "additionalProperties": false})),
+    );
+    summary.output_schema = Some(schema(json!({"type": "object", "required": ["clients", "zones", "revenueAtRisk", "currency"], "properties": {
+        "clients": {"type": "integer"}, "zones": {"type": "object"}, "average": {"type": ["number", "null"]}, "averageWeekAgo": {"type": ["number", "null"]},
+        "revenueAtRisk": {"type": "object"}, "currency": {"type": "string"}}})));
+    summary.annotations = Some(annotations(true, false, false));
+
+    let mut queue = Tool::new(
+        "intervention_queue",
+        "The coach's interventions, most urgent first (then the most valuable package): each with its type (emergency, re-engagement, special promotion, upgrade opportunity, coach reassignment, proactive check-in), the cause in plain words, the recommended action, status (open or done) and whether it is overdue. Read and send a draft with get_workshop and approve_and_send on the intervention's id.",
+        schema(json!({"type": "object", "properties": {
+            "openOnly": {"type": "boolean", "description": "Leave out interventions whose message was sent (default true)."}
+        }, "additionalProperties": false})),
+    );
+    queue.output_schema = Some(schema(json!({"type": "object", "required": ["interventions", "overdue"], "properties": {
+        "interventions": {"type": "array"}, "overdue": {"type": "integer"}}})));
+    queue.annotations = Some(annotations(true, false, false));
+    vec![list, get, update, send, stats, client, summary, queue]
 }
 
 /// A tool error the model can act on (`isError: true`), never a protocol error.
@@ -234,7 +266,90 @@ struct SendOne {
     final_email: Option<String>,
 }
 
-impl<S: Store, Q: Queue, M: Mailer, A: Analyser + 'static> ReviewServer<S, Q, M, A> {
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct ClientArgs {
+    client_id: String,
+}
+
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct QueueArgs {
+    open_only: Option<bool>,
+}
+
+impl<S: Store + Clone, Q: Queue, M: Mailer, A: Analyser + 'static> ReviewServer<S, Q, M, A> {
+    /// The client-health tools, on the signed-in coach's clients only.
+    async fn health(&self, coach: &str, params: &CallToolRequestParams) -> Result<CallToolResult, CallToolResult> {
+        use crate::health::records::HealthRecords;
+        use crate::health::{Day, HealthConfig, score_client};
+        let config = HealthConfig::from_env().map_err(tool_error)?;
+        let records = HealthRecords::new(self.pipeline.repo.clone());
+        let failed = |e: crate::repo::RepoError| {
+            tracing::error!(error = %e, "client health tool failed");
+            tool_error("Debrief could not read client health just now; try again shortly.")
+        };
+        let today = Day::today(&config.tz);
+        Ok(match params.name.as_ref() {
+            "client_health" => {
+                let a: ClientArgs = args(params)?;
+                let Some((c, _)) = records.get(&a.client_id).await.map_err(failed)?.filter(|(c, _)| c.coach_id.as_deref() == Some(coach)) else {
+                    return Err(tool_error(format!("No client `{}` among this coach's clients.", a.client_id)));
+                };
+                let score = score_client(&c, today.max(c.history.last().map_or(today, |p| p.day)), &config);
+                let ivs: Vec<Value> = records
+                    .interventions(Some(coach))
+                    .await
+                    .map_err(failed)?
+                    .into_iter()
+                    .filter(|iv| iv.client_id == c.client_id)
+                    .map(|iv| {
+                        let (after7, after30) = crate::health::interventions::outcome(&iv, &c);
+                        json!({"intervention": iv, "change7": after7, "change30": after30})
+                    })
+                    .collect();
+                let flags: Vec<String> = score.flags.iter().map(crate::health::Flag::describe).collect();
+                let text = format!(
+                    "{}: {} ({}), churn risk {} %, {:?}{}; {} interventions.",
+                    c.name,
+                    score.total,
+                    score.zone.name(),
+                    score.churn_risk,
+                    score.trend,
+                    if flags.is_empty() { String::new() } else { format!("; {}", flags.join("; ")) },
+                    ivs.len()
+                );
+                ok(json!({"clientId": c.client_id, "name": c.name, "score": score, "history": c.history, "interventions": ivs}), text)
+            }
+            "health_summary" => {
+                let s = records.summary(Some(coach), &config).await.map_err(failed)?;
+                let text = format!(
+                    "{} clients: {}; average {}.",
+                    s.clients,
+                    s.zones.iter().map(|(z, n)| format!("{n} {z}")).collect::<Vec<_>>().join(", "),
+                    s.average.map_or("none yet".into(), |a| format!("{a:.1}"))
+                );
+                ok(serde_json::to_value(&s).expect("JSON"), text)
+            }
+            _ => {
+                let a: QueueArgs = args(params)?;
+                let mut queue = records.interventions(Some(coach)).await.map_err(failed)?;
+                if a.open_only.unwrap_or(true) {
+                    queue.retain(|iv| iv.status == crate::health::interventions::InterventionStatus::Open);
+                }
+                let overdue = queue.iter().filter(|iv| iv.is_overdue(today)).count();
+                let text = if queue.is_empty() {
+                    "No interventions.".to_string()
+                } else {
+                    queue.iter().map(|iv| format!("{} — {}: {} ({})", iv.id, iv.client_name, iv.kind.label(), iv.cause)).collect::<Vec<_>>().join("\n")
+                };
+                ok(json!({"interventions": queue, "overdue": overdue}), text)
+            }
+        })
+    }
+}
+
+impl<S: Store + Clone, Q: Queue, M: Mailer, A: Analyser + 'static> ReviewServer<S, Q, M, A> {
     /// One tool call; a tool error is returned as `Err` so that `?` ends it.
     async fn call(&self, coach: &str, params: &CallToolRequestParams) -> Result<CallToolResult, CallToolResult> {
         let p = &self.pipeline;
@@ -364,19 +479,20 @@ impl<S: Store, Q: Queue, M: Mailer, A: Analyser + 'static> ReviewServer<S, Q, M,
                     Err(e) => pipeline_error(e),
                 }
             }
-            other => tool_error(format!("Unknown tool `{other}`; the tools are list_workshops, get_workshop, update_participant, approve_and_send and rep_stats.")),
+            "client_health" | "health_summary" | "intervention_queue" => self.health(coach, params).await?,
+            other => tool_error(format!("Unknown tool `{other}`; the tools are list_workshops, get_workshop, update_participant, approve_and_send, rep_stats, client_health, health_summary and intervention_queue.")),
         })
     }
 }
 
-impl<S: Store, Q: Queue, M: Mailer, A: Analyser + 'static> ServerHandler for ReviewServer<S, Q, M, A> {
+impl<S: Store + Clone, Q: Queue, M: Mailer, A: Analyser + 'static> ServerHandler for ReviewServer<S, Q, M, A> {
     fn get_info(&self) -> ServerConfig {
         let mut info = Implementation::new("debrief", env!("CARGO_PKG_VERSION"));
         info.title = Some("Debrief — workshop follow-up review".into());
         ServerConfig::new(ServerCapabilities::builder().enable_tools().build())
             .with_server_info(info)
             .with_instructions(
-                "Debrief holds a coach's analysed workshops, scored webinars and sales calls, each with a follow-up draft per person (a call's is to the buyer; rep_stats gives a rep's call trends). Start with list_workshops, read one with get_workshop (priority clients first), edit drafts with update_participant, and only after the coach confirms, send with approve_and_send.",
+                "Debrief holds a coach's analysed workshops, scored webinars, sales calls and client-health interventions, each with a follow-up draft per person (a call's is to the buyer; an intervention's to the client; rep_stats gives a rep's call trends; client_health, health_summary and intervention_queue give the clients' health). Start with list_workshops, read one with get_workshop (priority clients first), edit drafts with update_participant, and only after the coach confirms, send with approve_and_send.",
             )
     }
 
