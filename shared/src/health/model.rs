@@ -131,13 +131,13 @@ pub struct ClientRecord {
     pub outstanding_balance: f64,
     #[serde(default)]
     pub last_session: Option<Day>,
-    /// Activity of the last [`KEEP_DAYS`] days, oldest first.
+    /// Activity of the last [`ACTIVITY_DAYS`] days, oldest first.
     #[serde(default)]
     pub activity: Vec<Activity>,
-    /// Daily results of the last [`KEEP_DAYS`] days, oldest first.
+    /// Daily results of the last [`HISTORY_DAYS`] days, oldest first.
     #[serde(default)]
     pub history: Vec<DayPoint>,
-    /// Interventions created in the last [`KEEP_DAYS`] days, oldest first.
+    /// Interventions created in the last [`HISTORY_DAYS`] days, oldest first.
     #[serde(default)]
     pub interventions: Vec<InterventionMark>,
 }
@@ -151,9 +151,15 @@ pub struct InterventionMark {
     pub urgency: u8,
 }
 
-/// Activity and daily results older than this are dropped from the record (the score reads at
-/// most 60 days back; 120 keeps a redelivered event recognisable for four months).
-pub const KEEP_DAYS: i32 = 120;
+/// Activity older than this is dropped from the record: the score reads at most 60 days back,
+/// and an event older than this is refused at intake, so every event that is accepted is still
+/// recognised if it is delivered again. (The record is read for every client every day: what
+/// it keeps is what the daily run parses.)
+pub const ACTIVITY_DAYS: i32 = 62;
+
+/// Daily results older than this are dropped: momentum reads 30 days back, an intervention's
+/// outcome 30 days after it, the summary a week.
+pub const HISTORY_DAYS: i32 = 35;
 
 impl ClientRecord {
     /// The last result before `day` (the one a drop is measured against).
@@ -166,14 +172,14 @@ impl ClientRecord {
     }
 
     /// Records `point` as the day's result (replacing an earlier one for that day) and forgets
-    /// what is older than [`KEEP_DAYS`].
+    /// what is older than [`ACTIVITY_DAYS`] and [`HISTORY_DAYS`].
     pub fn record(&mut self, point: DayPoint) {
         let day = point.day;
-        self.history.retain(|p| p.day != day && day.since(p.day) <= KEEP_DAYS);
+        self.history.retain(|p| p.day != day && day.since(p.day) <= HISTORY_DAYS);
         let at = self.history.partition_point(|p| p.day < day);
         self.history.insert(at, point);
-        self.activity.retain(|a| day.since(a.on) <= KEEP_DAYS);
-        self.interventions.retain(|m| day.since(m.on) <= KEEP_DAYS);
+        self.activity.retain(|a| day.since(a.on) <= ACTIVITY_DAYS);
+        self.interventions.retain(|m| day.since(m.on) <= HISTORY_DAYS);
     }
 
     /// Applies one event; `false` when its id was seen before (nothing changes).
@@ -228,8 +234,10 @@ pub struct HealthEvent {
 }
 
 impl HealthEvent {
-    /// The event's day in the configured zone, or the fields that are wrong.
-    pub fn check(&self, config: &HealthConfig) -> Result<Day, Vec<FieldError>> {
+    /// The event's day in the configured zone, or the fields that are wrong. An event more than
+    /// [`ACTIVITY_DAYS`] before `today` (or after tomorrow) is refused: it could not be
+    /// recognised if delivered again.
+    pub fn check(&self, config: &HealthConfig, today: Day) -> Result<Day, Vec<FieldError>> {
         let mut errors = Vec::new();
         let id_ok = |s: &str| !s.is_empty() && s.len() <= 128 && s.chars().all(|c| c.is_ascii_alphanumeric() || "-_.:@".contains(c));
         if !id_ok(&self.event_id) {
@@ -244,8 +252,11 @@ impl HealthEvent {
             errors.push(FieldError::new("amount", "a non-negative number"));
         }
         let day = Day::of(&self.occurred_at, &config.tz);
-        if day.is_none() {
-            errors.push(FieldError::new("occurredAt", "an ISO 8601 date or date-time with its zone"));
+        match day {
+            None => errors.push(FieldError::new("occurredAt", "an ISO 8601 date or date-time with its zone")),
+            Some(d) if today.since(d) > ACTIVITY_DAYS => errors.push(FieldError::new("occurredAt", format!("more than {ACTIVITY_DAYS} days ago: too old to apply"))),
+            Some(d) if d.since(today) > 1 => errors.push(FieldError::new("occurredAt", "in the future")),
+            Some(_) => {}
         }
         match (day, errors.is_empty()) {
             (Some(d), true) => Ok(d),
@@ -338,7 +349,10 @@ mod tests {
         assert!(c.apply(&paid, day));
         assert_eq!(c.outstanding_balance, 200.0);
         let bad = HealthEvent { event_id: "".into(), occurred_at: "yesterday".into(), amount: Some(-1.0), ..attended };
-        let fields: Vec<String> = bad.check(&HealthConfig::default()).unwrap_err().into_iter().map(|e| e.field).collect();
+        let fields: Vec<String> = bad.check(&HealthConfig::default(), day).unwrap_err().into_iter().map(|e| e.field).collect();
         assert_eq!(fields, ["eventId", "amount", "occurredAt"]);
+        let old = HealthEvent { occurred_at: "2026-08-01".into(), ..paid.clone() };
+        assert_eq!(old.check(&HealthConfig::default(), day).unwrap_err()[0].message, "more than 62 days ago: too old to apply");
+        assert_eq!(paid.check(&HealthConfig::default(), day), Ok(day));
     }
 }

@@ -175,7 +175,8 @@ impl<S: Store> HealthRecords<S> {
 
     /// Applies an event and rescores its client for the event's day (a client not seen before
     /// is created from the event). Returns the score and whether the event was new.
-    /// `day` is the event's day ([`HealthEvent::check`]).
+    /// `day` is the event's day ([`HealthEvent::check`]). An event whose id the client's
+    /// activity already holds changes nothing.
     pub async fn apply_event(&self, e: &HealthEvent, day: Day, config: &HealthConfig) -> Result<(HealthScore, bool), RepoError> {
         let mut coaches = HashMap::new();
         loop {

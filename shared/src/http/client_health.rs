@@ -69,7 +69,7 @@ fn json_body<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError
 pub async fn event<S: Store + Clone>(State(svc): State<Arc<ClientHealthService<S>>>, headers: HeaderMap, body: Bytes) -> Result<Response, ApiError> {
     let key = require(&svc.repo, &headers, KeyScope::Ingest).await?;
     let e: HealthEvent = json_body(&body)?;
-    let day = e.check(&svc.config).map_err(|errors| {
+    let day = e.check(&svc.config, Day::today(&svc.config.tz)).map_err(|errors| {
         let first = &errors[0];
         ApiError::bad(first.field.clone(), first.message.clone())
     })?;
