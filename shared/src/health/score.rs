@@ -89,7 +89,7 @@ pub enum Trend {
 
 /// Early warnings, each with the number that raised it.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(tag = "flag", rename_all = "camelCase")]
+#[serde(tag = "flag", rename_all = "camelCase", rename_all_fields = "camelCase")]
 pub enum Flag {
     /// No attended session for this many days (or none on record).
     NoSession { days: i32 },
