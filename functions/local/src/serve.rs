@@ -193,7 +193,7 @@ where
     // `DEBRIEF_NOTIFY_SWEEP_SECS` (default 60); and the client-health schedule's: the day's
     // recompute after `DEBRIEF_HEALTH_RECOMPUTE_AT` (HH:MM in the health zone, default 05:00)
     // and the coaches' digests at their preferred times.
-    let recompute_at = health_recompute_at()?;
+    let recompute_at = debrief::health::records::recompute_at_from_env()?;
     let due = {
         let (p, mut stop) = (pipeline.clone(), rx.clone());
         let records = debrief::health::records::HealthRecords::new(Repo::new(store.clone()));
@@ -249,14 +249,6 @@ where
         let _ = sender.await;
     }
     Ok(())
-}
-
-/// `DEBRIEF_HEALTH_RECOMPUTE_AT`: when the day's client-health recompute runs (HH:MM).
-fn health_recompute_at() -> Result<(i8, i8), String> {
-    let v = std::env::var("DEBRIEF_HEALTH_RECOMPUTE_AT").unwrap_or_else(|_| "05:00".into());
-    v.split_once(':')
-        .and_then(|(h, m)| Some((h.parse::<i8>().ok().filter(|h| (0..24).contains(h))?, m.parse::<i8>().ok().filter(|m| (0..60).contains(m))?)))
-        .ok_or(format!("DEBRIEF_HEALTH_RECOMPUTE_AT: `{v}` is not a time of day as HH:MM"))
 }
 
 pub async fn run(args: Args) -> Result<(), String> {

@@ -36,6 +36,15 @@ fn corrupt(item: &Item, e: serde_json::Error) -> RepoError {
     RepoError::Corrupt(format!("{}/{}", item.key.pk, item.key.sk), e.to_string())
 }
 
+/// `DEBRIEF_HEALTH_RECOMPUTE_AT`: when the day's recompute runs, HH:MM in the health zone
+/// (default 05:00).
+pub fn recompute_at_from_env() -> Result<(i8, i8), String> {
+    let v = std::env::var("DEBRIEF_HEALTH_RECOMPUTE_AT").unwrap_or_else(|_| "05:00".into());
+    v.split_once(':')
+        .and_then(|(h, m)| Some((h.parse::<i8>().ok().filter(|h| (0..24).contains(h))?, m.parse::<i8>().ok().filter(|m| (0..60).contains(m))?)))
+        .ok_or(format!("DEBRIEF_HEALTH_RECOMPUTE_AT: `{v}` is not a time of day as HH:MM"))
+}
+
 /// The pure step of a day's recompute: scores `c` on `day` against its last result before
 /// that day, records the result on `c`, and returns it with the intervention it calls for.
 pub fn rescore(c: &mut ClientRecord, day: Day, config: &HealthConfig, coach_name: &str) -> (HealthScore, Option<Intervention>) {
