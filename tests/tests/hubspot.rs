@@ -671,3 +671,46 @@ async fn a_call_is_logged_once_with_its_tasks_on_the_buyers_contact_and_open_dea
     sync.handle(&CrmMessage::CallLogged { session_id: "cl-1".into() }).await.unwrap();
     assert_eq!((hs.records("calls").len(), hs.records("tasks").len()), (1, 1), "found again, not created twice");
 }
+
+/// Client health goes to the client's contact: found by email once (then by the id recorded),
+/// one batch update per 100, only when the score, zone, risk or flags changed; a client with
+/// no email is skipped; the properties exist because bootstrap created them.
+#[tokio::test]
+async fn client_health_is_written_to_the_contact_once_per_change() {
+    use debrief::health::model::DayPoint;
+    use debrief::health::records::HealthRecords;
+    use debrief::health::{ClientRecord, Day, Flag, Zone};
+    let (server, hs) = HubSpotStandIn::start().await;
+    let (s, _) = store();
+    let report = schema::bootstrap(&s, &private(&s, config(&server)), "4242").await.unwrap();
+    assert!(report.created.iter().any(|c| c == "contact property health_zone"), "{report:?}");
+    let day = Day::parse("2026-11-20").unwrap();
+    let point = |total: u8| DayPoint { day, total, base: total, zone: Zone::of(total), churn_risk: 80, flags: vec![Flag::NoSession { days: 30 }, Flag::FailedPayment] };
+    let client = |id: &str, email: Option<&str>, total: u8| ClientRecord { client_id: id.into(), name: id.into(), email: email.map(str::to_string), history: vec![point(total)], ..Default::default() };
+    let records = HealthRecords::new(Repo::new(s.clone()));
+    records.upsert_facts(&[client("c1", Some("Omar@Clients.example"), 42), client("c2", None, 90)]).await.unwrap();
+    hs.add_contact("901", "omar@clients.example");
+
+    let sync = sync_for(&server, &s, config(&server)).await;
+    let before = hs.calls().len();
+    sync.handle(&CrmMessage::HealthChanged { day: day.to_string() }).await.unwrap();
+    assert_eq!(hs.calls().len() - before, 2, "one read by email, one batch update: {:?}", &hs.calls()[before..]);
+    let omar = hs.contact("901");
+    assert_eq!((omar["health_zone"].as_str(), omar["health_flags"].as_str()), (Some("Red"), Some("noSession;failedPayment")), "{omar:?}");
+    assert_eq!(omar["health_score"].to_string().trim_matches('"'), "42");
+    assert_eq!(omar["churn_risk"].to_string().trim_matches('"'), "80");
+
+    // Nothing changed: no call at all.
+    let before = hs.calls().len();
+    sync.handle(&CrmMessage::HealthChanged { day: day.to_string() }).await.unwrap();
+    assert_eq!(hs.calls().len(), before, "{:?}", &hs.calls()[before..]);
+
+    // A change: one update, by the id recorded (no read).
+    let (mut c1, v) = records.get("c1").await.unwrap().unwrap();
+    c1.history = vec![DayPoint { total: 75, zone: Zone::Green, churn_risk: 10, flags: vec![], ..point(75) }];
+    s.update(&debrief::ports::Item::new(debrief::ports::Key::new("HEALTH", "CLIENT#c1"), serde_json::to_string(&c1).unwrap()), v).await.unwrap();
+    let before = hs.calls().len();
+    sync.handle(&CrmMessage::HealthChanged { day: day.to_string() }).await.unwrap();
+    assert_eq!(hs.calls().len() - before, 1, "{:?}", &hs.calls()[before..]);
+    assert_eq!(hs.contact("901")["health_zone"], "Green");
+}

@@ -209,7 +209,14 @@ where
                         }
                         let now = debrief::clock::unix_secs();
                         match records.on_schedule(&p.mailer, &health_config, now, recompute_at, &mut health_done, &p.config.sender_email, p.config.links_base.as_deref()).await {
-                            Ok((Some(report), sent)) => tracing::info!(scored = report.scored, skipped = report.skipped, interventions = report.interventions, digests = sent, "client health: the day's recompute"),
+                            Ok((Some(report), sent)) => {
+                                tracing::info!(scored = report.scored, skipped = report.skipped, interventions = report.interventions, digests = sent, "client health: the day's recompute");
+                                // The changed scores to HubSpot, through crm-sync.
+                                let day = report.day.map(|d| d.to_string()).unwrap_or_default();
+                                if let Err(e) = p.notify_crm(&debrief::hubspot::sync::CrmMessage::HealthChanged { day }).await {
+                                    tracing::warn!(error = %e, "client health: HubSpot write not queued; the next day's run writes the changes");
+                                }
+                            }
                             Ok((None, sent)) if sent > 0 => tracing::info!(digests = sent, "client health: digests sent"),
                             Ok(_) => {}
                             Err(e) => tracing::warn!(error = %e, "client health: scheduled run failed; the next tick retries"),

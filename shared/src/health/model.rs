@@ -140,6 +140,10 @@ pub struct ClientRecord {
     /// Interventions created in the last [`HISTORY_DAYS`] days, oldest first.
     #[serde(default)]
     pub interventions: Vec<InterventionMark>,
+    /// The health properties last written to the client's HubSpot contact (as JSON), so that
+    /// only a change is written.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub crm_written: Option<String>,
 }
 
 /// An intervention as its client remembers it (the intervention itself is stored apart).

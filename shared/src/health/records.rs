@@ -59,6 +59,52 @@ pub fn rescore(c: &mut ClientRecord, day: Day, config: &HealthConfig, coach_name
     (score, iv)
 }
 
+pub async fn get_client<S: Store>(repo: &Repo<S>, client_id: &str) -> Result<Option<(ClientRecord, u64)>, RepoError> {
+    let Some(item) = repo.store().get(&client_key(client_id)).await? else { return Ok(None) };
+    let c = serde_json::from_str(&item.body).map_err(|e| corrupt(&item, e))?;
+    Ok(Some((c, item.version)))
+}
+
+/// Creates or replaces `c` (`expected` is the version read, `None` for a new client).
+async fn save_client<S: Store>(repo: &Repo<S>, c: &ClientRecord, expected: Option<u64>) -> Result<(), StoreError> {
+    let item = Item::new(client_key(&c.client_id), serde_json::to_string(c).expect("records serialise"));
+    match expected {
+        Some(v) => repo.store().update(&item, v).await.map(|_| ()),
+        None => repo.store().put_new(&item).await,
+    }
+}
+
+/// Every client, a page at a time.
+pub async fn all_clients<S: Store>(repo: &Repo<S>) -> Result<Vec<(ClientRecord, u64)>, RepoError> {
+    let mut out = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let page = repo.store().query(CLIENTS, "CLIENT#", 500, cursor.as_deref()).await?;
+        for item in &page.items {
+            out.push((serde_json::from_str(&item.body).map_err(|e| corrupt(item, e))?, item.version));
+        }
+        match page.cursor {
+            Some(c) => cursor = Some(c),
+            None => return Ok(out),
+        }
+    }
+}
+
+/// Records what was written to the client's HubSpot contact (and the contact's id), read
+/// again on a conflict; a client gone meanwhile is left alone.
+pub async fn mark_written<S: Store>(repo: &Repo<S>, client_id: &str, written: &str, contact_id: &str) -> Result<(), RepoError> {
+    loop {
+        let Some((mut c, version)) = get_client(repo, client_id).await? else { return Ok(()) };
+        c.crm_written = Some(written.to_string());
+        c.hubspot_contact_id = Some(contact_id.to_string());
+        match save_client(repo, &c, Some(version)).await {
+            Ok(()) => return Ok(()),
+            Err(StoreError::Conflict) => continue,
+            Err(e) => return Err(e.into()),
+        }
+    }
+}
+
 pub struct HealthRecords<S> {
     repo: Repo<S>,
 }
@@ -93,34 +139,16 @@ impl<S: Store> HealthRecords<S> {
     }
 
     pub async fn get(&self, client_id: &str) -> Result<Option<(ClientRecord, u64)>, RepoError> {
-        let Some(item) = self.repo.store().get(&client_key(client_id)).await? else { return Ok(None) };
-        let c = serde_json::from_str(&item.body).map_err(|e| corrupt(&item, e))?;
-        Ok(Some((c, item.version)))
+        get_client(&self.repo, client_id).await
     }
 
-    /// Creates or replaces `c` (`expected` is the version read, `None` for a new client).
     async fn save(&self, c: &ClientRecord, expected: Option<u64>) -> Result<(), StoreError> {
-        let item = Item::new(client_key(&c.client_id), serde_json::to_string(c).expect("records serialise"));
-        match expected {
-            Some(v) => self.repo.store().update(&item, v).await.map(|_| ()),
-            None => self.repo.store().put_new(&item).await,
-        }
+        save_client(&self.repo, c, expected).await
     }
 
     /// Every client, a page at a time.
     pub async fn all(&self) -> Result<Vec<(ClientRecord, u64)>, RepoError> {
-        let mut out = Vec::new();
-        let mut cursor: Option<String> = None;
-        loop {
-            let page = self.repo.store().query(CLIENTS, "CLIENT#", 500, cursor.as_deref()).await?;
-            for item in &page.items {
-                out.push((serde_json::from_str(&item.body).map_err(|e| corrupt(item, e))?, item.version));
-            }
-            match page.cursor {
-                Some(c) => cursor = Some(c),
-                None => return Ok(out),
-            }
-        }
+        all_clients(&self.repo).await
     }
 
     /// Adds or updates clients' facts (an import or a CRM pull), keeping their activity and

@@ -46,6 +46,10 @@ pub fn contact_properties() -> Vec<Value> {
         prop("webinar_engagement_score", "Webinar engagement score", "number", "number"),
         choice("webinar_tier", "Webinar tier", &["Hot", "Warm", "Cool", "Cold", "No-show"]),
         prop("last_webinar", "Last webinar", "string", "text"),
+        prop("health_score", "Health score", "number", "number"),
+        choice("health_zone", "Health zone", &["Purple", "Green", "Yellow", "Red"]),
+        prop("churn_risk", "Churn risk", "number", "number"),
+        prop("health_flags", "Health flags", "string", "text"),
     ]
 }
 

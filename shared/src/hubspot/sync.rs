@@ -44,6 +44,11 @@ pub enum CrmMessage {
     /// A sales call to log: the call engagement with its debrief, the seller's tasks.
     #[serde(rename_all = "camelCase")]
     CallLogged { session_id: String },
+    /// The day's client-health results: each client whose score, zone, churn risk or flags
+    /// changed since last written gets them on their contact (`health_score`, `health_zone`,
+    /// `churn_risk`, `health_flags`).
+    #[serde(rename_all = "camelCase")]
+    HealthChanged { day: String },
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -199,6 +204,7 @@ impl<S: Store, C: CrmApi> CrmSync<S, C> {
             CrmMessage::SessionCompleted { session_id } => self.session_completed(session_id).await,
             CrmMessage::ParticipantUpdated { session_id, participant_id } => self.participant_updated(session_id, participant_id).await,
             CrmMessage::WebinarScored { session_id } => self.webinar_scored(session_id).await,
+            CrmMessage::HealthChanged { .. } => self.health_changed().await,
             CrmMessage::CallLogged { session_id } => self.call_logged(session_id).await,
         }
     }
@@ -240,21 +246,9 @@ impl<S: Store, C: CrmApi> CrmSync<S, C> {
 
     /// Contact ids for participants whose id is not one: found by email, or created if allowed.
     pub(crate) async fn contacts_by_email(&self, people: &[&ParticipantSummary], errors: &mut Vec<String>) -> Result<HashMap<String, String>, SyncError> {
-        let mut found = HashMap::new();
         let with_email: Vec<(&ParticipantSummary, String)> =
             people.iter().filter_map(|p| p.email.as_ref().map(|e| (*p, e.trim().to_ascii_lowercase()))).collect();
-        for chunk in with_email.chunks(BATCH) {
-            let inputs: Vec<Value> = chunk.iter().map(|(_, e)| json!({"id": e})).collect();
-            let r = self
-                .api
-                .call(&CrmRequest::post(api::objects("contacts") + "/batch/read", json!({"idProperty": "email", "properties": ["email"], "inputs": inputs})))
-                .await?;
-            for c in split(&r.body).0 {
-                if let (Some(id), Some(email)) = (c["id"].as_str(), c["properties"]["email"].as_str()) {
-                    found.insert(email.to_ascii_lowercase(), id.to_string());
-                }
-            }
-        }
+        let found = self.contact_ids_by_email(&with_email.iter().map(|(_, e)| e.clone()).collect::<Vec<_>>()).await?;
         let mut out = HashMap::new();
         let mut to_create = Vec::new();
         for (p, email) in &with_email {
@@ -372,6 +366,67 @@ impl<S: Store, C: CrmApi> CrmSync<S, C> {
     /// Registrants' contacts (found by email, created if configured) get the webinar's score,
     /// tier and title, in batch updates: ⌈E/100⌉ reads and ⌈E/100⌉ updates for E registrants
     /// with an email. Writing the same values again is harmless, so a redelivery is too.
+    /// Contact ids by lower-cased email, a batch read per 100 emails (emails HubSpot does not
+    /// know are absent).
+    async fn contact_ids_by_email(&self, emails: &[String]) -> Result<HashMap<String, String>, SyncError> {
+        let mut found = HashMap::new();
+        for chunk in emails.chunks(BATCH) {
+            let inputs: Vec<Value> = chunk.iter().map(|e| json!({"id": e})).collect();
+            let r = self
+                .api
+                .call(&CrmRequest::post(api::objects("contacts") + "/batch/read", json!({"idProperty": "email", "properties": ["email"], "inputs": inputs})))
+                .await?;
+            for c in split(&r.body).0 {
+                if let (Some(id), Some(email)) = (c["id"].as_str(), c["properties"]["email"].as_str()) {
+                    found.insert(email.to_ascii_lowercase(), id.to_string());
+                }
+            }
+        }
+        Ok(found)
+    }
+
+    /// Writes each changed client's health to their contact: found by the id recorded from a
+    /// previous write, else by email (one batch read per 100), then one batch update per 100;
+    /// what was written is recorded on the client, so an unchanged client costs no call and a
+    /// redelivery writes nothing new. A client with neither a contact id nor a known email is
+    /// skipped.
+    pub async fn health_changed(&self) -> Result<(), SyncError> {
+        use crate::health::records::{all_clients, mark_written};
+        let mut changed = Vec::new();
+        for (c, _) in all_clients(&self.repo).await? {
+            let Some(last) = c.history.last() else { continue };
+            let flags: Vec<&str> = last.flags.iter().map(crate::health::Flag::kind).collect();
+            let props = json!({"health_score": last.total, "health_zone": last.zone.name(), "churn_risk": last.churn_risk, "health_flags": flags.join(";")});
+            let written = props.to_string();
+            if c.crm_written.as_deref() != Some(written.as_str()) {
+                changed.push((c, props, written));
+            }
+        }
+        let emails: Vec<String> = changed.iter().filter(|(c, _, _)| c.hubspot_contact_id.is_none()).filter_map(|(c, _, _)| c.email.as_ref().map(|e| e.trim().to_ascii_lowercase())).collect();
+        let by_email = self.contact_ids_by_email(&emails).await?;
+        let targets: Vec<(String, &crate::health::ClientRecord, &Value, &String)> = changed
+            .iter()
+            .filter_map(|(c, props, written)| {
+                let id = c.hubspot_contact_id.clone().or_else(|| c.email.as_ref().and_then(|e| by_email.get(&e.trim().to_ascii_lowercase()).cloned()))?;
+                Some((id, c, props, written))
+            })
+            .collect();
+        let mut errors = Vec::new();
+        for chunk in targets.chunks(BATCH) {
+            let inputs: Vec<Value> = chunk.iter().map(|(id, _, props, _)| json!({"id": id, "properties": props})).collect();
+            let r = self.api.call(&CrmRequest::post(api::objects("contacts") + "/batch/update", json!({"inputs": inputs}))).await?;
+            let (_, refused) = split(&r.body);
+            let failed = !refused.is_empty();
+            errors.extend(refused);
+            if !failed {
+                for (id, c, _, written) in chunk {
+                    mark_written(&self.repo, &c.client_id, written, id).await?;
+                }
+            }
+        }
+        if errors.is_empty() { Ok(()) } else { Err(SyncError::Validation(errors)) }
+    }
+
     pub async fn webinar_scored(&self, session_id: &str) -> Result<(), SyncError> {
         let session: WorkshopSession = self.repo.get_session(session_id).await?.ok_or(SyncError::NotFound)?.value;
         let Some(webinar) = &session.webinar else { return Err(SyncError::NotFound) };
