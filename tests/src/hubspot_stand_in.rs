@@ -420,19 +420,39 @@ impl HubSpotStandIn {
                 ok(json!({"total": found.len(), "results": found}))
             }
             ("POST", ["crm", "objects", "2026-09", "contacts", "search"]) => {
-                // The filter Debrief uses: lastmodifieddate GTE a time in ms; pages of `limit`.
-                let filter = &body["filterGroups"][0]["filters"][0];
-                let since: i64 = filter["value"].as_str().and_then(|v| v.parse().ok()).unwrap_or(0);
+                // The filters Debrief uses, ANDed as HubSpot does within a group: lastmodifieddate
+                // GTE a time in ms, HAS_PROPERTY, hs_object_id GT; sorted by id when asked;
+                // pages of `limit` (at most 200), and no more than 10,000 results a query.
+                let filters: Vec<Value> = body["filterGroups"][0]["filters"].as_array().cloned().unwrap_or_default();
+                let number = |v: &Value| v.as_str().and_then(|v| v.parse::<i64>().ok()).or_else(|| v.as_i64());
+                let keep = |id: &str, p: &Map<String, Value>| {
+                    filters.iter().all(|f| {
+                        let name = f["propertyName"].as_str().unwrap_or_default();
+                        match (f["operator"].as_str().unwrap_or_default(), name) {
+                            ("GTE", "lastmodifieddate") => p.get(name).and_then(number).zip(number(&f["value"])).is_some_and(|(t, since)| t >= since),
+                            ("GT", "hs_object_id") => id.parse::<i64>().ok().zip(number(&f["value"])).is_some_and(|(a, b)| a > b),
+                            ("HAS_PROPERTY", _) => p.get(name).is_some_and(|v| !v.is_null() && v != ""),
+                            _ => false,
+                        }
+                    })
+                };
                 let limit = body["limit"].as_u64().unwrap_or(10).min(200) as usize;
                 let after: usize = body["after"].as_str().and_then(|v| v.parse().ok()).unwrap_or(0);
-                let matching: Vec<&String> = st
-                    .contacts
+                if after + limit > 10_000 {
+                    return error(400, "VALIDATION_ERROR", "search results are limited to 10,000");
+                }
+                let mut matching: Vec<(&String, &Map<String, Value>)> = st.contacts.iter().filter(|(id, p)| keep(id, p)).collect();
+                if body["sorts"][0]["propertyName"] == "hs_object_id" {
+                    matching.sort_by_key(|(id, _)| id.parse::<i64>().unwrap_or(0));
+                }
+                let wanted: Vec<&str> = body["properties"].as_array().map(|w| w.iter().filter_map(Value::as_str).collect()).unwrap_or_default();
+                let page: Vec<Value> = matching
                     .iter()
-                    .filter(|(_, p)| filter["propertyName"] != "lastmodifieddate" || p.get("lastmodifieddate").and_then(Value::as_str).and_then(|v| v.parse::<i64>().ok()).is_some_and(|t| t >= since))
-                    .map(|(id, _)| id)
+                    .skip(after)
+                    .take(limit)
+                    .map(|(id, p)| json!({"id": id, "properties": wanted.iter().map(|n| (n.to_string(), p.get(*n).cloned().unwrap_or(Value::Null))).collect::<Map<String, Value>>()}))
                     .collect();
-                let page: Vec<Value> = matching.iter().skip(after).take(limit).map(|id| json!({"id": id, "properties": {}})).collect();
-                let mut answer = json!({"total": matching.len(), "results": page});
+                let mut answer = json!({"total": matching.len().min(10_000), "results": page});
                 if after + limit < matching.len() {
                     answer["paging"] = json!({"next": {"after": (after + limit).to_string()}});
                 }

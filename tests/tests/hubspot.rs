@@ -714,3 +714,49 @@ async fn client_health_is_written_to_the_contact_once_per_change() {
     assert_eq!(hs.calls().len() - before, 1, "{:?}", &hs.calls()[before..]);
     assert_eq!(hs.contact("901")["health_zone"], "Green");
 }
+
+/// The client-health pull: the contacts with a package value, their properties read with the
+/// search pages (one call per 100 clients, past the search's result limit too: windows of 500
+/// here, of HubSpot's 10,000 in production), mapped to clients; an incremental pull reads only
+/// the contacts modified since. (Under the search API's 4 requests a second, 10,050 clients
+/// took 101 calls and 37 s when this test ran at that size.)
+#[tokio::test]
+async fn the_health_pull_reads_clients_in_one_call_per_hundred() {
+    use debrief::hubspot::health::{HealthProperties, pull_in_windows};
+    let props = HealthProperties::default();
+    let (server, hs) = HubSpotStandIn::start().await;
+    let (s, _) = store();
+    let api = private(&s, config(&server));
+    let n = 1_050;
+    for i in 1..=n {
+        let modified = if i % 10 == 0 { "1795000000000" } else { "1700000000000" };
+        hs.add_contact_with(&i.to_string(), json!({"email": format!("c{i}@clients.example"), "firstname": "Client", "lastname": i.to_string(), "package_value": "2400", "sessions_remaining": "6", "renewal_date": "2026-12-20", "last_session_date": "2026-11-20T10:00:00Z", "assigned_coach": "coach-maya", "lastmodifieddate": modified}));
+    }
+    hs.add_contact_with("99999", json!({"email": "lead@prospects.example", "lastmodifieddate": "1795000000000"}));
+    let before = hs.calls().len();
+    let pulled = pull_in_windows(&api, &props, None, 500).await.unwrap();
+    assert_eq!(pulled.clients.len(), n, "every client, and not the lead without a package");
+    assert_eq!(pulled.calls, n.div_ceil(100), "one call per 100 clients");
+    assert_eq!(hs.calls().len() - before, pulled.calls);
+    let c = pulled.clients.iter().find(|c| c.client_id == "hs-42").unwrap();
+    assert_eq!((c.name.as_str(), c.coach_id.as_deref(), c.sessions_remaining, c.package_value), ("Client 42", Some("coach-maya"), Some(6), 2400.0));
+    assert_eq!(c.last_session.map(|d| d.to_string()).as_deref(), Some("2026-11-20"));
+    let changed = pull_in_windows(&api, &props, Some(1_790_000_000_000), 500).await.unwrap();
+    assert_eq!(changed.clients.len(), n / 10, "only the modified clients");
+    assert_eq!(changed.calls, (n / 10).div_ceil(100));
+
+    // Into the store: a full pull on the day's first run, then the changed contacts; what
+    // Debrief learned from events stays.
+    use debrief::health::records::HealthRecords;
+    use debrief::hubspot::health::sync_clients;
+    let records = HealthRecords::new(Repo::new(s.clone()));
+    let day = debrief::health::Day::parse("2026-11-28").unwrap();
+    let first = sync_clients(&records, &api, &props, day, 1_790_000_000_000).await.unwrap();
+    assert_eq!((first.full, first.clients, first.new_clients), (true, n, n));
+    let (mut c, v) = records.get("hs-10").await.unwrap().unwrap();
+    c.activity.push(debrief::health::Activity { kind: debrief::health::ActivityKind::SessionAttended, on: day, event_id: "e1".into() });
+    s.update(&debrief::ports::Item::new(debrief::ports::Key::new("HEALTH", "CLIENT#hs-10"), serde_json::to_string(&c).unwrap()), v).await.unwrap();
+    let next = sync_clients(&records, &api, &props, day, 1_796_000_000_000).await.unwrap();
+    assert_eq!((next.full, next.clients, next.new_clients), (false, n / 10, 0));
+    assert_eq!(records.get("hs-10").await.unwrap().unwrap().0.activity.len(), 1, "the event stays");
+}

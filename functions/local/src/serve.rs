@@ -198,6 +198,11 @@ where
         let (p, mut stop) = (pipeline.clone(), rx.clone());
         let records = debrief::health::records::HealthRecords::new(Repo::new(store.clone()));
         let mut health_done = None;
+        // The clients from HubSpot (`DEBRIEF_HEALTH_HUBSPOT_PULL=1`): a full pull the first
+        // hour of a day, then the changed contacts hourly.
+        let pull = (std::env::var("DEBRIEF_HEALTH_HUBSPOT_PULL").is_ok_and(|v| v == "1")).then(debrief::hubspot::health::HealthProperties::from_env).transpose()?;
+        let (pull_connector, pull_store) = (connector.clone(), store.clone());
+        let mut last_pull: Option<i64> = None;
         let every = std::env::var("DEBRIEF_NOTIFY_SWEEP_SECS").ok().and_then(|v| v.parse().ok()).unwrap_or(60u64).max(1);
         tokio::spawn(async move {
             let mut tick = tokio::time::interval(Duration::from_secs(every));
@@ -208,6 +213,19 @@ where
                             tracing::warn!(error = %e, "deferred coach emails: sweep failed");
                         }
                         let now = debrief::clock::unix_secs();
+                        if let Some(props) = &pull
+                            && last_pull.is_none_or(|t| now - t >= 3600)
+                        {
+                            last_pull = Some(now);
+                            let today = debrief::health::Day::today(&health_config.tz);
+                            match pull_connector.connect(&pull_store).await {
+                                Ok((_, api)) => match debrief::hubspot::health::sync_clients(&records, &api, props, today, now * 1000).await {
+                                    Ok(r) => tracing::info!(full = r.full, clients = r.clients, new = r.new_clients, calls = r.calls, "client health: pulled from HubSpot"),
+                                    Err(e) => tracing::warn!(error = %e, "client health: HubSpot pull failed; the next hour retries"),
+                                },
+                                Err(e) => tracing::warn!(error = %e, "client health: HubSpot not connected"),
+                            }
+                        }
                         match records.on_schedule(&p.mailer, &health_config, now, recompute_at, &mut health_done, &p.config.sender_email, p.config.links_base.as_deref()).await {
                             Ok((Some(report), sent)) => {
                                 tracing::info!(scored = report.scored, skipped = report.skipped, interventions = report.interventions, digests = sent, "client health: the day's recompute");

@@ -138,6 +138,10 @@ impl<S: Store> HealthRecords<S> {
         Self { repo }
     }
 
+    pub fn repo(&self) -> &Repo<S> {
+        &self.repo
+    }
+
     pub async fn get(&self, client_id: &str) -> Result<Option<(ClientRecord, u64)>, RepoError> {
         get_client(&self.repo, client_id).await
     }
@@ -158,7 +162,20 @@ impl<S: Store> HealthRecords<S> {
         for fresh in clients {
             loop {
                 let (merged, version) = match self.get(&fresh.client_id).await? {
-                    Some((old, v)) => (ClientRecord { activity: old.activity, history: old.history, ..fresh.clone() }, Some(v)),
+                    // The facts are the source's; what Debrief learned (activity, results,
+                    // interventions, what HubSpot holds) stays.
+                    Some((old, v)) => (
+                        ClientRecord {
+                            last_session: fresh.last_session.max(old.last_session),
+                            hubspot_contact_id: fresh.hubspot_contact_id.clone().or(old.hubspot_contact_id),
+                            activity: old.activity,
+                            history: old.history,
+                            interventions: old.interventions,
+                            crm_written: old.crm_written,
+                            ..fresh.clone()
+                        },
+                        Some(v),
+                    ),
                     None => (fresh.clone(), None),
                 };
                 match self.save(&merged, version).await {

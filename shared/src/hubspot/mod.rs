@@ -5,6 +5,7 @@
 
 pub mod api;
 pub mod calls;
+pub mod health;
 pub mod oauth;
 pub mod rate;
 pub mod schema;
