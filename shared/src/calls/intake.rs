@@ -14,7 +14,7 @@ use super::debrief::{CallFacts, CallParticipant, Debrief, MeetingType, debrief};
 use super::follow_up;
 use super::signals::Side;
 use crate::analysis::Analyser;
-use crate::domain::{AnalyserInfo, AnalyserKind, CoachReviewStatus, EngagementLevel, ParticipantSummary, ProcessingStatus, WorkshopSession};
+use crate::domain::{CoachReviewStatus, ParticipantSummary, ProcessingStatus, WorkshopSession};
 use crate::error::InputError;
 use crate::pipeline::{Pipeline, PipelineError};
 use crate::ports::{Mailer, Queue, Store};
@@ -138,49 +138,12 @@ pub fn stored(id: &str, coach_id: &str, facts: &CallFacts, d: Debrief, chat_gpt_
     let key = crate::attendance::normalize_name(&buyer);
     let buyer_email = facts.participants.iter().find(|p| crate::attendance::normalize_name(&p.name) == key).and_then(|p| p.email.clone());
     let (subject, body) = follow_up::write(&d, &rep, &buyer, facts.title.as_deref());
-    let participant = ParticipantSummary {
-        participant_id: BUYER_ID.into(),
-        session_id: id.to_string(),
-        participant_name: buyer.clone(),
-        engagement_level: EngagementLevel::Medium,
-        speaking_time_percentage: d.metrics.buyer_talk_percent,
-        wins: vec![],
-        challenges: vec![],
-        action_items: vec![],
-        coach_recommendations: vec![],
-        urgency_indicators: vec![],
-        generated_summary: summary_of(&d),
-        generated_email: body,
-        coach_review_status: CoachReviewStatus::Pending,
-        final_email_content: None,
-        email_sent_at: None,
-        coach_edit_count: 0,
-        email: buyer_email.clone(),
-        generated_email_subject: subject,
-        stats: Default::default(),
-        analyser: AnalyserInfo { kind: AnalyserKind::Builtin, model: None, fallback_reason: None, dropped_quotes: 0, usage: None },
-        priority: None,
-        webinar_engagement: None,
-    };
-    let session = WorkshopSession {
-        session_id: id.to_string(),
-        workshop_date: d.call_date.clone(),
-        cohort_name: facts.title.clone().unwrap_or_else(|| format!("Call with {buyer}")),
-        coach_id: coach_id.to_string(),
-        participant_count: 1,
-        processing_status: ProcessingStatus::Completed,
-        completed_at: Some(crate::clock::now_rfc3339()),
-        priority_client_ids: vec![],
-        chat_gpt_session_url: chat_gpt_url,
-        // The rep reads the debrief here and in the review; no completion email.
-        email_notification_sent: true,
-        review_completed_at: None,
-        failure_reason: None,
-        cost: None,
-        webinar: None,
-        call: Some(CallSession { title: facts.title.clone(), rep, buyer, buyer_email, debrief: d }),
-        intervention: None,
-    };
+    let mut participant = ParticipantSummary::draft(id, BUYER_ID, buyer.clone(), buyer_email.clone(), subject, body, summary_of(&d));
+    participant.speaking_time_percentage = d.metrics.buyer_talk_percent;
+    let cohort = facts.title.clone().unwrap_or_else(|| format!("Call with {buyer}"));
+    // The rep reads the debrief in the response and in the review; no completion email.
+    let mut session = WorkshopSession::one_draft(id, &d.call_date, cohort, coach_id, chat_gpt_url);
+    session.call = Some(CallSession { title: facts.title.clone(), rep, buyer, buyer_email, debrief: d });
     (session, participant)
 }
 

@@ -207,6 +207,37 @@ impl ParticipantSummary {
     }
 }
 
+impl ParticipantSummary {
+    /// A person's email draft for review, written by the built-in writer: no findings, no
+    /// speaking stats (a call's buyer, an intervention's client).
+    pub fn draft(session_id: &str, participant_id: &str, name: String, email: Option<String>, subject: String, body: String, summary: String) -> Self {
+        Self {
+            participant_id: participant_id.to_string(),
+            session_id: session_id.to_string(),
+            participant_name: name,
+            engagement_level: EngagementLevel::Medium,
+            speaking_time_percentage: 0.0,
+            wins: vec![],
+            challenges: vec![],
+            action_items: vec![],
+            coach_recommendations: vec![],
+            urgency_indicators: vec![],
+            generated_summary: summary,
+            generated_email: body,
+            coach_review_status: CoachReviewStatus::Pending,
+            final_email_content: None,
+            email_sent_at: None,
+            coach_edit_count: 0,
+            email,
+            generated_email_subject: subject,
+            stats: Default::default(),
+            analyser: AnalyserInfo { kind: AnalyserKind::Builtin, model: None, fallback_reason: None, dropped_quotes: 0, usage: None },
+            priority: None,
+            webinar_engagement: None,
+        }
+    }
+}
+
 /// The JSON shape of [`ParticipantSummary`]: what Make.com scenarios and HubSpot mappings were
 /// built against (the seed's names, string lists) with the evidence in parallel lists, item
 /// `i` of `keyWinsEvidence` being the quote of item `i` of `keyWins`. Reading also accepts the

@@ -44,6 +44,32 @@ pub struct WorkshopSession {
     pub intervention: Option<crate::health::Intervention>,
 }
 
+impl WorkshopSession {
+    /// A completed session holding one person's draft for review (a call's buyer, an
+    /// intervention's client); the caller sets what kind it is. No completion email: the coach
+    /// reads these where they asked for them (the call's debrief, the health digest).
+    pub fn one_draft(session_id: &str, date: &str, cohort_name: String, coach_id: &str, chat_gpt_url: Option<String>) -> Self {
+        Self {
+            session_id: session_id.to_string(),
+            workshop_date: date.to_string(),
+            cohort_name,
+            coach_id: coach_id.to_string(),
+            participant_count: 1,
+            processing_status: ProcessingStatus::Completed,
+            completed_at: Some(crate::clock::now_rfc3339()),
+            priority_client_ids: vec![],
+            chat_gpt_session_url: chat_gpt_url,
+            email_notification_sent: true,
+            review_completed_at: None,
+            failure_reason: None,
+            cost: None,
+            webinar: None,
+            call: None,
+            intervention: None,
+        }
+    }
+}
+
 /// A session id derived from the coach and the transcript, so the same workshop analysed twice
 /// gets the same id: `ws-` and 16 hex digits of SHA-256.
 pub fn session_id_for(coach_id: &str, transcript: &str) -> String {
