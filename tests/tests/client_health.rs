@@ -105,6 +105,10 @@ async fn import_events_scores_queue_and_an_intervention_sent_once() {
     let zones: u64 = summary["data"]["zones"].as_object().unwrap().values().map(|v| v.as_u64().unwrap()).sum();
     assert_eq!((summary["data"]["clients"].as_u64(), zones), (Some(3), 3), "{summary}");
     assert!(summary["data"]["revenueAtRisk"]["Red"].as_f64().is_some(), "{summary}");
+    // Outcomes by type and coach: counted now, measured once 7 and 30 days have passed.
+    let by_kind = &summary["data"]["outcomesByKind"]["re-engagement"];
+    assert_eq!((by_kind["interventions"].as_u64(), by_kind["after7"].is_null()), (Some(1), true), "{summary}");
+    assert!(summary["data"]["outcomesByCoach"][coach.as_str()]["interventions"].as_u64().is_some_and(|n| n >= 1), "{summary}");
     let (_, queue) = send(&app, &app.coach_key, "GET", "/v1/health/interventions", None).await;
     let urgencies: Vec<u64> = queue["data"]["interventions"].as_array().unwrap().iter().map(|i| i["urgency"].as_u64().unwrap()).collect();
     assert!(!urgencies.is_empty() && urgencies.windows(2).all(|w| w[0] >= w[1]), "{queue}");

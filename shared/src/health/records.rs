@@ -131,6 +131,36 @@ pub struct HealthSummary {
     /// Package value × churn risk, by zone, in `currency`.
     pub revenue_at_risk: BTreeMap<String, f64>,
     pub currency: String,
+    /// What interventions were followed by, by type and by coach.
+    pub outcomes_by_kind: BTreeMap<String, Outcomes>,
+    pub outcomes_by_coach: BTreeMap<String, Outcomes>,
+}
+
+/// The mean health change 7 and 30 days after interventions (over those old enough to tell).
+#[derive(Debug, Default, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Outcomes {
+    pub interventions: usize,
+    pub after7: Option<f64>,
+    pub after30: Option<f64>,
+    #[serde(skip)]
+    sums: (i64, usize, i64, usize),
+}
+
+impl Outcomes {
+    fn add(&mut self, (after7, after30): (Option<i16>, Option<i16>)) {
+        self.interventions += 1;
+        if let Some(v) = after7 {
+            self.sums.0 += i64::from(v);
+            self.sums.1 += 1;
+        }
+        if let Some(v) = after30 {
+            self.sums.2 += i64::from(v);
+            self.sums.3 += 1;
+        }
+        let mean = |sum: i64, n: usize| (n > 0).then(|| (sum as f64 / n as f64 * 10.0).round() / 10.0);
+        (self.after7, self.after30) = (mean(self.sums.0, self.sums.1), mean(self.sums.2, self.sums.3));
+    }
 }
 
 impl<S: Store> HealthRecords<S> {
@@ -412,6 +442,14 @@ impl<S: Store> HealthRecords<S> {
                 sum_before += f64::from(before.total);
                 n_before += 1;
             }
+        }
+        // Outcomes, over this summary's clients' interventions.
+        let by_id: std::collections::HashMap<&str, &ClientRecord> = clients.iter().map(|(c, _)| (c.client_id.as_str(), c)).collect();
+        for iv in self.interventions(coach_id).await? {
+            let Some(c) = by_id.get(iv.client_id.as_str()) else { continue };
+            let outcome = super::interventions::outcome(&iv, c);
+            s.outcomes_by_kind.entry(iv.kind.label().to_string()).or_default().add(outcome);
+            s.outcomes_by_coach.entry(iv.coach_id.clone().unwrap_or_else(|| "-".into())).or_default().add(outcome);
         }
         let round1 = |x: f64| (x * 10.0).round() / 10.0;
         s.average = (n > 0).then(|| round1(sum / n as f64));
