@@ -112,7 +112,7 @@ impl NotificationPreferences {
     }
 }
 
-fn parse_hh_mm(t: &str) -> Option<(i8, i8)> {
+pub(crate) fn parse_hh_mm(t: &str) -> Option<(i8, i8)> {
     let (h, m) = t.trim().split_once(':')?;
     let (h, m): (i8, i8) = (h.parse().ok()?, m.parse().ok()?);
     ((0..24).contains(&h) && (0..60).contains(&m) && t.trim().len() == 5).then_some((h, m))

@@ -1,6 +1,7 @@
 //! The product's entities, serialised exactly as the data model names them (camelCase).
 
 mod coach;
+pub(crate) use coach::parse_hh_mm;
 mod mailbox;
 mod participant;
 mod roster;

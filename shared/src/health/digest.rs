@@ -79,7 +79,7 @@ pub fn digest_email(coach: &CoachProfile, clients: &[&ClientRecord], queue: &[In
 pub fn is_due(coach: &CoachProfile, now: i64, default_tz: &jiff::tz::TimeZone) -> bool {
     let prefs = &coach.notification_preferences;
     let tz = prefs.time_zone.as_deref().and_then(|z| jiff::tz::TimeZone::get(z).ok()).unwrap_or_else(|| default_tz.clone());
-    let (h, m) = prefs.preferred_notification_time.as_deref().and_then(|t| t.split_once(':')).and_then(|(h, m)| Some((h.parse::<i8>().ok()?, m.parse::<i8>().ok()?))).unwrap_or((7, 0));
+    let (h, m) = prefs.preferred_notification_time.as_deref().and_then(crate::domain::parse_hh_mm).unwrap_or((7, 0));
     let Ok(t) = jiff::Timestamp::from_second(now) else { return false };
     let local = t.to_zoned(tz);
     (local.hour(), local.minute()) >= (h, m)

@@ -105,6 +105,11 @@ pub async fn mark_written<S: Store>(repo: &Repo<S>, client_id: &str, written: &s
     }
 }
 
+/// The coaches of `clients`, each once (`-` for clients without one).
+fn coaches_of(clients: &[(ClientRecord, u64)]) -> std::collections::BTreeSet<String> {
+    clients.iter().map(|(c, _)| c.coach_id.clone().unwrap_or_else(|| "-".into())).collect()
+}
+
 pub struct HealthRecords<S> {
     repo: Repo<S>,
 }
@@ -384,15 +389,14 @@ impl<S: Store> HealthRecords<S> {
 
     /// One coach's interventions (all coaches' with `None`), most urgent first.
     pub async fn interventions(&self, coach_id: Option<&str>) -> Result<Vec<Intervention>, RepoError> {
-        let coaches: Vec<String> = match coach_id {
-            Some(c) => vec![c.to_string()],
-            None => {
-                let mut ids: Vec<String> = self.all().await?.into_iter().map(|(c, _)| c.coach_id.unwrap_or_else(|| "-".into())).collect();
-                ids.sort();
-                ids.dedup();
-                ids
-            }
-        };
+        match coach_id {
+            Some(c) => self.interventions_of(std::iter::once(c.to_string())).await,
+            None => self.interventions_of(coaches_of(&self.all().await?)).await,
+        }
+    }
+
+    /// The interventions of these coaches (`-` for clients without one), most urgent first.
+    async fn interventions_of(&self, coaches: impl IntoIterator<Item = String>) -> Result<Vec<Intervention>, RepoError> {
         let mut out = Vec::new();
         for coach in coaches {
             let mut cursor: Option<String> = None;
@@ -445,7 +449,8 @@ impl<S: Store> HealthRecords<S> {
         }
         // Outcomes, over this summary's clients' interventions.
         let by_id: std::collections::HashMap<&str, &ClientRecord> = clients.iter().map(|(c, _)| (c.client_id.as_str(), c)).collect();
-        for iv in self.interventions(coach_id).await? {
+        // The coaches of the clients already read: no second read of every client.
+        for iv in self.interventions_of(coaches_of(&clients)).await? {
             let Some(c) = by_id.get(iv.client_id.as_str()) else { continue };
             let outcome = super::interventions::outcome(&iv, c);
             s.outcomes_by_kind.entry(iv.kind.label().to_string()).or_default().add(outcome);
