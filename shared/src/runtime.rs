@@ -56,6 +56,7 @@ pub fn embedded_pipeline(
     let queue = EmbeddedQueue::new(db.clone(), "analysis", config.max_receives);
     let crm = EmbeddedQueue::new(db.clone(), "crm", config.max_receives);
     let leads = EmbeddedQueue::new(db.clone(), "leads", config.max_receives);
+    let health = EmbeddedQueue::new(db.clone(), "health-events", config.max_receives);
     Ok(Pipeline::new(
         EmbeddedStore::new(db),
         queue,
@@ -65,6 +66,7 @@ pub fn embedded_pipeline(
     )
     .with_crm_queue(crm)
     .with_leads_queue(leads)
+    .with_health_queue(health)
     .with_archive(TranscriptArchive::Files(FileArchive::new(&paths.archive))))
 }
 
@@ -129,12 +131,26 @@ pub async fn aws_pipeline(config: PipelineConfig, ensure: bool) -> Result<AwsPip
     if let Some(q) = leads {
         pipeline = pipeline.with_leads_queue(q);
     }
+    let health = if ensure {
+        let name = env("DEBRIEF_HEALTH_QUEUE").unwrap_or_else(|| "debrief-local-health-events".into());
+        Some(SqsQueue::ensure(aws_sdk_sqs::Client::new(&sdk), &name, max_receives).await.map_err(|e| e.to_string())?)
+    } else {
+        health_queue(&sdk)
+    };
+    if let Some(q) = health {
+        pipeline = pipeline.with_health_queue(q);
+    }
     Ok(pipeline)
 }
 
 /// The lead-scoring queue (`DEBRIEF_LEADS_QUEUE_URL`, its DLQ `DEBRIEF_LEADS_DLQ_URL`), if deployed.
 pub fn leads_queue(sdk: &aws_config::SdkConfig) -> Option<SqsQueue> {
     env("DEBRIEF_LEADS_QUEUE_URL").map(|url| SqsQueue::from_config(sdk, url, env("DEBRIEF_LEADS_DLQ_URL")))
+}
+
+/// The client-health events' queue (`DEBRIEF_HEALTH_QUEUE_URL`, its DLQ `DEBRIEF_HEALTH_DLQ_URL`), if deployed.
+pub fn health_queue(sdk: &aws_config::SdkConfig) -> Option<SqsQueue> {
+    env("DEBRIEF_HEALTH_QUEUE_URL").map(|url| SqsQueue::from_config(sdk, url, env("DEBRIEF_HEALTH_DLQ_URL")))
 }
 
 /// The `crm-sync` queue (`DEBRIEF_CRM_QUEUE_URL`, its DLQ `DEBRIEF_CRM_DLQ_URL`), if deployed.

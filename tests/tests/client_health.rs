@@ -47,6 +47,20 @@ async fn send(app: &TestApp, key: &str, method: &str, path: &str, body: Option<(
     (status, r.json().await.unwrap_or(Value::Null))
 }
 
+/// The client once `ready` holds (events are applied by the queue's consumer), or a failure
+/// after 20 seconds.
+async fn wait_for_client(app: &TestApp, id: &str, ready: impl Fn(&Value) -> bool) -> Value {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let (s, v) = send(app, &app.coach_key, "GET", &format!("/v1/health/clients/{id}"), None).await;
+        if s == 200 && ready(&v["data"]) {
+            return v["data"].clone();
+        }
+        assert!(Instant::now() < deadline, "client {id} never got there: {v}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
 fn event(id: &str, client: &str, kind: &str) -> String {
     json!({"eventId": id, "clientId": client, "type": kind, "occurredAt": today().to_string()}).to_string()
 }
@@ -76,12 +90,23 @@ async fn import_events_scores_queue_and_an_intervention_sent_once() {
         assert_eq!((s, v["error"]["field"].as_str()), (400, Some(field)), "{body}: {v}");
     }
 
-    // An event rescores its client; a redelivery changes nothing.
+    // An event is queued (202) and rescores its client within seconds; once applied, a
+    // redelivery is recognised (200, duplicate) and changes nothing.
     let (s, first) = send(&app, &app.ingest_key, "POST", "/v1/health/events", Some(("application/json", event("e-1", "c-omar", "session_attended")))).await;
-    assert_eq!((s, first["data"]["duplicate"].as_bool()), (202, Some(false)), "{first}");
+    assert_eq!((s, first["data"]["duplicate"].as_bool(), first["data"]["queued"].as_bool()), (202, Some(false), Some(true)), "{first}");
+    let omar = wait_for_client(&app, "c-omar", |d| d["sessionsRemaining"] == 9).await;
     let (s, again) = send(&app, &app.ingest_key, "POST", "/v1/health/events", Some(("application/json", event("e-1", "c-omar", "session_attended")))).await;
     assert_eq!((s, again["data"]["duplicate"].as_bool()), (200, Some(true)), "{again}");
-    assert_eq!(first["data"]["score"]["total"], again["data"]["score"]["total"]);
+    assert_eq!(again["data"]["score"]["total"], omar["score"]["total"], "{again}");
+    // A burst for one client, one of them sent twice before it is applied: each applied once.
+    for id in ["e-2", "e-3", "e-3", "e-4"] {
+        let (s, v) = send(&app, &app.ingest_key, "POST", "/v1/health/events", Some(("application/json", event(id, "c-sara", "session_attended")))).await;
+        assert!(s == 202 || s == 200, "{v}");
+    }
+    wait_for_client(&app, "c-sara", |d| d["sessionsRemaining"] == 3).await;
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    let (_, sara) = send(&app, &app.coach_key, "GET", "/v1/health/clients/c-sara", None).await;
+    assert_eq!(sara["data"]["sessionsRemaining"], 3, "three events, three sessions: {sara}");
 
     // The client: dimensions, churn terms, history and the intervention with its cause.
     let (s, omar) = send(&app, &app.coach_key, "GET", "/v1/health/clients/c-omar", None).await;

@@ -23,6 +23,7 @@ async fn main() -> Result<(), lambda_http::Error> {
     let jobs = Arc::new(LeadJobs { scorer: LeadScorer::new(store.clone(), LeadModel::from_env(), mailer, LeadsConfig::from_env()?), connector: connector.clone() });
     let mut queues = vec![("leads".to_string(), queue.clone())];
     queues.extend(debrief::runtime::crm_queue(&sdk).map(|q| ("crm".to_string(), q)));
+    queues.extend(debrief::runtime::health_queue(&sdk).map(|q| ("health-events".to_string(), q)));
     let health = Arc::new(HealthService { repo: Repo::new(store.clone()), connector: connector.clone(), queues });
     let leads = Arc::new(LeadsService {
         repo: Repo::new(store),

@@ -21,10 +21,7 @@ pub struct Args {
 }
 
 async fn check<S: Store + Clone, Q: Queue + Clone, M, A>(p: &Pipeline<S, Q, M, A>, connector: CrmConnector) -> Result<(), String> {
-    let mut queues = vec![("analysis".to_string(), p.queue.clone())];
-    queues.extend(p.crm_queue.clone().map(|q| ("crm".to_string(), q)));
-    queues.extend(p.leads_queue.clone().map(|q| ("leads".to_string(), q)));
-    let svc = HealthService { repo: Repo::new(p.repo.store().clone()), connector: Arc::new(connector), queues };
+    let svc = HealthService { repo: Repo::new(p.repo.store().clone()), connector: Arc::new(connector), queues: p.named_queues() };
     let h = svc.check().await?;
     println!("{}", serde_json::to_string_pretty(&h).expect("JSON"));
     if h.status == "ok" { Ok(()) } else { Err("health: attention needed (see above)".into()) }

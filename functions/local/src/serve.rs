@@ -155,13 +155,13 @@ where
             public_url: std::env::var("DEBRIEF_PUBLIC_URL").ok().filter(|v| !v.is_empty()),
         })
     });
-    let mut queues = vec![("analysis".to_string(), pipeline.queue.clone())];
-    queues.extend(pipeline.crm_queue.clone().map(|q| ("crm".to_string(), q)));
-    queues.extend(pipeline.leads_queue.clone().map(|q| ("leads".to_string(), q)));
-    let health = Arc::new(HealthService { repo: Repo::new(store.clone()), connector: connector.clone(), queues });
+    let health = Arc::new(HealthService { repo: Repo::new(store.clone()), connector: connector.clone(), queues: pipeline.named_queues() });
     let mut more = debrief::http::health_router(health);
     let health_config = debrief::health::HealthConfig::from_env()?;
-    more = more.merge(debrief::http::client_health_router(Arc::new(debrief::http::client_health::ClientHealthService::new(store.clone(), health_config.clone()))));
+    // Client health: its routes and (the health-events function's stand-in) its queue's consumer.
+    if let Some(q) = pipeline.health_queue.clone() {
+        more = more.merge(debrief::http::client_health_router(Arc::new(debrief::http::client_health::ClientHealthService::new(store.clone(), health_config.clone(), q))));
+    }
     if let Some(leads) = leads_service {
         more = more.merge(debrief::http::leads_router(leads));
     }
@@ -184,6 +184,19 @@ where
                 debrief::lambda_sqs::consume_locally(q, lease, stop, |body| {
                     let jobs = jobs.clone();
                     async move { jobs.handle_message(q, &body).await }
+                })
+                .await;
+            }
+        })
+    };
+    let health_events = {
+        let (p, stop, config) = (pipeline.clone(), rx.clone(), health_config.clone());
+        let records = debrief::health::records::HealthRecords::new(Repo::new(store.clone()));
+        tokio::spawn(async move {
+            if let Some(q) = p.health_queue.as_ref() {
+                debrief::lambda_sqs::consume_locally(q, lease, stop, |body| {
+                    let (records, config) = (&records, &config);
+                    async move { debrief::health::events::apply_batch(records, config, q, vec![(String::new(), body)]).await.is_empty() }
                 })
                 .await;
             }
@@ -269,6 +282,7 @@ where
     let _ = worker.await;
     let _ = crm.await;
     let _ = leads.await;
+    let _ = health_events.await;
     let _ = due.await;
     if let Some(sender) = sender {
         let _ = sender.await;

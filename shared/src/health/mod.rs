@@ -3,7 +3,7 @@
 //! score, zone, churn risk, flags and trend ([`score`]), the interventions a drop or a flag
 //! creates, with a message draft in the coach's voice ([`interventions`]), the typed store
 //! records and the daily recompute that resumes after a crash without duplicates
-//! ([`records`]), the intervention's draft as a review ([`review`]), the coach's daily digest
+//! ([`records`]), the event queue's consumer ([`events`]), the intervention's draft as a review ([`review`]), the coach's daily digest
 //! ([`digest`]), the CSV import for studios without HubSpot ([`import`]), and generated client
 //! histories to measure the churn model against ([`simulate`]).
 //!
@@ -11,6 +11,7 @@
 //! in the configured currency (AED); nothing here names AWS or HubSpot.
 
 pub mod digest;
+pub mod events;
 pub mod import;
 pub mod interventions;
 pub mod model;

@@ -9,8 +9,9 @@
 //! is derived from the client, the day and the trigger), then the client with the day's result
 //! (a versioned update). A run that dies half-way is simply run again: clients that already
 //! have the day's result are skipped, and an intervention written before the crash is not
-//! written twice. An event is applied and its client rescored in one versioned update; the
-//! event's id is kept in the client's activity, so a redelivery changes nothing.
+//! written twice. A client's queued events are applied and the client rescored in one versioned
+//! update ([`super::events`]); each event's id is kept in the client's activity, so a
+//! redelivery changes nothing.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -262,26 +263,29 @@ impl<S: Store> HealthRecords<S> {
         Ok(created)
     }
 
-    /// Applies an event and rescores its client for the event's day (a client not seen before
-    /// is created from the event). Returns the score and whether the event was new.
-    /// `day` is the event's day ([`HealthEvent::check`]). An event whose id the client's
-    /// activity already holds changes nothing.
-    pub async fn apply_event(&self, e: &HealthEvent, day: Day, config: &HealthConfig) -> Result<(HealthScore, bool), RepoError> {
+    /// Applies one client's events and rescores the client once, in one versioned write (a
+    /// client not seen before is created from the first event). Each event comes with its day
+    /// ([`HealthEvent::check`]); an event whose id the client's activity already holds changes
+    /// nothing. Returns the score and how many events were new.
+    pub async fn apply_events(&self, events: &[(HealthEvent, Day)], config: &HealthConfig) -> Result<Option<(HealthScore, usize)>, RepoError> {
+        let Some((first, _)) = events.first() else { return Ok(None) };
+        debug_assert!(events.iter().all(|(e, _)| e.client_id == first.client_id), "one client's events");
         let mut coaches = HashMap::new();
         loop {
-            let (mut c, version) = match self.get(&e.client_id).await? {
+            let (mut c, version) = match self.get(&first.client_id).await? {
                 Some((c, v)) => (c, Some(v)),
                 None => (
-                    ClientRecord { client_id: e.client_id.clone(), name: e.client_name.clone().unwrap_or_else(|| e.client_id.clone()), coach_id: e.coach_id.clone(), ..Default::default() },
+                    ClientRecord { client_id: first.client_id.clone(), name: first.client_name.clone().unwrap_or_else(|| first.client_id.clone()), coach_id: first.coach_id.clone(), ..Default::default() },
                     None,
                 ),
             };
-            let fresh = c.apply(e, day);
-            // Scored for the later of the event's day and the last day scored, so a late event
+            let fresh = events.iter().filter(|(e, day)| c.apply(e, *day)).count();
+            let latest = events.iter().fold(events[0].1, |m, (_, d)| m.max(*d));
+            // Scored for the later of the events' days and the last day scored, so a late event
             // corrects the current result rather than writing one in the past.
-            let on = c.history.last().map_or(day, |p| p.day.max(day));
-            if !fresh {
-                return Ok((score_client(&c, on, config), false));
+            let on = c.history.last().map_or(latest, |p| p.day.max(latest));
+            if fresh == 0 {
+                return Ok(Some((score_client(&c, on, config), 0)));
             }
             let coach = self.coach_name(c.coach_id.as_deref(), &mut coaches).await?;
             let (score, iv) = rescore(&mut c, on, config, &coach);
@@ -289,7 +293,7 @@ impl<S: Store> HealthRecords<S> {
                 self.put_intervention(iv).await?;
             }
             match self.save(&c, version).await {
-                Ok(()) => return Ok((score, true)),
+                Ok(()) => return Ok(Some((score, fresh))),
                 Err(StoreError::Conflict | StoreError::AlreadyExists) => continue,
                 Err(err) => return Err(err.into()),
             }

@@ -1,6 +1,8 @@
 //! Client health over HTTP (`openapi/health.yaml`):
-//! - `POST /v1/health/events` (ingest key): one event from Make.com or a booking system;
-//!   applied and the client rescored in the request; a redelivered `eventId` changes nothing.
+//! - `POST /v1/health/events` (ingest key): one event from Make.com or a booking system,
+//!   checked and queued (202); the queue's consumer rescores the client within seconds
+//!   ([`crate::health::events`]). An `eventId` the client already holds answers 200 with
+//!   `duplicate: true` and changes nothing (a redelivery still queued is recognised when applied).
 //! - `POST /v1/health/clients` (ingest key, `text/csv`): clients for studios without HubSpot
 //!   ([`crate::health::import`]); the new ones are scored at once.
 //! - `GET /v1/health/clients/{id}` (coach key): the score with its dimensions, churn terms,
@@ -26,18 +28,20 @@ use super::auth::require;
 use crate::health::interventions::outcome;
 use crate::health::records::HealthRecords;
 use crate::health::{Day, HealthConfig, HealthEvent, import, score_client};
-use crate::ports::Store;
+use crate::ports::{Queue, Store};
 use crate::repo::{KeyScope, Repo};
 
-pub struct ClientHealthService<S> {
+pub struct ClientHealthService<S, Q> {
     pub repo: Repo<S>,
     pub records: HealthRecords<S>,
     pub config: HealthConfig,
+    /// The events' queue (`health-events`).
+    pub events: Q,
 }
 
-impl<S: Store + Clone> ClientHealthService<S> {
-    pub fn new(store: S, config: HealthConfig) -> Self {
-        Self { repo: Repo::new(store.clone()), records: HealthRecords::new(Repo::new(store)), config }
+impl<S: Store + Clone, Q: Queue> ClientHealthService<S, Q> {
+    pub fn new(store: S, config: HealthConfig, events: Q) -> Self {
+        Self { repo: Repo::new(store.clone()), records: HealthRecords::new(Repo::new(store)), config, events }
     }
 }
 
@@ -66,28 +70,29 @@ fn json_body<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError
     })
 }
 
-pub async fn event<S: Store + Clone>(State(svc): State<Arc<ClientHealthService<S>>>, headers: HeaderMap, body: Bytes) -> Result<Response, ApiError> {
+pub async fn event<S: Store + Clone, Q: Queue>(State(svc): State<Arc<ClientHealthService<S, Q>>>, headers: HeaderMap, body: Bytes) -> Result<Response, ApiError> {
     let key = require(&svc.repo, &headers, KeyScope::Ingest).await?;
     let e: HealthEvent = json_body(&body)?;
     let day = e.check(&svc.config, Day::today(&svc.config.tz)).map_err(|errors| {
         let first = &errors[0];
         ApiError::bad(first.field.clone(), first.message.clone())
     })?;
+    let client = svc.records.get(&e.client_id).await?.map(|(c, _)| c);
     if let Some(bound) = key.coach_id.as_deref() {
-        let owner = match svc.records.get(&e.client_id).await? {
-            Some((c, _)) => c.coach_id,
-            None => e.coach_id.clone(),
-        };
-        if owner.as_deref() != Some(bound) {
+        let owner = client.as_ref().map_or(e.coach_id.as_deref(), |c| c.coach_id.as_deref());
+        if owner != Some(bound) {
             return Err(ApiError::Forbidden("this key is bound to another coach".into()));
         }
     }
-    let (score, fresh) = svc.records.apply_event(&e, day, &svc.config).await?;
-    let status = if fresh { StatusCode::ACCEPTED } else { StatusCode::OK };
-    Ok(ok(status, json!({ "eventId": e.event_id, "duplicate": !fresh, "score": score })))
+    if let Some(c) = client.filter(|c| c.activity.iter().any(|a| a.event_id == e.event_id)) {
+        let on = c.history.last().map_or(day, |p| p.day.max(day));
+        return Ok(ok(StatusCode::OK, json!({ "eventId": e.event_id, "duplicate": true, "score": score_client(&c, on, &svc.config) })));
+    }
+    svc.events.send_batch(&[crate::health::events::message(&e)]).await.map_err(|err| ApiError::Unavailable(format!("the event was not queued; send it again ({err})")))?;
+    Ok(ok(StatusCode::ACCEPTED, json!({ "eventId": e.event_id, "duplicate": false, "queued": true })))
 }
 
-pub async fn import_clients<S: Store + Clone>(State(svc): State<Arc<ClientHealthService<S>>>, headers: HeaderMap, body: Bytes) -> Result<Response, ApiError> {
+pub async fn import_clients<S: Store + Clone, Q: Queue>(State(svc): State<Arc<ClientHealthService<S, Q>>>, headers: HeaderMap, body: Bytes) -> Result<Response, ApiError> {
     let key = require(&svc.repo, &headers, KeyScope::Ingest).await?;
     let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_ascii_lowercase();
     if !content_type.starts_with("text/csv") {
@@ -112,7 +117,7 @@ pub async fn import_clients<S: Store + Clone>(State(svc): State<Arc<ClientHealth
     Ok(ok(StatusCode::OK, json!({ "imported": clients.len(), "created": created, "scored": report.scored, "interventions": report.interventions })))
 }
 
-pub async fn client<S: Store + Clone>(State(svc): State<Arc<ClientHealthService<S>>>, headers: HeaderMap, Path(id): Path<String>) -> Result<Response, ApiError> {
+pub async fn client<S: Store + Clone, Q: Queue>(State(svc): State<Arc<ClientHealthService<S, Q>>>, headers: HeaderMap, Path(id): Path<String>) -> Result<Response, ApiError> {
     let key = require(&svc.repo, &headers, KeyScope::Coach).await?;
     let not_found = || ApiError::NotFound(format!("no client {id}"));
     let (c, _) = svc.records.get(&id).await?.ok_or_else(not_found)?;
@@ -147,7 +152,7 @@ pub async fn client<S: Store + Clone>(State(svc): State<Arc<ClientHealthService<
     })))
 }
 
-pub async fn summary<S: Store + Clone>(State(svc): State<Arc<ClientHealthService<S>>>, headers: HeaderMap) -> Result<Response, ApiError> {
+pub async fn summary<S: Store + Clone, Q: Queue>(State(svc): State<Arc<ClientHealthService<S, Q>>>, headers: HeaderMap) -> Result<Response, ApiError> {
     let key = require(&svc.repo, &headers, KeyScope::Coach).await?;
     Ok(ok(StatusCode::OK, svc.records.summary(key.coach_id.as_deref(), &svc.config).await?))
 }
@@ -158,7 +163,7 @@ pub struct QueueQuery {
     coach_id: Option<String>,
 }
 
-pub async fn interventions<S: Store + Clone>(State(svc): State<Arc<ClientHealthService<S>>>, headers: HeaderMap, Query(q): Query<QueueQuery>) -> Result<Response, ApiError> {
+pub async fn interventions<S: Store + Clone, Q: Queue>(State(svc): State<Arc<ClientHealthService<S, Q>>>, headers: HeaderMap, Query(q): Query<QueueQuery>) -> Result<Response, ApiError> {
     let key = require(&svc.repo, &headers, KeyScope::Coach).await?;
     let coach = match (key.coach_id.as_deref(), q.coach_id.as_deref()) {
         (Some(bound), Some(asked)) if bound != asked => return Err(ApiError::Forbidden("this key is bound to another coach".into())),
@@ -177,7 +182,7 @@ pub struct RecomputeQuery {
     day: Option<String>,
 }
 
-pub async fn recompute<S: Store + Clone>(State(svc): State<Arc<ClientHealthService<S>>>, headers: HeaderMap, Query(q): Query<RecomputeQuery>) -> Result<Response, ApiError> {
+pub async fn recompute<S: Store + Clone, Q: Queue>(State(svc): State<Arc<ClientHealthService<S, Q>>>, headers: HeaderMap, Query(q): Query<RecomputeQuery>) -> Result<Response, ApiError> {
     require(&svc.repo, &headers, KeyScope::Admin).await?;
     let day = match q.day.as_deref() {
         Some(d) => Day::parse(d).ok_or_else(|| ApiError::bad("day", "a date (YYYY-MM-DD)"))?,

@@ -113,19 +113,19 @@ pub fn leads_routes_with_health<S: Store + Clone, Q: Queue, M: Mailer>(leads: Ar
 
 /// Client health (the `client-health` function): events, CSV import, a client, the summary,
 /// the intervention queue and the recompute.
-pub fn client_health_routes<S: Store + Clone>(svc: Arc<client_health::ClientHealthService<S>>) -> Router {
+pub fn client_health_routes<S: Store + Clone, Q: Queue>(svc: Arc<client_health::ClientHealthService<S, Q>>) -> Router {
     finish(client_health_router(svc))
 }
 
 /// The client-health routes, to merge into a router that is finished elsewhere.
-pub fn client_health_router<S: Store + Clone>(svc: Arc<client_health::ClientHealthService<S>>) -> Router {
+pub fn client_health_router<S: Store + Clone, Q: Queue>(svc: Arc<client_health::ClientHealthService<S, Q>>) -> Router {
     Router::new()
-        .route("/v1/health/events", post(client_health::event::<S>))
-        .route("/v1/health/clients", post(client_health::import_clients::<S>))
-        .route("/v1/health/clients/{id}", get(client_health::client::<S>))
-        .route("/v1/health/summary", get(client_health::summary::<S>))
-        .route("/v1/health/interventions", get(client_health::interventions::<S>))
-        .route("/v1/health/recompute", post(client_health::recompute::<S>))
+        .route("/v1/health/events", post(client_health::event::<S, Q>))
+        .route("/v1/health/clients", post(client_health::import_clients::<S, Q>))
+        .route("/v1/health/clients/{id}", get(client_health::client::<S, Q>))
+        .route("/v1/health/summary", get(client_health::summary::<S, Q>))
+        .route("/v1/health/interventions", get(client_health::interventions::<S, Q>))
+        .route("/v1/health/recompute", post(client_health::recompute::<S, Q>))
         // The CSV import's limit is its own (5 MB).
         .layer(axum::extract::DefaultBodyLimit::max(client_health::MAX_CSV_BYTES + 1))
         .with_state(svc)

@@ -105,6 +105,9 @@ pub struct Pipeline<S, Q, M, A> {
     pub crm_queue: Option<Q>,
     /// Lead-scoring jobs (hosted beside the pipeline by `debrief serve`; its own function in AWS).
     pub leads_queue: Option<Q>,
+    /// Client-health events (hosted beside the pipeline by `debrief serve`; the
+    /// `health-events` function in AWS).
+    pub health_queue: Option<Q>,
     pub mailer: M,
     pub analyser: A,
     pub config: PipelineConfig,
@@ -112,9 +115,20 @@ pub struct Pipeline<S, Q, M, A> {
     pub archive: Option<crate::adapters::TranscriptArchive>,
 }
 
+impl<S, Q: Clone, M, A> Pipeline<S, Q, M, A> {
+    /// Every queue this process knows, by the name the health check shows.
+    pub fn named_queues(&self) -> Vec<(String, Q)> {
+        let mut queues = vec![("analysis".to_string(), self.queue.clone())];
+        for (name, q) in [("crm", &self.crm_queue), ("leads", &self.leads_queue), ("health-events", &self.health_queue)] {
+            queues.extend(q.clone().map(|q| (name.to_string(), q)));
+        }
+        queues
+    }
+}
+
 impl<S: Store, Q: Queue, M: Mailer, A: crate::analysis::Analyser> Pipeline<S, Q, M, A> {
     pub fn new(store: S, queue: Q, mailer: M, analyser: A, config: PipelineConfig) -> Self {
-        Self { repo: Repo::new(store), queue, crm_queue: None, leads_queue: None, mailer, analyser, config, archive: None }
+        Self { repo: Repo::new(store), queue, crm_queue: None, leads_queue: None, health_queue: None, mailer, analyser, config, archive: None }
     }
 
     pub fn with_archive(mut self, archive: crate::adapters::TranscriptArchive) -> Self {
@@ -124,6 +138,11 @@ impl<S: Store, Q: Queue, M: Mailer, A: crate::analysis::Analyser> Pipeline<S, Q,
 
     pub fn with_leads_queue(mut self, queue: Q) -> Self {
         self.leads_queue = Some(queue);
+        self
+    }
+
+    pub fn with_health_queue(mut self, queue: Q) -> Self {
+        self.health_queue = Some(queue);
         self
     }
 
