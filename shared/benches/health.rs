@@ -1,8 +1,8 @@
 //! Client health: the day's recompute of 10,000 clients on one core — the scoring alone, then
 //! through the embedded store (read every client, write each result and every new
 //! intervention with its review draft) — and the churn model measured on generated histories.
-//! `cargo bench -p debrief-shared --bench health [-- --clients 10000]`; run it under
-//! `taskset -c 0` for one core.
+//! `cargo bench -p debrief-shared --bench health [-- --clients 10000] [--store-only]`; run it
+//! under `taskset -c 0` for one core.
 
 use std::time::Instant;
 
@@ -62,6 +62,9 @@ async fn main() {
         }
     );
     let _ = std::fs::remove_dir_all(&dir);
+    if args.iter().any(|a| a == "--store-only") {
+        return;
+    }
 
     // The churn model on 2,000 generated histories of 150 days, at three thresholds.
     let start = Day::parse("2026-01-01").unwrap();

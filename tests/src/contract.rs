@@ -48,6 +48,19 @@ pub async fn store_basics<S: Store>(store: &S) {
     assert!(matches!(store.update(&missing, 1).await, Err(StoreError::NotFound)));
     assert!(matches!(store.add_to_counter(&missing.key, 1).await, Err(StoreError::NotFound)));
 
+    // Many versioned updates at once: each succeeds or fails on its own.
+    let (a, b) = (Item::new(Key::new(uniq("T"), "A"), "{}"), Item::new(Key::new(uniq("T"), "B"), "{}"));
+    store.put_new(&a).await.unwrap();
+    store.put_new(&b).await.unwrap();
+    let (mut a2, mut b2) = (a.clone(), b.clone());
+    a2.body = r#"{"a":"two"}"#.into();
+    b2.body = r#"{"b":"two"}"#.into();
+    let outcomes = store.update_all(&[(a2.clone(), 1), (b2.clone(), 7), (missing.clone(), 1)]).await.unwrap();
+    assert!(matches!(outcomes.as_slice(), [Ok(2), Err(StoreError::Conflict), Err(StoreError::NotFound)]), "{outcomes:?}");
+    assert_eq!(store.get(&a.key).await.unwrap().unwrap().body, a2.body, "the good one is written");
+    assert_eq!(store.get(&b.key).await.unwrap().unwrap().body, "{}", "the stale one is not");
+    assert!(store.update_all(&[]).await.unwrap().is_empty());
+
     store.delete(&key).await.unwrap();
     assert!(store.get(&key).await.unwrap().is_none());
 

@@ -15,7 +15,17 @@ pub struct Day(pub i32);
 
 impl Day {
     pub fn parse(s: &str) -> Option<Self> {
-        Date::parse(s.trim(), format_description!("[year]-[month]-[day]")).ok().map(|d| Day(d.to_julian_day()))
+        let s = s.trim();
+        // The stored form, read a million times by a recompute: digits at fixed places.
+        if let [y0, y1, y2, y3, b'-', m0, m1, b'-', d0, d1] = *s.as_bytes() {
+            let digits = [y0, y1, y2, y3, m0, m1, d0, d1];
+            if digits.iter().all(u8::is_ascii_digit) {
+                let n = |ds: &[u8]| ds.iter().fold(0u16, |acc, d| acc * 10 + u16::from(d - b'0'));
+                let month = Month::try_from(u8::try_from(n(&[m0, m1])).ok()?).ok()?;
+                return Date::from_calendar_date(i32::from(n(&[y0, y1, y2, y3])), month, u8::try_from(n(&[d0, d1])).ok()?).ok().map(|d| Day(d.to_julian_day()));
+            }
+        }
+        Date::parse(s, format_description!("[year]-[month]-[day]")).ok().map(|d| Day(d.to_julian_day()))
     }
 
     /// A date (`2026-11-20`), or a time with its zone (`2026-11-20T23:30:00Z`) as the day it was
@@ -50,7 +60,15 @@ impl Day {
 impl std::fmt::Display for Day {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let d = self.date();
-        write!(f, "{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day())
+        let year = d.year();
+        if !(0..=9999).contains(&year) {
+            return write!(f, "{year:04}-{:02}-{:02}", u8::from(d.month()), d.day());
+        }
+        // Written digit by digit: a recompute writes a million of these.
+        let (y, m, day) = (year as u16, u8::from(d.month()), d.day());
+        let digit = |v: u16| b'0' + (v % 10) as u8;
+        let text = [digit(y / 1000), digit(y / 100), digit(y / 10), digit(y), b'-', digit(u16::from(m / 10)), digit(u16::from(m)), b'-', digit(u16::from(day / 10)), digit(u16::from(day))];
+        f.write_str(std::str::from_utf8(&text).expect("ASCII digits"))
     }
 }
 
@@ -62,8 +80,18 @@ impl Serialize for Day {
 
 impl<'de> Deserialize<'de> for Day {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s = String::deserialize(d)?;
-        Day::parse(&s).ok_or_else(|| serde::de::Error::custom(format!("`{s}` is not a date (YYYY-MM-DD)")))
+        // A visitor, so a date is read from the JSON text without a String of its own.
+        struct DayText;
+        impl serde::de::Visitor<'_> for DayText {
+            type Value = Day;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a date (YYYY-MM-DD)")
+            }
+            fn visit_str<E: serde::de::Error>(self, s: &str) -> Result<Day, E> {
+                Day::parse(s).ok_or_else(|| E::custom(format!("`{s}` is not a date (YYYY-MM-DD)")))
+            }
+        }
+        d.deserialize_str(DayText)
     }
 }
 
@@ -339,6 +367,25 @@ mod tests {
         assert_eq!(Day::of("20/11/2026", &dubai), None);
         // London keeps summer time: 23:30 UTC on 1 July is the 2nd there.
         assert_eq!(Day::of("2026-07-01T23:30:00Z", &TimeZone::get("Europe/London").unwrap()).unwrap().to_string(), "2026-07-02");
+    }
+
+    #[test]
+    fn the_fast_date_forms_agree_with_the_calendar() {
+        // Every day from 1900 to 2100, written and read back, against `time`'s own formatting.
+        let (first, last) = (Day::parse("1900-01-01").unwrap(), Day::parse("2100-12-31").unwrap());
+        for j in first.0..=last.0 {
+            let d = Day(j);
+            let text = d.to_string();
+            let date = d.date();
+            assert_eq!(text, format!("{:04}-{:02}-{:02}", date.year(), u8::from(date.month()), date.day()));
+            assert_eq!(Day::parse(&text), Some(d), "{text}");
+            let json = serde_json::to_string(&d).unwrap();
+            assert_eq!(serde_json::from_str::<Day>(&json).unwrap(), d);
+        }
+        for bad in ["2026-02-30", "2026-13-01", "2026-00-10", "2026-1-05", "2026/01/05", "２０２６-01-05", "2026-01-0x"] {
+            assert_eq!(Day::parse(bad), None, "{bad}");
+        }
+        assert_eq!(Day::parse(" 2026-01-05 "), Day::parse("2026-01-05"));
     }
 
     #[test]

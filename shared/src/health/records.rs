@@ -25,6 +25,9 @@ use crate::repo::{Repo, RepoError};
 
 const CLIENTS: &str = "HEALTH";
 
+/// Clients rescored and written together by the day's recompute.
+pub const RECOMPUTE_BATCH: usize = 500;
+
 fn client_key(id: &str) -> Key {
     Key::new(CLIENTS, format!("CLIENT#{id}"))
 }
@@ -66,9 +69,13 @@ pub async fn get_client<S: Store>(repo: &Repo<S>, client_id: &str) -> Result<Opt
     Ok(Some((c, item.version)))
 }
 
+fn client_item(c: &ClientRecord) -> Item {
+    Item::new(client_key(&c.client_id), serde_json::to_string(c).expect("records serialise"))
+}
+
 /// Creates or replaces `c` (`expected` is the version read, `None` for a new client).
 async fn save_client<S: Store>(repo: &Repo<S>, c: &ClientRecord, expected: Option<u64>) -> Result<(), StoreError> {
-    let item = Item::new(client_key(&c.client_id), serde_json::to_string(c).expect("records serialise"));
+    let item = client_item(c);
     match expected {
         Some(v) => repo.store().update(&item, v).await.map(|_| ()),
         None => repo.store().put_new(&item).await,
@@ -301,39 +308,77 @@ impl<S: Store> HealthRecords<S> {
     }
 
     /// The day's recompute of every client (the schedule's job); safe to run again.
+    ///
+    /// Clients go [`RECOMPUTE_BATCH`] at a time: each is rescored and its intervention (if
+    /// any) stored, then the batch's results are written in one [`Store::update_all`]. A
+    /// client an event changed meanwhile (a version conflict) is read again and redone alone.
     pub async fn recompute_all(&self, day: Day, config: &HealthConfig) -> Result<RecomputeReport, RepoError> {
         let mut report = RecomputeReport { day: Some(day), ..Default::default() };
         let mut coaches = HashMap::new();
-        for (mut c, mut version) in self.all().await? {
-            loop {
+        let mut clients = self.all().await?;
+        for batch in clients.chunks_mut(RECOMPUTE_BATCH) {
+            let mut pending = Vec::with_capacity(batch.len());
+            for (c, version) in batch.iter_mut() {
                 if c.result_on(day).is_some() {
                     report.skipped += 1;
-                    break;
+                    continue;
                 }
                 let coach = self.coach_name(c.coach_id.as_deref(), &mut coaches).await?;
-                let (_, iv) = rescore(&mut c, day, config, &coach);
-                let mut created = false;
-                if let Some(iv) = &iv {
-                    created = self.put_intervention(iv).await?;
-                }
-                match self.save(&c, Some(version)).await {
-                    Ok(()) => {
-                        crate::faults::crash_point("health:client-scored");
+                let (_, iv) = rescore(c, day, config, &coach);
+                let created = match &iv {
+                    Some(iv) => self.put_intervention(iv).await?,
+                    None => false,
+                };
+                pending.push((&*c, *version, created));
+            }
+            let items: Vec<(Item, u64)> = pending.iter().map(|(c, v, _)| (client_item(c), *v)).collect();
+            let outcomes = self.repo.store().update_all(&items).await?;
+            crate::faults::crash_point("health:client-scored");
+            for ((c, _, created), outcome) in pending.into_iter().zip(outcomes) {
+                match outcome {
+                    Ok(_) => {
                         report.scored += 1;
                         report.interventions += usize::from(created);
-                        break;
                     }
                     // An event landed meanwhile: read again and redo (the intervention's id is
                     // the same, so it is not written twice).
-                    Err(StoreError::Conflict) => match self.get(&c.client_id).await? {
-                        Some((fresh, v)) => (c, version) = (fresh, v),
-                        None => break,
+                    Err(StoreError::Conflict) => match self.recompute_one(&c.client_id, day, config, &mut coaches).await? {
+                        Some(again) => {
+                            report.scored += 1;
+                            report.interventions += usize::from(created || again);
+                        }
+                        None => report.skipped += 1,
                     },
+                    // Deleted meanwhile.
+                    Err(StoreError::NotFound) => {}
                     Err(e) => return Err(e.into()),
                 }
             }
         }
         Ok(report)
+    }
+
+    /// One client's recompute for `day`, read fresh: `None` when it is gone or already has the
+    /// day's result, else whether an intervention was created.
+    async fn recompute_one(&self, client_id: &str, day: Day, config: &HealthConfig, coaches: &mut HashMap<String, String>) -> Result<Option<bool>, RepoError> {
+        loop {
+            let Some((mut c, version)) = self.get(client_id).await? else { return Ok(None) };
+            if c.result_on(day).is_some() {
+                return Ok(None);
+            }
+            let coach = self.coach_name(c.coach_id.as_deref(), coaches).await?;
+            let (_, iv) = rescore(&mut c, day, config, &coach);
+            let created = match &iv {
+                Some(iv) => self.put_intervention(iv).await?,
+                None => false,
+            };
+            match self.save(&c, Some(version)).await {
+                Ok(()) => return Ok(Some(created)),
+                Err(StoreError::Conflict) => continue,
+                Err(StoreError::NotFound) => return Ok(None),
+                Err(e) => return Err(e.into()),
+            }
+        }
     }
 
     /// One tick of the schedule at `now` (Unix seconds): the day's recompute once the zone's

@@ -90,6 +90,12 @@ pub trait Store: Send + Sync + 'static {
     /// Adds `delta` to the item's counter atomically and returns the new value.
     fn add_to_counter(&self, key: &Key, delta: i64) -> impl Future<Output = Result<i64, StoreError>> + Send;
 
+    /// Many versioned updates, each as [`Store::update`] would do it on its own (one conflict
+    /// fails only its item), in as few round trips as the backend allows: one transaction on
+    /// SQLite, concurrent conditional writes on DynamoDB (whose transactions would fail all
+    /// for one conflict, at twice the cost). The outcomes come in the items' order.
+    fn update_all(&self, items: &[(Item, u64)]) -> impl Future<Output = Result<Vec<Result<u64, StoreError>>, StoreError>> + Send;
+
     /// Writes many new or replacing items (last writer wins), in as few calls as the backend allows.
     fn put_all(&self, items: &[Item]) -> impl Future<Output = Result<(), StoreError>> + Send;
 

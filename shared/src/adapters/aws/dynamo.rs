@@ -331,6 +331,19 @@ impl Store for DynamoStore {
         }
     }
 
+    async fn update_all(&self, items: &[(Item, u64)]) -> Result<Vec<Result<u64, StoreError>>, StoreError> {
+        // Sixteen conditional writes at a time: each is its own condition, as `update`.
+        let mut out = Vec::with_capacity(items.len());
+        for chunk in items.chunks(16) {
+            let mut writes = Vec::with_capacity(chunk.len());
+            for (item, expected) in chunk {
+                writes.push(self.update(item, *expected));
+            }
+            out.extend(futures_util::future::join_all(writes).await);
+        }
+        Ok(out)
+    }
+
     async fn add_to_counter(&self, key: &Key, delta: i64) -> Result<i64, StoreError> {
         let r = self
             .client

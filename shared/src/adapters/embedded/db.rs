@@ -50,6 +50,10 @@ impl EmbeddedDb {
         conn.pragma_update(None, "journal_mode", "WAL")?;
         // NORMAL loses at most the last transactions on power loss, never consistency.
         conn.pragma_update(None, "synchronous", "NORMAL")?;
+        // Reads straight from the mapped file rather than a copy per page (a day's recompute
+        // reads every client), and a 32 MB page cache rather than 2.
+        conn.pragma_update(None, "mmap_size", 256i64 * 1024 * 1024)?;
+        conn.pragma_update(None, "cache_size", -32i64 * 1024)?;
         conn.execute_batch(SCHEMA)?;
         Ok(Self { conn: Arc::new(Mutex::new(conn)) })
     }

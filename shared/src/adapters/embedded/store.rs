@@ -155,6 +155,38 @@ impl Store for EmbeddedStore {
         .await
     }
 
+    async fn update_all(&self, items: &[(Item, u64)]) -> Result<Vec<Result<u64, StoreError>>, StoreError> {
+        for (item, _) in items {
+            check_item_size(item)?;
+        }
+        let items = items.to_vec();
+        self.run(move |c| {
+            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let mut out = Vec::with_capacity(items.len());
+            {
+                // The write carries its own condition; only a refused one is looked at again,
+                // to tell a conflict from a missing item.
+                let mut write = tx.prepare(&format!("UPDATE items SET body = ?, version = version + 1, expires_at = ?, ipk = ?, isk = ? WHERE pk = ? AND sk = ? AND version = ? AND {LIVE}"))?;
+                let mut read = tx.prepare(&format!("SELECT 1 FROM items WHERE pk = ? AND sk = ? AND {LIVE}"))?;
+                let now = now_secs();
+                for (item, expected) in &items {
+                    let (ipk, isk) = item.index.clone().unzip();
+                    let written = write.execute(params![item.body, item.expires_at, ipk, isk, item.key.pk, item.key.sk, *expected as i64, now])?;
+                    out.push(if written == 1 {
+                        Ok(expected + 1)
+                    } else if read.exists(params![item.key.pk, item.key.sk, now])? {
+                        Err(StoreError::Conflict)
+                    } else {
+                        Err(StoreError::NotFound)
+                    });
+                }
+            }
+            tx.commit()?;
+            Ok(Ok(out))
+        })
+        .await
+    }
+
     async fn add_to_counter(&self, key: &Key, delta: i64) -> Result<i64, StoreError> {
         let key = key.clone();
         self.run(move |c| {
