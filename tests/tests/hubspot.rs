@@ -733,6 +733,11 @@ async fn the_health_pull_reads_clients_in_one_call_per_hundred() {
         hs.add_contact_with(&i.to_string(), json!({"email": format!("c{i}@clients.example"), "firstname": "Client", "lastname": i.to_string(), "package_value": "2400", "sessions_remaining": "6", "renewal_date": "2026-12-20", "last_session_date": "2026-11-20T10:00:00Z", "assigned_coach": "coach-maya", "lastmodifieddate": modified}));
     }
     hs.add_contact_with("99999", json!({"email": "lead@prospects.example", "lastmodifieddate": "1795000000000"}));
+    // HubSpot's roll-ups of engagements and deals: read with the same pages. 21:30 UTC is the
+    // next day in Dubai.
+    hs.add_contact_with("7", json!({"email": "c7@clients.example", "package_value": "3600", "assigned_coach": "coach-maya", "lastmodifieddate": "1700000000000",
+        "notes_last_contacted": "2026-11-20T21:30:00.000Z", "hs_sales_email_last_replied": "2026-11-19T08:00:00Z", "hs_latest_meeting_activity": "1763460000000",
+        "num_associated_deals": "2", "total_revenue": "7200.5"}));
     let before = hs.calls().len();
     let pulled = pull_in_windows(&api, &props, None, 500).await.unwrap();
     assert_eq!(pulled.clients.len(), n, "every client, and not the lead without a package");
@@ -741,6 +746,12 @@ async fn the_health_pull_reads_clients_in_one_call_per_hundred() {
     let c = pulled.clients.iter().find(|c| c.client_id == "hs-42").unwrap();
     assert_eq!((c.name.as_str(), c.coach_id.as_deref(), c.sessions_remaining, c.package_value), ("Client 42", Some("coach-maya"), Some(6), 2400.0));
     assert_eq!(c.last_session.map(|d| d.to_string()).as_deref(), Some("2026-11-20"));
+    assert_eq!(c.crm, None, "no roll-ups, none kept");
+    let c7 = pulled.clients.iter().find(|c| c.client_id == "hs-7").unwrap().crm.clone().unwrap();
+    let on = |d: Option<debrief::health::Day>| d.map(|d| d.to_string());
+    assert_eq!((on(c7.last_contacted).as_deref(), on(c7.last_replied).as_deref(), on(c7.last_meeting).as_deref()), (Some("2026-11-21"), Some("2026-11-19"), Some("2025-11-18")));
+    assert_eq!((c7.deals, c7.revenue), (2, 7200.5));
+    // (The stand-in returns only the properties asked for: these were asked for.)
     let changed = pull_in_windows(&api, &props, Some(1_790_000_000_000), 500).await.unwrap();
     assert_eq!(changed.clients.len(), n / 10, "only the modified clients");
     assert_eq!(changed.calls, (n / 10).div_ceil(100));

@@ -21,5 +21,5 @@ pub mod score;
 pub mod simulate;
 
 pub use interventions::{Intervention, InterventionKind};
-pub use model::{Activity, ActivityKind, ClientRecord, Day, HealthConfig, HealthEvent};
+pub use model::{Activity, ActivityKind, ClientRecord, CrmActivity, Day, HealthConfig, HealthEvent};
 pub use score::{Dimensions, Flag, HealthScore, Trend, Weights, Zone, score_client};

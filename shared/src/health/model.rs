@@ -159,6 +159,9 @@ pub struct ClientRecord {
     pub outstanding_balance: f64,
     #[serde(default)]
     pub last_session: Option<Day>,
+    /// What the CRM rolled up from the client's deals and engagements, read with the contact.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub crm: Option<CrmActivity>,
     /// Activity of the last [`ACTIVITY_DAYS`] days, oldest first.
     #[serde(default)]
     pub activity: Vec<Activity>,
@@ -172,6 +175,29 @@ pub struct ClientRecord {
     /// only a change is written.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub crm_written: Option<String>,
+}
+
+/// What HubSpot keeps on a contact about its deals and engagements (calls, emails,
+/// meetings): its own roll-ups, read with the contact's page, so a pull costs no call more.
+/// Relationship uses the dates when no message events came; churn risk uses the deals.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CrmActivity {
+    /// The last call, sales email or meeting logged with the client (`notes_last_contacted`).
+    #[serde(default)]
+    pub last_contacted: Option<Day>,
+    /// The client's last reply to a sales email (`hs_sales_email_last_replied`).
+    #[serde(default)]
+    pub last_replied: Option<Day>,
+    /// The last meeting with the client (`hs_latest_meeting_activity`).
+    #[serde(default)]
+    pub last_meeting: Option<Day>,
+    /// Deals with the client (`num_associated_deals`): two or more, they have bought again.
+    #[serde(default)]
+    pub deals: u32,
+    /// What the client's won deals brought in (`total_revenue`), in the configured currency.
+    #[serde(default)]
+    pub revenue: f64,
 }
 
 /// An intervention as its client remembers it (the intervention itself is stored apart).

@@ -10,8 +10,11 @@
 //! - **financial** = 100 − 25 × failed payments in 60 days (half for one a later payment made
 //!   good; at most two count) − 40 × min(1, outstanding balance / package value).
 //! - **relationship** = 100 × (0.5 × responsiveness + 0.5 × contact recency): responsiveness is
-//!   answers over messages sent in 30 days (0.7, estimated, when none were sent); recency is 1 up
-//!   to 7 days since the last contact (a session or an answer), falling to 0 at 45.
+//!   answers over messages sent in 30 days; with no message events, the CRM's roll-ups of calls,
+//!   emails and meetings: 1 if the client replied or met on or after the last contact logged
+//!   in 30 days, 0 if not within [`CRM_ANSWER_DAYS`] of it; else 0.7, estimated. Recency is 1 up
+//!   to 7 days since the last contact (a session, an answer, a reply or a meeting), falling to
+//!   0 at 45.
 //! - **package** = 100 × (1 − min(1, sessions the client will not use before renewal at the
 //!   sold pace / 8)); out of sessions more than a week before renewal scores 70 (and is an
 //!   upgrade opportunity); 70, estimated, when the package is not known.
@@ -21,7 +24,9 @@
 //!   85–100, Green 70–84, Yellow 50–69, Red 0–49.
 //! - **churn risk** = 100 × σ(z), z = −4 + 2.5 × (1 − engagement/100) + 1.5 × min(2, days
 //!   since the last session / 30) + 1.0 × unrecovered failed payments (60 days) + 0.8 × the
-//!   7-day fall of the total / 10 + 1.5 × (1 − relationship/100). Each term is shown.
+//!   7-day fall of the total / 10 + 1.5 × (1 − relationship/100) − 0.5 if the CRM holds two or
+//!   more deals with the client (they bought again; a prior, not measured: the generated
+//!   histories have no deals). Each term is shown.
 
 use serde::{Deserialize, Serialize};
 
@@ -182,6 +187,10 @@ fn failed_payments(c: &ClientRecord, today: Day) -> f64 {
     n.min(2.0)
 }
 
+/// Days the client has to answer a call, email or meeting the CRM logged before the silence
+/// counts against responsiveness.
+pub const CRM_ANSWER_DAYS: i32 = 3;
+
 /// The latest result at least `days` before `today`.
 fn result_back(c: &ClientRecord, today: Day, days: i32) -> Option<&DayPoint> {
     c.history.iter().rev().find(|p| today.since(p.day) >= days)
@@ -210,17 +219,23 @@ pub fn score_client(c: &ClientRecord, today: Day, config: &HealthConfig) -> Heal
     let owed = if c.outstanding_balance > 0.0 { (c.outstanding_balance / c.package_value.max(1.0)).min(1.0) } else { 0.0 };
     let financial = 100.0 - 25.0 * failed - 40.0 * owed;
 
-    // Relationship.
+    // Relationship: message events, else what the CRM logged (calls, emails, meetings).
     let sent = c.count(ActivityKind::MessageSent, today, 30);
     let answered = c.count(ActivityKind::MessageAnswered, today, 30);
-    let responsiveness = if sent == 0 {
-        estimated.push("relationship".to_string());
-        0.7
-    } else {
-        (answered as f64 / sent as f64).min(1.0)
+    let known = |d: Option<Day>| d.filter(|d| *d <= today);
+    let crm_answer = c.crm.as_ref().and_then(|k| known(k.last_replied).max(known(k.last_meeting)));
+    let crm_contacted = c.crm.as_ref().and_then(|k| known(k.last_contacted)).filter(|d| today.since(*d) < 30);
+    let responsiveness = match (sent, crm_contacted) {
+        (1.., _) => (answered as f64 / sent as f64).min(1.0),
+        (0, Some(contacted)) if crm_answer.is_some_and(|a| a >= contacted) => 1.0,
+        (0, Some(contacted)) if today.since(contacted) >= CRM_ANSWER_DAYS => 0.0,
+        _ => {
+            estimated.push("relationship".to_string());
+            0.7
+        }
     };
     let last_answer = c.activity.iter().filter(|a| a.kind == ActivityKind::MessageAnswered && a.on <= today).map(|a| a.on).max();
-    let contact = last_session.max(last_answer).map_or(9999, |d| today.since(d));
+    let contact = last_session.max(last_answer).max(crm_answer).map_or(9999, |d| today.since(d));
     let recency = if contact <= 7 { 1.0 } else { (1.0 - f64::from(contact - 7) / 38.0).max(0.0) };
     let relationship = 100.0 * (0.5 * responsiveness + 0.5 * recency);
 
@@ -265,6 +280,7 @@ pub fn score_client(c: &ClientRecord, today: Day, config: &HealthConfig) -> Heal
         ("unrecovered failed payments".to_string(), 1.0 * unrecovered),
         ("7-day fall".to_string(), 0.8 * f64::from(fall) / 10.0),
         ("weak relationship".to_string(), 1.5 * (1.0 - f64::from(dims.relationship) / 100.0)),
+        ("bought again".to_string(), if c.crm.as_ref().is_some_and(|k| k.deals >= 2) { -0.5 } else { 0.0 }),
     ];
     let z: f64 = churn_terms.iter().map(|(_, v)| v).sum();
     let churn_risk = pct(100.0 / (1.0 + (-z).exp()));
@@ -377,6 +393,38 @@ mod tests {
         assert_eq!(s.dimensions.engagement, 35, "70 × (1 − 15/30)");
         assert_eq!(s.estimated, ["engagement", "relationship", "package"]);
         assert!(s.flags.iter().any(|f| matches!(f, Flag::NoSession { days: 15 })));
+    }
+
+    #[test]
+    fn the_crms_calls_emails_meetings_and_deals_count_when_no_message_events_came() {
+        use crate::health::CrmActivity;
+        let today = day("2026-11-23");
+        let mut c = client(&[]);
+        c.last_session = Some(day("2026-11-08"));
+        let config = HealthConfig::default();
+        let relationship = |crm: CrmActivity| {
+            let mut c = c.clone();
+            c.crm = Some(crm);
+            let s = score_client(&c, today, &config);
+            (s.dimensions.relationship, s.estimated.contains(&"relationship".to_string()))
+        };
+        // Last contact: the session 15 days ago; recency (1 − 8/38).
+        let from_session = 1.0 - 8.0 / 38.0;
+        // The coach called 5 days ago and the client met them 4 days ago: answered, and recent.
+        assert_eq!(relationship(CrmActivity { last_contacted: Some(day("2026-11-18")), last_meeting: Some(day("2026-11-19")), ..Default::default() }), (100, false));
+        // An email 5 days ago, no reply: responsiveness 0.
+        assert_eq!(relationship(CrmActivity { last_contacted: Some(day("2026-11-18")), last_replied: Some(day("2026-11-10")), ..Default::default() }), (pct(50.0 * (1.0 - 6.0 / 38.0)), false), "the older reply (13 days ago) still counts for recency");
+        // An email yesterday: too soon to tell.
+        assert_eq!(relationship(CrmActivity { last_contacted: Some(day("2026-11-22")), ..Default::default() }), (pct(100.0 * (0.5 * 0.7 + 0.5 * from_session)), true));
+        // Contact older than 30 days says nothing about responsiveness.
+        assert_eq!(relationship(CrmActivity { last_contacted: Some(day("2026-10-01")), ..Default::default() }), (pct(100.0 * (0.5 * 0.7 + 0.5 * from_session)), true));
+        // Two deals: the client bought again, a term of its own in the churn model.
+        let mut again = c.clone();
+        again.crm = Some(CrmActivity { deals: 2, revenue: 4800.0, ..Default::default() });
+        let (once, twice) = (score_client(&c, today, &config), score_client(&again, today, &config));
+        let term = |s: &HealthScore| s.churn_terms.iter().find(|(n, _)| n == "bought again").map(|(_, v)| *v);
+        assert_eq!((term(&once), term(&twice)), (Some(0.0), Some(-0.5)));
+        assert!(twice.churn_risk < once.churn_risk, "{} < {}", twice.churn_risk, once.churn_risk);
     }
 
     #[test]

@@ -146,6 +146,7 @@ pub async fn client<S: Store + Clone, Q: Queue>(State(svc): State<Arc<ClientHeal
         "currency": svc.config.currency,
         "sessionsRemaining": c.sessions_remaining,
         "renewalDate": c.renewal_date,
+        "crm": c.crm,
         "score": score,
         "history": c.history,
         "interventions": interventions,

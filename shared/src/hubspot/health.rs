@@ -3,13 +3,19 @@
 //! search, which returns the properties with each page: one call per 100 clients, ⌈N/100⌉ for
 //! a full pull. An incremental pull asks only for contacts modified since the last one.
 //! HubSpot's search stops at 10,000 results a query, so a larger pull continues in windows
-//! by contact id. Deals and engagements are not read (not built): sessions, payments and
-//! messages come as events.
+//! by contact id.
+//!
+//! Deals and engagements come as HubSpot's own roll-ups on the contact, read in the same
+//! pages: the last call, sales email or meeting logged (`notes_last_contacted`), the client's
+//! last reply (`hs_sales_email_last_replied`) and meeting (`hs_latest_meeting_activity`), the
+//! number of deals (`num_associated_deals`) and their revenue (`total_revenue`). Reading the
+//! deal and engagement objects themselves would cost a search page per 100 of each and an
+//! association read per 1,000, several times the ⌈N/100⌉ a day's pull is allowed.
 
 use serde_json::{Value, json};
 
 use super::api;
-use crate::health::{ClientRecord, Day};
+use crate::health::{ClientRecord, CrmActivity, Day};
 use crate::ports::{CrmApi, CrmError, CrmRequest};
 
 /// The contact properties client health reads (`DEBRIEF_HEALTH_HUBSPOT_PROPERTIES`, e.g.
@@ -24,6 +30,14 @@ pub struct HealthProperties {
     pub last_session: String,
     /// Holds the coach's id as Debrief knows it.
     pub coach: String,
+    /// HubSpot's roll-ups of the contact's engagements and deals ([`CrmActivity`]).
+    pub last_contacted: String,
+    pub last_replied: String,
+    pub last_meeting: String,
+    pub deals: String,
+    pub revenue: String,
+    /// The zone a date-time is put on its day in (`DEBRIEF_HEALTH_TIME_ZONE`).
+    pub tz: jiff::tz::TimeZone,
 }
 
 impl Default for HealthProperties {
@@ -36,13 +50,19 @@ impl Default for HealthProperties {
             outstanding_balance: "outstanding_balance".into(),
             last_session: "last_session_date".into(),
             coach: "assigned_coach".into(),
+            last_contacted: "notes_last_contacted".into(),
+            last_replied: "hs_sales_email_last_replied".into(),
+            last_meeting: "hs_latest_meeting_activity".into(),
+            deals: "num_associated_deals".into(),
+            revenue: "total_revenue".into(),
+            tz: crate::health::HealthConfig::default().tz,
         }
     }
 }
 
 impl HealthProperties {
     pub fn from_env() -> Result<Self, String> {
-        let mut p = Self::default();
+        let mut p = Self { tz: crate::health::HealthConfig::from_env()?.tz, ..Self::default() };
         let Ok(v) = std::env::var("DEBRIEF_HEALTH_HUBSPOT_PROPERTIES") else { return Ok(p) };
         for pair in v.split(',').map(str::trim).filter(|s| !s.is_empty()) {
             let (field, name) = pair.split_once('=').ok_or(format!("DEBRIEF_HEALTH_HUBSPOT_PROPERTIES: `{pair}` is not field=property"))?;
@@ -54,6 +74,11 @@ impl HealthProperties {
                 "outstanding_balance" => &mut p.outstanding_balance,
                 "last_session" => &mut p.last_session,
                 "coach" => &mut p.coach,
+                "last_contacted" => &mut p.last_contacted,
+                "last_replied" => &mut p.last_replied,
+                "last_meeting" => &mut p.last_meeting,
+                "deals" => &mut p.deals,
+                "revenue" => &mut p.revenue,
                 other => return Err(format!("DEBRIEF_HEALTH_HUBSPOT_PROPERTIES: no field `{other}`")),
             };
             *slot = name.trim().to_string();
@@ -73,6 +98,11 @@ impl HealthProperties {
             &self.outstanding_balance,
             &self.last_session,
             &self.coach,
+            &self.last_contacted,
+            &self.last_replied,
+            &self.last_meeting,
+            &self.deals,
+            &self.revenue,
         ]
     }
 
@@ -80,8 +110,14 @@ impl HealthProperties {
     fn client(&self, id: &str, p: &Value) -> Option<ClientRecord> {
         let text = |name: &str| p[name].as_str().map(str::trim).filter(|v| !v.is_empty());
         let number = |name: &str| text(name).and_then(|v| v.parse::<f64>().ok()).filter(|v| v.is_finite() && *v >= 0.0);
-        // HubSpot dates are `YYYY-MM-DD` or a date-time; the day is the date part.
-        let day = |name: &str| text(name).and_then(|v| Day::parse(v.get(..10).unwrap_or(v)));
+        // HubSpot dates are `YYYY-MM-DD`, date-times ISO 8601 (UTC) or, from some roll-ups,
+        // milliseconds since 1970; a date-time is put on its day in the studio's zone.
+        let day = |name: &str| {
+            text(name).and_then(|v| match v.parse::<i64>() {
+                Ok(ms) => jiff::Timestamp::from_millisecond(ms).ok().and_then(|t| Day::of(&t.to_string(), &self.tz)),
+                Err(_) => Day::of(v, &self.tz),
+            })
+        };
         let package_value = number(&self.package_value)?;
         let name = [text("firstname"), text("lastname")].into_iter().flatten().collect::<Vec<_>>().join(" ");
         Some(ClientRecord {
@@ -96,6 +132,16 @@ impl HealthProperties {
             renewal_date: day(&self.renewal_date),
             outstanding_balance: number(&self.outstanding_balance).unwrap_or(0.0),
             last_session: day(&self.last_session),
+            crm: {
+                let crm = CrmActivity {
+                    last_contacted: day(&self.last_contacted),
+                    last_replied: day(&self.last_replied),
+                    last_meeting: day(&self.last_meeting),
+                    deals: number(&self.deals).map_or(0, |v| v as u32),
+                    revenue: number(&self.revenue).unwrap_or(0.0),
+                };
+                (crm != CrmActivity::default()).then_some(crm)
+            },
             ..Default::default()
         })
     }
