@@ -103,12 +103,7 @@ pub async fn aws_pipeline(config: PipelineConfig, ensure: bool) -> Result<AwsPip
             env("DEBRIEF_ANALYSIS_QUEUE_URL").ok_or("DEBRIEF_ANALYSIS_QUEUE_URL is not set")?;
         SqsQueue::from_config(&sdk, url, env("DEBRIEF_ANALYSIS_DLQ_URL"))
     };
-    let crm = if ensure {
-        let name = env("DEBRIEF_CRM_QUEUE").unwrap_or_else(|| "debrief-local-crm".into());
-        Some(SqsQueue::ensure(aws_sdk_sqs::Client::new(&sdk), &name, config.max_receives).await.map_err(|e| e.to_string())?)
-    } else {
-        crm_queue(&sdk)
-    };
+    let crm = side_queue(&sdk, ensure, "DEBRIEF_CRM_QUEUE", "debrief-local-crm", config.max_receives, crm_queue).await?;
     let max_receives = config.max_receives;
     let mailer = SesMailer::from_config(&sdk, env("DEBRIEF_SES_CONFIGURATION_SET"));
     let mut pipeline = Pipeline::new(store, queue, mailer, ConfiguredAnalyser::from_env(), config);
@@ -122,25 +117,23 @@ pub async fn aws_pipeline(config: PipelineConfig, ensure: bool) -> Result<AwsPip
     if let Some(q) = crm {
         pipeline = pipeline.with_crm_queue(q);
     }
-    let leads = if ensure {
-        let name = env("DEBRIEF_LEADS_QUEUE").unwrap_or_else(|| "debrief-local-leads".into());
-        Some(SqsQueue::ensure(aws_sdk_sqs::Client::new(&sdk), &name, max_receives).await.map_err(|e| e.to_string())?)
-    } else {
-        leads_queue(&sdk)
-    };
-    if let Some(q) = leads {
+    if let Some(q) = side_queue(&sdk, ensure, "DEBRIEF_LEADS_QUEUE", "debrief-local-leads", max_receives, leads_queue).await? {
         pipeline = pipeline.with_leads_queue(q);
     }
-    let health = if ensure {
-        let name = env("DEBRIEF_HEALTH_QUEUE").unwrap_or_else(|| "debrief-local-health-events".into());
-        Some(SqsQueue::ensure(aws_sdk_sqs::Client::new(&sdk), &name, max_receives).await.map_err(|e| e.to_string())?)
-    } else {
-        health_queue(&sdk)
-    };
-    if let Some(q) = health {
+    if let Some(q) = side_queue(&sdk, ensure, "DEBRIEF_HEALTH_QUEUE", "debrief-local-health-events", max_receives, health_queue).await? {
         pipeline = pipeline.with_health_queue(q);
     }
     Ok(pipeline)
+}
+
+/// A queue beside the analysis one: with `ensure`, created if missing under the name in
+/// `name_var` (else `default`); without, the deployed one `deployed` finds, if any.
+async fn side_queue(sdk: &aws_config::SdkConfig, ensure: bool, name_var: &str, default: &str, max_receives: u32, deployed: fn(&aws_config::SdkConfig) -> Option<SqsQueue>) -> Result<Option<SqsQueue>, String> {
+    if !ensure {
+        return Ok(deployed(sdk));
+    }
+    let name = env(name_var).unwrap_or_else(|| default.into());
+    SqsQueue::ensure(aws_sdk_sqs::Client::new(sdk), &name, max_receives).await.map(Some).map_err(|e| e.to_string())
 }
 
 /// The lead-scoring queue (`DEBRIEF_LEADS_QUEUE_URL`, its DLQ `DEBRIEF_LEADS_DLQ_URL`), if deployed.

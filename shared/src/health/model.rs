@@ -31,11 +31,16 @@ impl Day {
     /// A date (`2026-11-20`), or a time with its zone (`2026-11-20T23:30:00Z`) as the day it was
     /// in `tz`.
     pub fn of(s: &str, tz: &TimeZone) -> Option<Self> {
-        Self::parse(s).or_else(|| s.trim().parse::<jiff::Timestamp>().ok().and_then(|t| Self::civil(t.to_zoned(tz.clone()).date())))
+        Self::parse(s).or_else(|| s.trim().parse::<jiff::Timestamp>().ok().map(|t| Self::at(t, tz)))
     }
 
     pub fn today(tz: &TimeZone) -> Self {
-        Self::civil(jiff::Timestamp::now().to_zoned(tz.clone()).date()).expect("today is a date")
+        Self::at(jiff::Timestamp::now(), tz)
+    }
+
+    /// The day `t` falls on in `tz`.
+    pub fn at(t: jiff::Timestamp, tz: &TimeZone) -> Self {
+        Self::civil(t.to_zoned(tz.clone()).date()).expect("a timestamp's day is a date")
     }
 
     fn civil(d: jiff::civil::Date) -> Option<Self> {

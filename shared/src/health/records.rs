@@ -44,9 +44,7 @@ fn corrupt(item: &Item, e: serde_json::Error) -> RepoError {
 /// (default 05:00).
 pub fn recompute_at_from_env() -> Result<(i8, i8), String> {
     let v = std::env::var("DEBRIEF_HEALTH_RECOMPUTE_AT").unwrap_or_else(|_| "05:00".into());
-    v.split_once(':')
-        .and_then(|(h, m)| Some((h.parse::<i8>().ok().filter(|h| (0..24).contains(h))?, m.parse::<i8>().ok().filter(|m| (0..60).contains(m))?)))
-        .ok_or(format!("DEBRIEF_HEALTH_RECOMPUTE_AT: `{v}` is not a time of day as HH:MM"))
+    crate::domain::parse_hh_mm(&v).ok_or(format!("DEBRIEF_HEALTH_RECOMPUTE_AT: `{v}` is not a time of day as HH:MM"))
 }
 
 /// The pure step of a day's recompute: scores `c` on `day` against its last result before
@@ -387,7 +385,7 @@ impl<S: Store> HealthRecords<S> {
     pub async fn on_schedule<M: crate::ports::Mailer>(&self, mailer: &M, config: &HealthConfig, now: i64, recompute_at: (i8, i8), done: &mut Option<Day>, sender: &str, links_base: Option<&str>) -> Result<(Option<RecomputeReport>, usize), RepoError> {
         let Ok(t) = jiff::Timestamp::from_second(now) else { return Ok((None, 0)) };
         let local = t.to_zoned(config.tz.clone());
-        let today = Day::of(&t.to_string(), &config.tz).unwrap_or_else(|| Day::today(&config.tz));
+        let today = Day::at(t, &config.tz);
         let mut report = None;
         if (local.hour(), local.minute()) >= recompute_at && *done != Some(today) {
             report = Some(self.recompute_all(today, config).await?);
@@ -452,20 +450,37 @@ impl<S: Store> HealthRecords<S> {
             loop {
                 let page = self.repo.store().query(&format!("HEALTHIV#{coach}"), "IV#", 500, cursor.as_deref()).await?;
                 for item in &page.items {
-                    let mut iv: Intervention = serde_json::from_str(&item.body).map_err(|e| corrupt(item, e))?;
-                    // Done once its review sent the message.
-                    if let Some(p) = self.repo.get_participant(&iv.id, super::review::CLIENT_ID).await? {
-                        iv.sent_at = p.value.email_sent_at;
-                        if iv.sent_at.is_some() {
-                            iv.status = super::interventions::InterventionStatus::Done;
-                        }
-                    }
-                    out.push(iv);
+                    out.push(self.with_status(serde_json::from_str(&item.body).map_err(|e| corrupt(item, e))?).await?);
                 }
                 match page.cursor {
                     Some(c) => cursor = Some(c),
                     None => break,
                 }
+            }
+        }
+        out.sort_by(super::interventions::by_priority);
+        Ok(out)
+    }
+
+    /// An intervention with what its review did: done once the message was sent.
+    async fn with_status(&self, mut iv: Intervention) -> Result<Intervention, RepoError> {
+        if let Some(p) = self.repo.get_participant(&iv.id, super::review::CLIENT_ID).await? {
+            iv.sent_at = p.value.email_sent_at;
+            if iv.sent_at.is_some() {
+                iv.status = super::interventions::InterventionStatus::Done;
+            }
+        }
+        Ok(iv)
+    }
+
+    /// One client's interventions of the last [`super::model::HISTORY_DAYS`] days (those its
+    /// record remembers), read by key rather than through its coach's whole queue; most
+    /// urgent first.
+    pub async fn interventions_of_client(&self, c: &ClientRecord) -> Result<Vec<Intervention>, RepoError> {
+        let mut out = Vec::with_capacity(c.interventions.len());
+        for mark in &c.interventions {
+            if let Some(item) = self.repo.store().get(&intervention_key(c.coach_id.as_deref(), &mark.id)).await? {
+                out.push(self.with_status(serde_json::from_str(&item.body).map_err(|e| corrupt(&item, e))?).await?);
             }
         }
         out.sort_by(super::interventions::by_priority);

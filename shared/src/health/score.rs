@@ -175,16 +175,19 @@ fn pct(x: f64) -> u8 {
     x.round().clamp(0.0, 100.0) as u8
 }
 
+/// The failed payments of the `days` days up to `today`, each with whether a later payment
+/// (on or before `today`) made it good.
+fn failures(c: &ClientRecord, today: Day, days: i32) -> impl Iterator<Item = bool> + '_ {
+    let last_paid = c.activity.iter().filter(|a| a.kind == ActivityKind::PaymentMade && a.on <= today).map(|a| a.on).max();
+    c.activity
+        .iter()
+        .filter(move |a| a.kind == ActivityKind::PaymentFailed && a.on <= today && today.since(a.on) < days)
+        .map(move |a| last_paid.is_some_and(|p| p >= a.on))
+}
+
 /// Failed payments in 60 days, a failure made good by a later payment counting half (at most 2).
 fn failed_payments(c: &ClientRecord, today: Day) -> f64 {
-    let last_paid = c.activity.iter().filter(|a| a.kind == ActivityKind::PaymentMade && a.on <= today).map(|a| a.on).max();
-    let n: f64 = c
-        .activity
-        .iter()
-        .filter(|a| a.kind == ActivityKind::PaymentFailed && a.on <= today && today.since(a.on) < 60)
-        .map(|a| if last_paid.is_some_and(|p| p >= a.on) { 0.5 } else { 1.0 })
-        .sum();
-    n.min(2.0)
+    failures(c, today, 60).map(|made_good| if made_good { 0.5 } else { 1.0 }).sum::<f64>().min(2.0)
 }
 
 /// Days the client has to answer a call, email or meeting the CRM logged before the silence
@@ -266,13 +269,7 @@ pub fn score_client(c: &ClientRecord, today: Day, config: &HealthConfig) -> Heal
     let fall = week_ago.map_or(0, |p| p.total.saturating_sub(total));
     let rise = week_ago.map_or(0, |p| total.saturating_sub(p.total));
 
-    let unrecovered = c
-        .activity
-        .iter()
-        .filter(|a| a.kind == ActivityKind::PaymentFailed && a.on <= today && today.since(a.on) < 60)
-        .filter(|a| !c.activity.iter().any(|p| p.kind == ActivityKind::PaymentMade && p.on >= a.on && p.on <= today))
-        .count()
-        .min(2) as f64;
+    let unrecovered = failures(c, today, 60).filter(|made_good| !made_good).count().min(2) as f64;
     let churn_terms = vec![
         ("intercept".to_string(), -4.0),
         ("low engagement".to_string(), 2.5 * (1.0 - f64::from(dims.engagement) / 100.0)),
@@ -293,7 +290,7 @@ pub fn score_client(c: &ClientRecord, today: Day, config: &HealthConfig) -> Heal
     if fall >= config.drop_points {
         flags.push(Flag::Drop { points: fall });
     }
-    if c.activity.iter().any(|a| a.kind == ActivityKind::PaymentFailed && a.on <= today && today.since(a.on) < 7 && !c.activity.iter().any(|p| p.kind == ActivityKind::PaymentMade && p.on >= a.on && p.on <= today)) {
+    if failures(c, today, 7).any(|made_good| !made_good) {
         flags.push(Flag::FailedPayment);
     }
     match (c.sessions_remaining, renewal_in) {

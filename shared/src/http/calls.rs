@@ -30,17 +30,7 @@ use crate::repo::KeyScope;
 /// The fields of a JSON body or a multipart form, read into the upload; a field of the wrong
 /// type or an unknown one is a 400 naming it.
 fn upload_of(fields: Value) -> Result<CallUpload, ApiError> {
-    serde_path_to_error::deserialize(fields).map_err(|e| {
-        let path = e.path().to_string();
-        let inner = e.into_inner().to_string();
-        // serde names an unknown field in its message; the path is `.` then.
-        let field = match inner.strip_prefix("unknown field `") {
-            Some(rest) => rest.split('`').next().unwrap_or("body").to_string(),
-            None if path == "." => "body".into(),
-            None => path,
-        };
-        ApiError::bad(field, inner.split(", expected").next().unwrap_or(&inner).to_string())
-    })
+    serde_path_to_error::deserialize(fields).map_err(ApiError::unreadable)
 }
 
 async fn from_multipart(parts: &axum::http::request::Parts, bytes: Bytes) -> Result<Value, ApiError> {

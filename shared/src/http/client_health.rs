@@ -54,20 +54,7 @@ fn ok(status: StatusCode, data: impl serde::Serialize) -> Response {
 }
 
 fn json_body<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
-    let mut de = serde_json::Deserializer::from_slice(bytes);
-    serde_path_to_error::deserialize(&mut de).map_err(|e| {
-        let path = e.path().to_string();
-        let inner = e.into_inner().to_string();
-        // serde names an unknown or missing field in its message; the path is `.` then.
-        let named = inner.strip_prefix("unknown field `").or_else(|| inner.strip_prefix("missing field `"));
-        let field = match named {
-            Some(rest) => rest.split('`').next().unwrap_or("body").to_string(),
-            None if path == "." => "body".into(),
-            None => path,
-        };
-        let message = inner.split(", expected").next().unwrap_or(&inner);
-        ApiError::bad(field, message.split(" at line ").next().unwrap_or(message).to_string())
-    })
+    serde_path_to_error::deserialize(&mut serde_json::Deserializer::from_slice(bytes)).map_err(ApiError::unreadable)
 }
 
 pub async fn event<S: Store + Clone, Q: Queue>(State(svc): State<Arc<ClientHealthService<S, Q>>>, headers: HeaderMap, body: Bytes) -> Result<Response, ApiError> {
@@ -129,10 +116,9 @@ pub async fn client<S: Store + Clone, Q: Queue>(State(svc): State<Arc<ClientHeal
     let score = score_client(&c, today, &svc.config);
     let interventions: Vec<_> = svc
         .records
-        .interventions(c.coach_id.as_deref().or(Some("-")))
+        .interventions_of_client(&c)
         .await?
         .into_iter()
-        .filter(|iv| iv.client_id == c.client_id)
         .map(|iv| {
             let (after7, after30) = outcome(&iv, &c);
             json!({ "intervention": iv, "change7": after7, "change30": after30 })

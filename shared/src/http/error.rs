@@ -34,6 +34,22 @@ impl ApiError {
         Self::BadRequest { field: field.into(), message: message.into() }
     }
 
+    /// A body that did not read as its type: a 400 naming the field (its path, or the unknown
+    /// or missing field serde names in its message) with serde's words, short of its
+    /// "expected …" and position.
+    pub fn unreadable(e: serde_path_to_error::Error<serde_json::Error>) -> Self {
+        let path = e.path().to_string();
+        let inner = e.into_inner().to_string();
+        let named = inner.strip_prefix("unknown field `").or_else(|| inner.strip_prefix("missing field `"));
+        let field = match named {
+            Some(rest) => rest.split('`').next().unwrap_or("body").to_string(),
+            None if path == "." => "body".into(),
+            None => path,
+        };
+        let message = inner.split(", expected").next().unwrap_or(&inner);
+        Self::bad(field, message.split(" at line ").next().unwrap_or(message).to_string())
+    }
+
     pub fn status_code(&self) -> StatusCode {
         match self {
             Self::BadRequest { .. } => StatusCode::BAD_REQUEST,

@@ -114,7 +114,7 @@ impl HealthProperties {
         // milliseconds since 1970; a date-time is put on its day in the studio's zone.
         let day = |name: &str| {
             text(name).and_then(|v| match v.parse::<i64>() {
-                Ok(ms) => jiff::Timestamp::from_millisecond(ms).ok().and_then(|t| Day::of(&t.to_string(), &self.tz)),
+                Ok(ms) => jiff::Timestamp::from_millisecond(ms).ok().map(|t| Day::at(t, &self.tz)),
                 Err(_) => Day::of(v, &self.tz),
             })
         };

@@ -298,11 +298,10 @@ impl<S: Store + Clone, Q: Queue, M: Mailer, A: Analyser + 'static> ReviewServer<
                 };
                 let score = score_client(&c, today.max(c.history.last().map_or(today, |p| p.day)), &config);
                 let ivs: Vec<Value> = records
-                    .interventions(Some(coach))
+                    .interventions_of_client(&c)
                     .await
                     .map_err(failed)?
                     .into_iter()
-                    .filter(|iv| iv.client_id == c.client_id)
                     .map(|iv| {
                         let (after7, after30) = crate::health::interventions::outcome(&iv, &c);
                         json!({"intervention": iv, "change7": after7, "change30": after30})

@@ -257,27 +257,9 @@ pub fn html_escape(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::ProcessingStatus;
 
     fn session() -> WorkshopSession {
-        WorkshopSession {
-            session_id: "ws-1".into(),
-            workshop_date: "2026-11-20".into(),
-            cohort_name: "Lab <1>".into(),
-            coach_id: "coach".into(),
-            participant_count: 0,
-            processing_status: ProcessingStatus::Completed,
-            completed_at: None,
-            priority_client_ids: vec![],
-            chat_gpt_session_url: None,
-            email_notification_sent: false,
-            review_completed_at: None,
-            failure_reason: None,
-            cost: None,
-            webinar: None,
-            call: None,
-            intervention: None,
-        }
+        WorkshopSession { participant_count: 0, completed_at: None, email_notification_sent: false, ..WorkshopSession::one_draft("ws-1", "2026-11-20", "Lab <1>".into(), "coach", None) }
     }
 
     #[test]

@@ -20,7 +20,7 @@ use super::session::{WebinarFields, WebinarSession, cut};
 use super::{draft, export, parse_attendee_report, parse_chat, text};
 use crate::analysis::Analyser;
 use crate::domain::{
-    AnalyserInfo, AnalyserKind, CoachProfile, CoachReviewStatus, EngagementLevel, ParticipantSummary, PriorityFlag, PriorityReason, ProcessingStatus,
+    CoachProfile, EngagementLevel, ParticipantSummary, PriorityFlag, PriorityReason, ProcessingStatus,
     WorkshopSession,
 };
 use crate::error::InputError;
@@ -184,30 +184,11 @@ pub fn drafts(session_id: &str, coach: &CoachProfile, webinar: &WebinarSession, 
                     explanation: format!("Hot lead: engagement score {}{}", e.score, e.questions.first().map(|q| format!("; asked \"{q}\"")).unwrap_or_default()),
                 }
             });
-            ParticipantSummary {
-                participant_id: id,
-                session_id: session_id.to_string(),
-                participant_name: e.name.clone(),
-                engagement_level: level(e.tier),
-                speaking_time_percentage: 0.0,
-                wins: vec![],
-                challenges: vec![],
-                action_items: vec![],
-                coach_recommendations: vec![],
-                urgency_indicators: vec![],
-                generated_summary: draft::summary(&e),
-                generated_email: body,
-                coach_review_status: CoachReviewStatus::Pending,
-                final_email_content: None,
-                email_sent_at: None,
-                coach_edit_count: 0,
-                email: e.email.clone(),
-                generated_email_subject: subject,
-                stats: Default::default(),
-                analyser: AnalyserInfo { kind: AnalyserKind::Builtin, model: None, fallback_reason: None, dropped_quotes: 0, usage: None },
-                priority,
-                webinar_engagement: Some(e),
-            }
+            let mut p = ParticipantSummary::draft(session_id, &id, e.name.clone(), e.email.clone(), subject, body, draft::summary(&e));
+            p.engagement_level = level(e.tier);
+            p.priority = priority;
+            p.webinar_engagement = Some(e);
+            p
         })
         .collect()
 }
