@@ -62,24 +62,36 @@ impl Day {
     }
 }
 
+impl Day {
+    /// `YYYY-MM-DD` written digit by digit (a recompute writes a million of these), for years
+    /// 0–9999; `None` outside them.
+    fn ascii(self) -> Option<[u8; 10]> {
+        let d = self.date();
+        let y = u16::try_from(d.year()).ok().filter(|y| *y <= 9999)?;
+        let (m, day) = (u16::from(u8::from(d.month())), u16::from(d.day()));
+        let digit = |v: u16| b'0' + (v % 10) as u8;
+        Some([digit(y / 1000), digit(y / 100), digit(y / 10), digit(y), b'-', digit(m / 10), digit(m), b'-', digit(day / 10), digit(day)])
+    }
+}
+
 impl std::fmt::Display for Day {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let d = self.date();
-        let year = d.year();
-        if !(0..=9999).contains(&year) {
-            return write!(f, "{year:04}-{:02}-{:02}", u8::from(d.month()), d.day());
+        match self.ascii() {
+            Some(text) => f.write_str(std::str::from_utf8(&text).expect("ASCII digits")),
+            None => {
+                let d = self.date();
+                write!(f, "{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day())
+            }
         }
-        // Written digit by digit: a recompute writes a million of these.
-        let (y, m, day) = (year as u16, u8::from(d.month()), d.day());
-        let digit = |v: u16| b'0' + (v % 10) as u8;
-        let text = [digit(y / 1000), digit(y / 100), digit(y / 10), digit(y), b'-', digit(u16::from(m / 10)), digit(u16::from(m)), b'-', digit(u16::from(day / 10)), digit(u16::from(day))];
-        f.write_str(std::str::from_utf8(&text).expect("ASCII digits"))
     }
 }
 
 impl Serialize for Day {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(self)
+        match self.ascii() {
+            Some(text) => s.serialize_str(std::str::from_utf8(&text).expect("ASCII digits")),
+            None => s.collect_str(self),
+        }
     }
 }
 
@@ -115,13 +127,48 @@ pub enum ActivityKind {
     MessageAnswered,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+/// Stored as `[kind, day, eventId]` (a client keeps dozens, read and written by every day's
+/// recompute); the `{"kind", "on", "eventId"}` object of earlier records is read too.
+#[derive(Debug, Clone, PartialEq)]
 pub struct Activity {
     pub kind: ActivityKind,
     pub on: Day,
     /// The event's id: a redelivered event is recognised by it.
     pub event_id: String,
+}
+
+impl Serialize for Activity {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        (self.kind, self.on, &self.event_id).serialize(s)
+    }
+}
+
+impl<'de> Deserialize<'de> for Activity {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(rename_all = "camelCase")]
+        struct Object {
+            kind: ActivityKind,
+            on: Day,
+            event_id: String,
+        }
+        struct Either;
+        impl<'de> serde::de::Visitor<'de> for Either {
+            type Value = Activity;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("an activity as [kind, day, eventId]")
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Activity, A::Error> {
+                let missing = |i| serde::de::Error::invalid_length(i, &"3 items");
+                Ok(Activity { kind: seq.next_element()?.ok_or_else(|| missing(0))?, on: seq.next_element()?.ok_or_else(|| missing(1))?, event_id: seq.next_element()?.ok_or_else(|| missing(2))? })
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<Activity, A::Error> {
+                let o = Object::deserialize(serde::de::value::MapAccessDeserializer::new(map))?;
+                Ok(Activity { kind: o.kind, on: o.on, event_id: o.event_id })
+            }
+        }
+        d.deserialize_any(Either)
+    }
 }
 
 /// One day's result, kept on the client for trends, momentum and "once per drop".
@@ -134,7 +181,7 @@ pub struct DayPoint {
     pub base: u8,
     pub zone: Zone,
     pub churn_risk: u8,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub flags: Vec<Flag>,
 }
 
@@ -144,25 +191,25 @@ pub struct DayPoint {
 pub struct ClientRecord {
     pub client_id: String,
     pub name: String,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
     /// The coach the client is assigned to (interventions go to them).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub coach_id: Option<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hubspot_contact_id: Option<String>,
     /// The package's value, in the configured currency.
     #[serde(default)]
     pub package_value: f64,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub package_sessions: Option<u32>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sessions_remaining: Option<u32>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub renewal_date: Option<Day>,
     #[serde(default)]
     pub outstanding_balance: f64,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_session: Option<Day>,
     /// What the CRM rolled up from the client's deals and engagements, read with the contact.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -417,6 +464,26 @@ mod tests {
             assert_eq!(Day::parse(bad), None, "{bad}");
         }
         assert_eq!(Day::parse(" 2026-01-05 "), Day::parse("2026-01-05"));
+    }
+
+    #[test]
+    fn activity_is_stored_as_a_triple_and_earlier_records_still_read() {
+        let a = Activity { kind: ActivityKind::MessageAnswered, on: Day::parse("2026-11-20").unwrap(), event_id: "e-1".into() };
+        let json = serde_json::to_string(&a).unwrap();
+        assert_eq!(json, r#"["message_answered","2026-11-20","e-1"]"#);
+        assert_eq!(serde_json::from_str::<Activity>(&json).unwrap(), a);
+        let earlier = r#"{"kind":"message_answered","on":"2026-11-20","eventId":"e-1"}"#;
+        assert_eq!(serde_json::from_str::<Activity>(earlier).unwrap(), a);
+        for bad in [r#"["message_answered","2026-11-20"]"#, r#"{"kind":"message_answered","on":"2026-11-20"}"#, r#"["party","2026-11-20","e"]"#, "7"] {
+            assert!(serde_json::from_str::<Activity>(bad).is_err(), "{bad}");
+        }
+        // A whole client of the earlier form reads, and writes back in the short one.
+        let old = r#"{"clientId":"c1","name":"A","email":null,"activity":[{"kind":"session_attended","on":"2026-11-19","eventId":"e0"}],"history":[{"day":"2026-11-19","total":80,"base":80,"zone":"Green","churnRisk":5,"flags":[]}]}"#;
+        let c: ClientRecord = serde_json::from_str(old).unwrap();
+        assert_eq!((c.activity.len(), c.history.len()), (1, 1));
+        let again = serde_json::to_string(&c).unwrap();
+        assert!(again.contains(r#""activity":[["session_attended","2026-11-19","e0"]]"#) && !again.contains("null") && !again.contains("flags"), "{again}");
+        assert_eq!(serde_json::from_str::<ClientRecord>(&again).unwrap(), c);
     }
 
     #[test]

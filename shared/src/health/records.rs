@@ -116,6 +116,15 @@ fn coaches_of(clients: &[(ClientRecord, u64)]) -> std::collections::BTreeSet<Str
     clients.iter().map(|(c, _)| c.coach_id.clone().unwrap_or_else(|| "-".into())).collect()
 }
 
+/// What a run needs of a coach.
+#[derive(Debug, Clone, Default)]
+struct CoachBits {
+    name: String,
+    chat_gpt_url: Option<String>,
+}
+
+type Coaches = HashMap<String, CoachBits>;
+
 pub struct HealthRecords<S> {
     repo: Repo<S>,
 }
@@ -232,23 +241,24 @@ impl<S: Store> HealthRecords<S> {
         Ok(created)
     }
 
-    async fn coach_name(&self, coach_id: Option<&str>, cache: &mut HashMap<String, String>) -> Result<String, RepoError> {
-        let Some(id) = coach_id else { return Ok(String::new()) };
-        if let Some(n) = cache.get(id) {
-            return Ok(n.clone());
+    /// The coach's name and ChatGPT link (what drafts and their reviews carry), read once per
+    /// coach per run.
+    async fn coach(&self, coach_id: Option<&str>, cache: &mut Coaches) -> Result<CoachBits, RepoError> {
+        let Some(id) = coach_id else { return Ok(CoachBits::default()) };
+        if let Some(bits) = cache.get(id) {
+            return Ok(bits.clone());
         }
-        let name = self.repo.get_coach(id).await?.map(|c| c.coach_name).unwrap_or_default();
-        cache.insert(id.to_string(), name.clone());
-        Ok(name)
+        let bits = self.repo.get_coach(id).await?.map(|c| CoachBits { name: c.coach_name, chat_gpt_url: c.chat_gpt_url }).unwrap_or_default();
+        cache.insert(id.to_string(), bits.clone());
+        Ok(bits)
     }
 
     /// Stores an intervention and, for a client with a coach, its draft as a review (the
     /// participant, then the session, then the intervention: each created only if absent, so a
     /// rerun after a crash at any point finishes the set). `true` when the intervention is new.
-    async fn put_intervention(&self, iv: &Intervention) -> Result<bool, RepoError> {
+    async fn put_intervention(&self, iv: &Intervention, coach: &CoachBits) -> Result<bool, RepoError> {
         if let Some(coach_id) = iv.coach_id.as_deref() {
-            let chat_gpt_url = self.repo.get_coach(coach_id).await?.and_then(|c| c.chat_gpt_url);
-            let (session, participant) = super::review::draft_session(iv, coach_id, chat_gpt_url);
+            let (session, participant) = super::review::draft_session(iv, coach_id, coach.chat_gpt_url.clone());
             if self.repo.get_participant(&iv.id, super::review::CLIENT_ID).await?.is_none() {
                 self.repo.put_participants(std::slice::from_ref(&participant)).await?;
             }
@@ -292,10 +302,10 @@ impl<S: Store> HealthRecords<S> {
             if fresh == 0 {
                 return Ok(Some((score_client(&c, on, config), 0)));
             }
-            let coach = self.coach_name(c.coach_id.as_deref(), &mut coaches).await?;
-            let (score, iv) = rescore(&mut c, on, config, &coach);
+            let coach = self.coach(c.coach_id.as_deref(), &mut coaches).await?;
+            let (score, iv) = rescore(&mut c, on, config, &coach.name);
             if let Some(iv) = &iv {
-                self.put_intervention(iv).await?;
+                self.put_intervention(iv, &coach).await?;
             }
             match self.save(&c, version).await {
                 Ok(()) => return Ok(Some((score, fresh))),
@@ -321,10 +331,10 @@ impl<S: Store> HealthRecords<S> {
                     report.skipped += 1;
                     continue;
                 }
-                let coach = self.coach_name(c.coach_id.as_deref(), &mut coaches).await?;
-                let (_, iv) = rescore(c, day, config, &coach);
+                let coach = self.coach(c.coach_id.as_deref(), &mut coaches).await?;
+                let (_, iv) = rescore(c, day, config, &coach.name);
                 let created = match &iv {
-                    Some(iv) => self.put_intervention(iv).await?,
+                    Some(iv) => self.put_intervention(iv, &coach).await?,
                     None => false,
                 };
                 pending.push((&*c, *version, created));
@@ -358,16 +368,16 @@ impl<S: Store> HealthRecords<S> {
 
     /// One client's recompute for `day`, read fresh: `None` when it is gone or already has the
     /// day's result, else whether an intervention was created.
-    async fn recompute_one(&self, client_id: &str, day: Day, config: &HealthConfig, coaches: &mut HashMap<String, String>) -> Result<Option<bool>, RepoError> {
+    async fn recompute_one(&self, client_id: &str, day: Day, config: &HealthConfig, coaches: &mut Coaches) -> Result<Option<bool>, RepoError> {
         loop {
             let Some((mut c, version)) = self.get(client_id).await? else { return Ok(None) };
             if c.result_on(day).is_some() {
                 return Ok(None);
             }
-            let coach = self.coach_name(c.coach_id.as_deref(), coaches).await?;
-            let (_, iv) = rescore(&mut c, day, config, &coach);
+            let coach = self.coach(c.coach_id.as_deref(), coaches).await?;
+            let (_, iv) = rescore(&mut c, day, config, &coach.name);
             let created = match &iv {
-                Some(iv) => self.put_intervention(iv).await?,
+                Some(iv) => self.put_intervention(iv, &coach).await?,
                 None => false,
             };
             match self.save(&c, Some(version)).await {
