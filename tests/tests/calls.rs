@@ -86,6 +86,15 @@ fn the_negotiation_call_reads_as_labelled() {
     assert!(d.to_improve.iter().any(|p| p.text.contains("timing objection unanswered")), "{:?}", d.to_improve);
 }
 
+/// A demo (inferred from its words): an implementation question, pricing and a pilot asked
+/// for; the tool they already have answered, the budget-year timing not; the seller's "by
+/// Monday" resolved against a Thursday.
+#[test]
+fn the_demo_call_reads_as_labelled() {
+    let (_, d) = reads_as_labelled("demo-harbourline");
+    assert!(d.to_improve.iter().any(|p| p.text.contains("timing objection unanswered")), "{:?}", d.to_improve);
+}
+
 #[test]
 fn who_sells_comes_from_roles_then_email_domains_then_the_rep_and_never_a_guess() {
     let text = data("discovery-brightpath.vtt");

@@ -132,6 +132,9 @@ const TIMING_OBJECTION: &[(&str, u8)] = &[
     ("not a good time", 3), ("bad time", 3), ("timing is not", 3), ("timing", 1),     ("next fiscal", 3), ("not right now", 3), ("not now", 2), ("reorg", 3),
     ("freeze", 3), ("on hold", 3), ("too busy", 3), ("revisit … next", 2), ("circle back … next", 2),
     ("until next", 2),     ("not … this year", 2),
+    // The budget year is over: nothing starts until the next one.
+    ("budget is spent", 3), ("budget is used up", 3), ("budget is gone", 3), ("budget is exhausted", 3), ("spent our budget", 3),
+    ("nothing new … before", 3), ("not before", 2),
 ];
 
 #[rustfmt::skip]
@@ -160,6 +163,14 @@ const NO_OBJECTION: &[(&str, u8)] = &[
     ("no concerns", 3), ("no concern", 3), ("not worried", 3),
     ];
 
+/// What a seller says they will do in the call itself ("today I'll walk you through the
+/// demo"): the agenda, not an action item, unless a later time is said.
+#[rustfmt::skip]
+const IN_CALL: &[(&str, u8)] = &[
+    ("walk you through", 3), ("take you through", 3), ("talk you through", 3), ("run through", 3), ("run you through", 3),
+    ("show you", 3), ("share my screen", 3), ("go through", 2), ("go over", 2), ("start with", 2), ("kick off with", 2),
+];
+
 /// The seller's stock commitments, beside the workshop engine's.
 #[rustfmt::skip]
 const SALES_COMMITMENT: &[(&str, u8)] = &[
@@ -172,6 +183,7 @@ struct Lists {
     objections: Vec<(ObjectionKind, PhraseList)>,
     no_objection: PhraseList,
     commitment: PhraseList,
+    in_call: PhraseList,
 }
 
 fn lists() -> &'static Lists {
@@ -197,6 +209,7 @@ fn lists() -> &'static Lists {
         ],
         no_objection: PhraseList::new(NO_OBJECTION),
         commitment: PhraseList::new(SALES_COMMITMENT),
+        in_call: PhraseList::new(IN_CALL),
     })
 }
 
@@ -281,7 +294,12 @@ pub fn read_line(text: &str, side: Side) -> LineSignals {
         if out.commitment.is_none()
             && let Some(rule) = commitment_rule(sentence, &n)
         {
-            out.commitment = Some(Commitment { rule, due: due_phrase(&n) });
+            let due = due_phrase(&n);
+            // The call's own agenda ("today I'll walk you through …") is not an action item.
+            let agenda = !t.in_call.matches(&n.as_strs()).is_empty() && due.as_deref().is_none_or(|d| matches!(d, "today" | "now"));
+            if !agenda {
+                out.commitment = Some(Commitment { rule, due });
+            }
         }
     }
     out
