@@ -292,6 +292,13 @@ impl ClientRecord {
         self.interventions.retain(|m| day.since(m.on) <= HISTORY_DAYS);
     }
 
+    /// The day to score `c` on for something that happened on `day`: the later of it and the
+    /// last day scored, so a late event corrects the current result rather than writing one
+    /// in the past.
+    pub fn score_day(&self, day: Day) -> Day {
+        self.history.last().map_or(day, |p| p.day.max(day))
+    }
+
     /// Applies one event; `false` when its id was seen before (nothing changes).
     pub fn apply(&mut self, e: &HealthEvent, on: Day) -> bool {
         if self.activity.iter().any(|a| a.event_id == e.event_id) {

@@ -278,6 +278,18 @@ impl<S: Store> HealthRecords<S> {
         Ok(created)
     }
 
+    /// Rescores `c` for `day` (not yet saved) and stores the intervention it calls for, with
+    /// its draft: the score, and whether the intervention is new.
+    async fn rescore_stored(&self, c: &mut ClientRecord, day: Day, config: &HealthConfig, coaches: &mut Coaches) -> Result<(HealthScore, bool), RepoError> {
+        let coach = self.coach(c.coach_id.as_deref(), coaches).await?;
+        let (score, iv) = rescore(c, day, config, &coach.name);
+        let created = match &iv {
+            Some(iv) => self.put_intervention(iv, &coach).await?,
+            None => false,
+        };
+        Ok((score, created))
+    }
+
     /// Applies one client's events and rescores the client once, in one versioned write (a
     /// client not seen before is created from the first event). Each event comes with its day
     /// ([`HealthEvent::check`]); an event whose id the client's activity already holds changes
@@ -295,18 +307,11 @@ impl<S: Store> HealthRecords<S> {
                 ),
             };
             let fresh = events.iter().filter(|(e, day)| c.apply(e, *day)).count();
-            let latest = events.iter().fold(events[0].1, |m, (_, d)| m.max(*d));
-            // Scored for the later of the events' days and the last day scored, so a late event
-            // corrects the current result rather than writing one in the past.
-            let on = c.history.last().map_or(latest, |p| p.day.max(latest));
+            let on = c.score_day(events.iter().fold(events[0].1, |m, (_, d)| m.max(*d)));
             if fresh == 0 {
                 return Ok(Some((score_client(&c, on, config), 0)));
             }
-            let coach = self.coach(c.coach_id.as_deref(), &mut coaches).await?;
-            let (score, iv) = rescore(&mut c, on, config, &coach.name);
-            if let Some(iv) = &iv {
-                self.put_intervention(iv, &coach).await?;
-            }
+            let (score, _) = self.rescore_stored(&mut c, on, config, &mut coaches).await?;
             match self.save(&c, version).await {
                 Ok(()) => return Ok(Some((score, fresh))),
                 Err(StoreError::Conflict | StoreError::AlreadyExists) => continue,
@@ -331,12 +336,7 @@ impl<S: Store> HealthRecords<S> {
                     report.skipped += 1;
                     continue;
                 }
-                let coach = self.coach(c.coach_id.as_deref(), &mut coaches).await?;
-                let (_, iv) = rescore(c, day, config, &coach.name);
-                let created = match &iv {
-                    Some(iv) => self.put_intervention(iv, &coach).await?,
-                    None => false,
-                };
+                let (_, created) = self.rescore_stored(c, day, config, &mut coaches).await?;
                 pending.push((&*c, *version, created));
             }
             let items: Vec<(Item, u64)> = pending.iter().map(|(c, v, _)| (client_item(c), *v)).collect();
@@ -374,12 +374,7 @@ impl<S: Store> HealthRecords<S> {
             if c.result_on(day).is_some() {
                 return Ok(None);
             }
-            let coach = self.coach(c.coach_id.as_deref(), coaches).await?;
-            let (_, iv) = rescore(&mut c, day, config, &coach.name);
-            let created = match &iv {
-                Some(iv) => self.put_intervention(iv, &coach).await?,
-                None => false,
-            };
+            let (_, created) = self.rescore_stored(&mut c, day, config, coaches).await?;
             match self.save(&c, Some(version)).await {
                 Ok(()) => return Ok(Some(created)),
                 Err(StoreError::Conflict) => continue,

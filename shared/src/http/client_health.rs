@@ -72,8 +72,7 @@ pub async fn event<S: Store + Clone, Q: Queue>(State(svc): State<Arc<ClientHealt
         }
     }
     if let Some(c) = client.filter(|c| c.activity.iter().any(|a| a.event_id == e.event_id)) {
-        let on = c.history.last().map_or(day, |p| p.day.max(day));
-        return Ok(ok(StatusCode::OK, json!({ "eventId": e.event_id, "duplicate": true, "score": score_client(&c, on, &svc.config) })));
+        return Ok(ok(StatusCode::OK, json!({ "eventId": e.event_id, "duplicate": true, "score": score_client(&c, c.score_day(day), &svc.config) })));
     }
     svc.events.send_batch(&[crate::health::events::message(&e)]).await.map_err(|err| ApiError::Unavailable(format!("the event was not queued; send it again ({err})")))?;
     Ok(ok(StatusCode::ACCEPTED, json!({ "eventId": e.event_id, "duplicate": false, "queued": true })))
@@ -112,7 +111,7 @@ pub async fn client<S: Store + Clone, Q: Queue>(State(svc): State<Arc<ClientHeal
         return Err(not_found());
     }
     // The score as of today, from what is stored (the stored history is not changed).
-    let today = Day::today(&svc.config.tz).max(c.history.last().map_or(Day(0), |p| p.day));
+    let today = c.score_day(Day::today(&svc.config.tz));
     let score = score_client(&c, today, &svc.config);
     let interventions: Vec<_> = svc
         .records

@@ -296,7 +296,7 @@ impl<S: Store + Clone, Q: Queue, M: Mailer, A: Analyser + 'static> ReviewServer<
                 let Some((c, _)) = records.get(&a.client_id).await.map_err(failed)?.filter(|(c, _)| c.coach_id.as_deref() == Some(coach)) else {
                     return Err(tool_error(format!("No client `{}` among this coach's clients.", a.client_id)));
                 };
-                let score = score_client(&c, today.max(c.history.last().map_or(today, |p| p.day)), &config);
+                let score = score_client(&c, c.score_day(today), &config);
                 let ivs: Vec<Value> = records
                     .interventions_of_client(&c)
                     .await
