@@ -12,6 +12,14 @@ fn data(file: &str) -> String {
     std::fs::read_to_string(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("data/calls").join(file)).unwrap()
 }
 
+/// The discovery call as `POST /v1/calls` takes it, for `coach`.
+fn call_request(coach: &str) -> serde_json::Value {
+    let mut v: serde_json::Value = serde_json::from_str(&data("discovery-brightpath.json")).unwrap();
+    v["coachId"] = serde_json::json!(coach);
+    v["transcript"] = serde_json::json!(data("discovery-brightpath.vtt"));
+    v
+}
+
 /// A labelled call read by the sales profile, checked against its truth file.
 fn reads_as_labelled(call: &str) -> (String, debrief::calls::debrief::Debrief) {
     let text = data(&format!("{call}.vtt"));
@@ -149,10 +157,7 @@ mod over_http {
     use serde_json::{Value, json};
 
     fn request(app: &TestApp) -> Value {
-        let mut v: Value = serde_json::from_str(&super::data("discovery-brightpath.json")).unwrap();
-        v["coachId"] = json!(app.coach.coach_id);
-        v["transcript"] = json!(super::data("discovery-brightpath.vtt"));
-        v
+        super::call_request(&app.coach.coach_id)
     }
 
     async fn post(app: &TestApp, body: &Value) -> (u16, Value) {
@@ -261,14 +266,9 @@ mod over_http {
 
 mod with_a_model {
     use debrief_tests::app::spawn_app_with;
-    use serde_json::{Value, json};
+    use serde_json::Value;
 
-    fn request(coach: &str) -> Value {
-        let mut v: Value = serde_json::from_str(&super::data("discovery-brightpath.json")).unwrap();
-        v["coachId"] = json!(coach);
-        v["transcript"] = json!(super::data("discovery-brightpath.vtt"));
-        v
-    }
+    use super::call_request as request;
 
     /// The model's reading replaces the built-in one only where it checks out: an invented
     /// objection is dropped and counted, a due time the quote does not say is dropped, the

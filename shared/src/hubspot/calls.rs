@@ -207,18 +207,11 @@ impl<S: Store, C: CrmApi> CrmSync<S, C> {
         }
 
         // Associations are idempotent: made (again) on every attempt that gets here.
-        let pairs_to = |to: &str| -> Vec<(String, String, String)> {
-            let Some(target) = (if to == "contacts" { contact.clone() } else { deal.clone() }) else { return vec![] };
-            let mut out = Vec::new();
-            if let Some(c) = &logged.call {
-                out.push(("calls".to_string(), c.clone(), target.clone()));
-            }
-            out.extend(logged.tasks.iter().map(|(_, t)| ("tasks".to_string(), t.clone(), target.clone())));
-            out
-        };
-        for to in ["contacts", "deals"] {
-            for from in ["calls", "tasks"] {
-                let pairs: Vec<(String, String)> = pairs_to(to).into_iter().filter(|(f, ..)| f == from).map(|(_, a, b)| (a, b)).collect();
+        for (to, target) in [("contacts", &contact), ("deals", &deal)] {
+            let Some(target) = target else { continue };
+            let calls: Vec<(String, String)> = logged.call.iter().map(|c| (c.clone(), target.clone())).collect();
+            let tasks: Vec<(String, String)> = logged.tasks.iter().map(|(_, t)| (t.clone(), target.clone())).collect();
+            for (from, pairs) in [("calls", calls), ("tasks", tasks)] {
                 if !pairs.is_empty() {
                     self.associate(from, to, &pairs, &mut errors).await?;
                 }
