@@ -48,12 +48,9 @@ pub async fn apply_batch<S: Store, Q: Queue>(records: &HealthRecords<S>, config:
         }
     }
     for (_, (events, ids)) in by_client {
-        match records.apply_events(&events, config).await {
-            Ok(_) => {}
-            Err(e) => {
-                tracing::warn!(error = %e, "health events not applied; they come back");
-                failed.extend(ids);
-            }
+        if let Err(e) = records.apply_events(&events, config).await {
+            tracing::warn!(error = %e, "health events not applied; they come back");
+            failed.extend(ids);
         }
     }
     crate::ops::record_run(records.repo().store(), "health-events", failed.is_empty()).await;

@@ -299,9 +299,14 @@ impl ClientRecord {
         self.history.last().map_or(day, |p| p.day.max(day))
     }
 
+    /// Whether the event with this id was applied already.
+    pub fn has_event(&self, event_id: &str) -> bool {
+        self.activity.iter().any(|a| a.event_id == event_id)
+    }
+
     /// Applies one event; `false` when its id was seen before (nothing changes).
     pub fn apply(&mut self, e: &HealthEvent, on: Day) -> bool {
-        if self.activity.iter().any(|a| a.event_id == e.event_id) {
+        if self.has_event(&e.event_id) {
             return false;
         }
         match e.kind {

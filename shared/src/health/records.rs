@@ -279,23 +279,21 @@ impl<S: Store> HealthRecords<S> {
     }
 
     /// Rescores `c` for `day` (not yet saved) and stores the intervention it calls for, with
-    /// its draft: the score, and whether the intervention is new.
-    async fn rescore_stored(&self, c: &mut ClientRecord, day: Day, config: &HealthConfig, coaches: &mut Coaches) -> Result<(HealthScore, bool), RepoError> {
+    /// its draft: whether the intervention is new.
+    async fn rescore_stored(&self, c: &mut ClientRecord, day: Day, config: &HealthConfig, coaches: &mut Coaches) -> Result<bool, RepoError> {
         let coach = self.coach(c.coach_id.as_deref(), coaches).await?;
-        let (score, iv) = rescore(c, day, config, &coach.name);
-        let created = match &iv {
-            Some(iv) => self.put_intervention(iv, &coach).await?,
-            None => false,
-        };
-        Ok((score, created))
+        match rescore(c, day, config, &coach.name).1 {
+            Some(iv) => self.put_intervention(&iv, &coach).await,
+            None => Ok(false),
+        }
     }
 
     /// Applies one client's events and rescores the client once, in one versioned write (a
     /// client not seen before is created from the first event). Each event comes with its day
     /// ([`HealthEvent::check`]); an event whose id the client's activity already holds changes
-    /// nothing. Returns the score and how many events were new.
-    pub async fn apply_events(&self, events: &[(HealthEvent, Day)], config: &HealthConfig) -> Result<Option<(HealthScore, usize)>, RepoError> {
-        let Some((first, _)) = events.first() else { return Ok(None) };
+    /// nothing (and costs no write). Returns how many events were new.
+    pub async fn apply_events(&self, events: &[(HealthEvent, Day)], config: &HealthConfig) -> Result<usize, RepoError> {
+        let Some((first, _)) = events.first() else { return Ok(0) };
         debug_assert!(events.iter().all(|(e, _)| e.client_id == first.client_id), "one client's events");
         let mut coaches = HashMap::new();
         loop {
@@ -307,13 +305,13 @@ impl<S: Store> HealthRecords<S> {
                 ),
             };
             let fresh = events.iter().filter(|(e, day)| c.apply(e, *day)).count();
-            let on = c.score_day(events.iter().fold(events[0].1, |m, (_, d)| m.max(*d)));
             if fresh == 0 {
-                return Ok(Some((score_client(&c, on, config), 0)));
+                return Ok(0);
             }
-            let (score, _) = self.rescore_stored(&mut c, on, config, &mut coaches).await?;
+            let on = c.score_day(events.iter().fold(events[0].1, |m, (_, d)| m.max(*d)));
+            self.rescore_stored(&mut c, on, config, &mut coaches).await?;
             match self.save(&c, version).await {
-                Ok(()) => return Ok(Some((score, fresh))),
+                Ok(()) => return Ok(fresh),
                 Err(StoreError::Conflict | StoreError::AlreadyExists) => continue,
                 Err(err) => return Err(err.into()),
             }
@@ -336,7 +334,7 @@ impl<S: Store> HealthRecords<S> {
                     report.skipped += 1;
                     continue;
                 }
-                let (_, created) = self.rescore_stored(c, day, config, &mut coaches).await?;
+                let created = self.rescore_stored(c, day, config, &mut coaches).await?;
                 pending.push((&*c, *version, created));
             }
             let items: Vec<(Item, u64)> = pending.iter().map(|(c, v, _)| (client_item(c), *v)).collect();
@@ -374,7 +372,7 @@ impl<S: Store> HealthRecords<S> {
             if c.result_on(day).is_some() {
                 return Ok(None);
             }
-            let (_, created) = self.rescore_stored(&mut c, day, config, coaches).await?;
+            let created = self.rescore_stored(&mut c, day, config, coaches).await?;
             match self.save(&c, Some(version)).await {
                 Ok(()) => return Ok(Some(created)),
                 Err(StoreError::Conflict) => continue,

@@ -71,7 +71,7 @@ pub async fn event<S: Store + Clone, Q: Queue>(State(svc): State<Arc<ClientHealt
             return Err(ApiError::Forbidden("this key is bound to another coach".into()));
         }
     }
-    if let Some(c) = client.filter(|c| c.activity.iter().any(|a| a.event_id == e.event_id)) {
+    if let Some(c) = client.filter(|c| c.has_event(&e.event_id)) {
         return Ok(ok(StatusCode::OK, json!({ "eventId": e.event_id, "duplicate": true, "score": score_client(&c, c.score_day(day), &svc.config) })));
     }
     svc.events.send_batch(&[crate::health::events::message(&e)]).await.map_err(|err| ApiError::Unavailable(format!("the event was not queued; send it again ({err})")))?;
