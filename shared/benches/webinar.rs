@@ -66,7 +66,7 @@ fn main() {
         if std::env::var_os("PHASES").is_some() {
             eprintln!("decode {t1:?}, report {:?}, chat {:?}, score {:?}", t2 - t1, t3 - t2, t.elapsed() - t3);
         }
-        summary = format!("{} registrants, {} chat messages, tiers {:?}", s.engagements.len(), chat.len(), s.tiers);
+        summary = format!("{} registrants, {} chat messages, tiers {:?}", s.ranked.len(), chat.len(), s.tiers);
     }
     println!("debrief: {:.1} MB report + {:.1} MB chat parsed, scored and tiered in {:.0} ms (best of {runs}); {summary}", rb.len() as f64 / 1048576.0, cb.len() as f64 / 1048576.0, best * 1e3);
 }

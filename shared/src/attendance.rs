@@ -83,6 +83,24 @@ impl std::hash::Hasher for IdentityHasher {
     }
 }
 
+/// FNV-1a as a `Hasher`, for maps keyed by short strings (chat senders).
+pub(crate) struct FnvHasher(u64);
+
+impl Default for FnvHasher {
+    fn default() -> Self {
+        Self(FNV_OFFSET)
+    }
+}
+
+impl std::hash::Hasher for FnvHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        self.0 = bytes.iter().fold(self.0, |h, &b| fnv_step(h, b));
+    }
+}
+
 pub(crate) type HashKeyed<V> = std::collections::HashMap<u64, V, std::hash::BuildHasherDefault<IdentityHasher>>;
 
 /// `fnv(normalize_name(name))`, without building the normalised name when the name is ASCII

@@ -582,7 +582,9 @@ async fn a_webinar_writes_score_tier_and_title_to_each_registrants_contact() {
     assert!(report.created.iter().any(|c| c == "contact property webinar_tier"), "{report:?}");
     let dir = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("data/webinar");
     let text = |f: &str| std::fs::read_to_string(dir.join(f)).unwrap();
-    let scores = score_webinar(&parse_attendee_report("a.csv", &text("zoom-attendees.csv")).unwrap(), &parse_chat("c.txt", &text("zoom-chat.txt")).unwrap());
+    let (report_text, chat_text) = (text("zoom-attendees.csv"), text("zoom-chat.txt"));
+    let (report, chat) = (parse_attendee_report("a.csv", &report_text).unwrap(), parse_chat("c.txt", &chat_text).unwrap());
+    let scores = score_webinar(&report, &chat);
     let fields = debrief::webinar::WebinarFields { title: Some("Price With Confidence".into()), ..Default::default() };
     let (webinar, engagements) = WebinarSession::from_scores(fields, scores);
     let coach = debrief::domain::CoachProfile::anonymous();

@@ -95,11 +95,11 @@ pub async fn run(args: Args) -> Result<(), String> {
                 println!("{}", serde_json::to_string_pretty(&v).expect("JSON"));
                 return Ok(());
             }
-            println!("{} ({} report): {} registrants", s.info.topic.as_deref().unwrap_or("webinar"), s.platform, s.engagements.len());
+            println!("{} ({} report): {} registrants", s.info.topic.as_deref().unwrap_or("webinar"), s.platform, s.ranked.len());
             let counts: Vec<String> = s.tiers.iter().map(|(t, n)| format!("{} {n}", t.name())).collect();
             println!("tiers: {}\n", counts.join(", "));
             println!("{:<8} {:>5}  {:<28} {:>6} {:>7} {:>5} {:>5}", "tier", "score", "name", "focus", "attend", "chat", "quest");
-            for e in &s.engagements {
+            for e in s.engagements() {
                 let c = e.components;
                 println!(
                     "{:<8} {:>5}  {:<28} {:>5.2}{} {:>7.2} {:>5.2} {:>5.2}",

@@ -11,7 +11,7 @@ fuzz_target!(|data: &[u8]| {
     let chat = debrief::webinar::text::decode("chat", chat_bytes).ok().and_then(|t| debrief::webinar::parse_chat("chat", &t).ok()).unwrap_or_default();
     let Ok(report) = debrief::webinar::parse_attendee_report("report", &report_text) else { return };
     let scores = debrief::webinar::score_webinar(&report, &chat);
-    for e in &scores.engagements {
+    for e in scores.engagements() {
         assert!(e.score <= 100);
         let c = e.components;
         for v in [c.focus, c.attendance, c.chat, c.questions] {

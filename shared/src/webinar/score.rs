@@ -103,17 +103,100 @@ pub struct UnmatchedChat {
     pub text: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct WebinarScores {
+/// Every registrant scored and tiered, highest score first. Small on purpose: a rank is a
+/// registrant's index and its numbers; the [`Engagement`] (name, email, the questions and other
+/// chat quoted) is built when a caller reads it ([`WebinarScores::engagements`]), from the
+/// report and the chat this borrows. Scoring a 60,000-registrant report used to spend half its
+/// time copying those strings into engagements before anyone asked for them.
+#[derive(Debug, Clone)]
+pub struct WebinarScores<'a> {
     pub platform: String,
     pub info: WebinarInfo,
-    /// Highest score first.
-    pub engagements: Vec<Engagement>,
+    /// Highest score first, ties in report order.
+    pub ranked: Vec<Ranked>,
     /// Chat from someone who is neither an attendee nor a host or panelist (or whose name
     /// fits more than one attendee): reported, not dropped.
     pub unmatched_chat: Vec<UnmatchedChat>,
     pub tiers: BTreeMap<Tier, usize>,
+    report: &'a AttendeeReport<'a>,
+    chat: &'a [ChatMessage],
+    said: Said,
+}
+
+/// One registrant's place in the ranking.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Ranked {
+    /// Index in the report's `registrants`.
+    pub registrant: u32,
+    pub messages: u32,
+    pub components: Components,
+    pub score: u8,
+    pub tier: Tier,
+}
+
+/// Each registrant's chat messages, grouped: registrant `i` said `messages[from[i]..from[i + 1]]`
+/// (indices into the chat, in chat order), with each message judged a genuine question once.
+#[derive(Debug, Clone, Default)]
+struct Said {
+    from: Vec<u32>,
+    messages: Vec<u32>,
+    is_question: Vec<bool>,
+}
+
+impl Said {
+    fn of(&self, i: usize) -> &[u32] {
+        &self.messages[self.from[i] as usize..self.from[i + 1] as usize]
+    }
+
+    fn questions(&self, i: usize) -> usize {
+        self.of(i).iter().filter(|&&k| self.is_question[k as usize]).count()
+    }
+}
+
+impl<'a> WebinarScores<'a> {
+    /// The engagement at this rank, with its name, email and quoted chat.
+    pub fn engagement(&self, rank: &Ranked) -> Engagement {
+        let i = rank.registrant as usize;
+        let r = &self.report.registrants[i];
+        let quoted = |question: bool| self.said.of(i).iter().filter(|&&k| self.said.is_question[k as usize] == question).map(|&k| self.chat[k as usize].text.clone()).collect();
+        Engagement {
+            name: r.name.to_string(),
+            email: r.email.as_deref().map(str::to_string),
+            attended: r.attended,
+            minutes: round2(r.minutes),
+            messages: rank.messages,
+            questions: quoted(true),
+            said: quoted(false),
+            components: rank.components,
+            score: rank.score,
+            tier: rank.tier,
+        }
+    }
+
+    /// Every engagement, highest score first.
+    pub fn engagements(&self) -> impl ExactSizeIterator<Item = Engagement> + '_ {
+        self.ranked.iter().map(|r| self.engagement(r))
+    }
+}
+
+/// As the JSON of `debrief webinar report --json`: the engagements in full.
+impl Serialize for WebinarScores<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        struct All<'s, 'a>(&'s WebinarScores<'a>);
+        impl Serialize for All<'_, '_> {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.collect_seq(self.0.engagements())
+            }
+        }
+        let mut out = s.serialize_struct("WebinarScores", 5)?;
+        out.serialize_field("platform", &self.platform)?;
+        out.serialize_field("info", &self.info)?;
+        out.serialize_field("engagements", &All(self))?;
+        out.serialize_field("unmatchedChat", &self.unmatched_chat)?;
+        out.serialize_field("tiers", &self.tiers)?;
+        out.end()
+    }
 }
 
 fn round2(x: f64) -> f64 {
@@ -137,102 +220,128 @@ fn full_roster(report: &AttendeeReport<'_>) -> (Roster, CoachProfile) {
     (Roster(entries), host)
 }
 
-/// The first two rules of the workshop matcher ([`Speakers`]) for the common case: a sender
-/// whose normalised name is the host's is the host; one that is exactly one roster entry's is
-/// that entry; one that several entries share is ambiguous. Anything else (a prefix, a first
-/// name alone) is left to the full matcher. Building the full matcher costs a token list and
-/// two map entries per registrant; a 60,000-registrant webinar's chat rarely needs it.
 /// The key of a name that normalises to nothing (emoji, punctuation).
 const EMPTY_NAME: u64 = crate::attendance::FNV_OFFSET;
 
-struct SenderIndex<'a> {
-    report: &'a AttendeeReport<'a>,
-    /// The host's name and its key.
-    host: Option<(&'a str, u64)>,
-    /// Normalised name's key ([`name_key`]) → the entry (registrants, then staff after the
-    /// host), or `None` when several share it.
-    by_name: HashKeyed<Option<usize>>,
-}
-
-impl<'a> SenderIndex<'a> {
-    fn new(report: &'a AttendeeReport<'a>) -> Self {
-        let mut by_name = HashKeyed::with_capacity_and_hasher(report.registrants.len() + report.staff.len(), Default::default());
-        for i in 0..report.registrants.len() + report.staff.len().saturating_sub(1) {
-            by_name.entry(name_key(Self::name(report, i))).and_modify(|e| *e = None).or_insert(Some(i));
-        }
-        Self { report, host: report.staff.first().map(|h| (h.as_str(), name_key(h))), by_name }
-    }
-
-    fn name<'r>(report: &'r AttendeeReport<'_>, i: usize) -> &'r str {
+/// Each chat message's sender: an attendee (by index), staff, or unmatched.
+///
+/// The first two rules of the workshop matcher ([`Speakers`]) for the common case: a sender
+/// whose normalised name is the host's is the host; one that is exactly one roster entry's
+/// (registrants, then staff after the host) is that entry; one that several entries share is
+/// ambiguous. Anything else (a prefix, a first name alone) is left to the full matcher, built
+/// only when some sender needs it.
+///
+/// Built from the senders' side: the distinct senders (a few thousand at most) are keyed first,
+/// then each roster name's key ([`name_key`]) is looked up among them — a small table that stays
+/// in cache, where a table of every registrant's name would be probed at random.
+fn senders_of(report: &AttendeeReport<'_>, chat: &[ChatMessage]) -> Vec<Who> {
+    let entries = report.registrants.len() + report.staff.len().saturating_sub(1);
+    let name = |i: usize| -> &str {
         match report.registrants.get(i) {
             Some(r) => r.name.as_ref(),
             None => &report.staff[i - report.registrants.len() + 1],
         }
+    };
+    // The distinct senders, and each message's.
+    let mut distinct: Vec<&str> = Vec::new();
+    let mut slot_of: std::collections::HashMap<&str, u32, std::hash::BuildHasherDefault<crate::attendance::FnvHasher>> = Default::default();
+    let by_message: Vec<u32> = chat
+        .iter()
+        .map(|m| {
+            *slot_of.entry(m.sender.as_str()).or_insert_with(|| {
+                distinct.push(&m.sender);
+                distinct.len() as u32 - 1
+            })
+        })
+        .collect();
+    // Each distinct key, and the roster entries that have it: none, one, or several.
+    #[derive(Clone, Copy)]
+    enum Found {
+        None,
+        One(usize),
+        Several,
     }
-
-    /// The answer when these rules decide; `None` to ask the full matcher.
-    fn who(&self, sender: &str) -> Option<Who> {
-        let key = name_key(sender);
-        // Equal keys, so almost surely equal normalised names: `same` makes sure.
-        let same = |name: &str| name == sender || normalize_name(name) == normalize_name(sender);
-        if key == EMPTY_NAME && normalize_name(sender).is_empty() {
-            return Some(Who::Other);
-        }
-        if self.host.is_some_and(|(host, k)| k == key && same(host)) {
-            return Some(Who::Coach);
-        }
-        match self.by_name.get(&key) {
-            Some(Some(i)) if same(Self::name(self.report, *i)) => Some(Who::Attendee(*i)),
-            Some(None) => Some(Who::Other),
-            _ => None,
+    let keys: Vec<u64> = distinct.iter().map(|s| name_key(s)).collect();
+    let mut found: HashKeyed<Found> = keys.iter().map(|&k| (k, Found::None)).collect();
+    for i in 0..entries {
+        if let Some(f) = found.get_mut(&name_key(name(i))) {
+            *f = match f {
+                Found::None => Found::One(i),
+                _ => Found::Several,
+            };
         }
     }
-}
-
-pub fn score_webinar(report: &AttendeeReport<'_>, chat: &[ChatMessage]) -> WebinarScores {
-    let n = report.registrants.len();
-    // Each registrant's chat messages, as indices into `chat`.
-    let mut said: Vec<Vec<u32>> = vec![Vec::new(); n];
-    let mut unmatched = Vec::new();
-    let senders = SenderIndex::new(report);
-    // Each sender once; `None` until decided.
-    let mut answered: std::collections::HashMap<&str, Option<Who>> = std::collections::HashMap::new();
-    for m in chat {
-        answered.entry(m.sender.as_str()).or_insert_with(|| senders.who(&m.sender));
-    }
-    // The full matcher (prefixes, first names) only for senders the name index cannot answer.
-    if answered.values().any(Option::is_none) {
+    let host = report.staff.first().map(|h| (h.as_str(), name_key(h)));
+    // Equal keys, so almost surely equal normalised names: `same` makes sure.
+    let same = |a: &str, b: &str| a == b || normalize_name(a) == normalize_name(b);
+    let mut decided: Vec<Option<Who>> = distinct
+        .iter()
+        .zip(&keys)
+        .map(|(&sender, &key)| {
+            if key == EMPTY_NAME && normalize_name(sender).is_empty() {
+                return Some(Who::Other);
+            }
+            if host.is_some_and(|(host, k)| k == key && same(host, sender)) {
+                return Some(Who::Coach);
+            }
+            match found[&key] {
+                Found::One(i) if same(name(i), sender) => Some(Who::Attendee(i)),
+                Found::Several => Some(Who::Other),
+                _ => None,
+            }
+        })
+        .collect();
+    if decided.iter().any(Option::is_none) {
         let (roster, host) = full_roster(report);
         let speakers = Speakers::new(&roster, &host);
-        for (sender, who) in answered.iter_mut().filter(|(_, w)| w.is_none()) {
+        for (who, sender) in decided.iter_mut().zip(&distinct).filter(|(w, _)| w.is_none()) {
             *who = Some(speakers.who(sender));
         }
     }
-    for (k, m) in chat.iter().enumerate() {
-        let who = answered[m.sender.as_str()].unwrap_or(Who::Other);
-        match who {
-            Who::Attendee(i) if i < n => said[i].push(k as u32),
+    by_message.iter().map(|&slot| decided[slot as usize].unwrap_or(Who::Other)).collect()
+}
+
+pub fn score_webinar<'a>(report: &'a AttendeeReport<'a>, chat: &'a [ChatMessage]) -> WebinarScores<'a> {
+    let n = report.registrants.len();
+    let who = senders_of(report, chat);
+    // Each registrant's messages, grouped (a counting sort by registrant).
+    let mut from = vec![0u32; n + 1];
+    for w in &who {
+        if let Who::Attendee(i) = *w
+            && i < n
+        {
+            from[i + 1] += 1;
+        }
+    }
+    for i in 0..n {
+        from[i + 1] += from[i];
+    }
+    let mut messages = vec![0u32; from[n] as usize];
+    let mut next = from.clone();
+    let mut unmatched = Vec::new();
+    for (k, (m, w)) in chat.iter().zip(&who).enumerate() {
+        match *w {
+            Who::Attendee(i) if i < n => {
+                messages[next[i] as usize] = k as u32;
+                next[i] += 1;
+            }
             Who::Attendee(_) | Who::Coach => {}
             Who::Other => unmatched.push(UnmatchedChat { line: m.line, sender: m.sender.clone(), text: m.text.clone() }),
         }
     }
+    // Each chat message is judged once (staff and strangers' too: cheap, and simpler).
+    let said = Said { from, messages, is_question: chat.iter().map(|m| is_genuine_question(&m.text)).collect() };
     let duration = report.info.duration_minutes.filter(|d| *d > 0.0).unwrap_or_else(|| report.registrants.iter().map(|r| r.minutes).fold(0.0, f64::max)).max(1.0);
-    let most = said.iter().map(|s| (s.len() as u32).min(CHAT_CAP)).max().unwrap_or(0).max(1);
-    // Each chat message is judged once.
-    let is_question: Vec<bool> = chat.iter().map(|m| is_genuine_question(&m.text)).collect();
-    let asked = |k: &&u32| is_question[**k as usize];
-    let text = |k: &u32| chat[*k as usize].text.clone();
-    // Scores first (small), then each engagement built once, in its final place: highest score
-    // first, ties in report order (a counting sort on the score, 0–100).
+    let most = (0..n).map(|i| (said.of(i).len() as u32).min(CHAT_CAP)).max().unwrap_or(0).max(1);
     let scored: Vec<(Components, u8)> = report
         .registrants
         .iter()
-        .zip(&said)
-        .map(|(r, msgs)| {
-            let messages = msgs.len() as u32;
+        .enumerate()
+        .map(|(i, r)| {
+            let messages = said.of(i).len() as u32;
             let attendance = if r.attended { (r.minutes / duration).min(1.0) } else { 0.0 };
             let chat = f64::from(messages.min(CHAT_CAP)) / f64::from(most);
-            let q = (msgs.iter().filter(asked).count() as f64 / f64::from(QUESTIONS_FOR_FULL)).min(1.0);
+            let q = (said.questions(i) as f64 / f64::from(QUESTIONS_FOR_FULL)).min(1.0);
             let (focus, estimated) = match r.attentiveness {
                 Some(a) if r.attended => (a, false),
                 _ => (attendance * (0.6 + 0.4 * (f64::from(messages) / 3.0).min(1.0)), true),
@@ -242,6 +351,7 @@ pub fn score_webinar(report: &AttendeeReport<'_>, chat: &[ChatMessage]) -> Webin
             (Components { focus: round2(focus), focus_estimated: estimated, attendance: round2(attendance), chat: round2(chat), questions: round2(q) }, score)
         })
         .collect();
+    // Highest score first, ties in report order: a counting sort on the score (0–100).
     let mut at_score = [0usize; 102];
     for (_, score) in &scored {
         at_score[100 - usize::from(*score) + 1] += 1;
@@ -249,35 +359,16 @@ pub fn score_webinar(report: &AttendeeReport<'_>, chat: &[ChatMessage]) -> Webin
     for i in 1..at_score.len() {
         at_score[i] += at_score[i - 1];
     }
-    let mut order = vec![0u32; scored.len()];
-    for (i, (_, score)) in scored.iter().enumerate() {
-        let slot = &mut at_score[100 - usize::from(*score)];
-        order[*slot] = i as u32;
-        *slot += 1;
-    }
-    let engagements: Vec<Engagement> = order
-        .iter()
-        .map(|&i| {
-            let (r, msgs, &(components, score)) = (&report.registrants[i as usize], &said[i as usize], &scored[i as usize]);
-            Engagement {
-                name: r.name.to_string(),
-                email: r.email.as_deref().map(str::to_string),
-                attended: r.attended,
-                minutes: round2(r.minutes),
-                messages: msgs.len() as u32,
-                questions: msgs.iter().filter(asked).map(text).collect(),
-                said: msgs.iter().filter(|k| !asked(k)).map(text).collect(),
-                components,
-                score,
-                tier: Tier::of(score, r.attended),
-            }
-        })
-        .collect();
+    let mut ranked = vec![Ranked { registrant: 0, messages: 0, components: Components { focus: 0.0, focus_estimated: true, attendance: 0.0, chat: 0.0, questions: 0.0 }, score: 0, tier: Tier::NoShow }; n];
     let mut tiers = BTreeMap::new();
-    for e in &engagements {
-        *tiers.entry(e.tier).or_insert(0) += 1;
+    for (i, ((components, score), r)) in scored.into_iter().zip(&report.registrants).enumerate() {
+        let slot = &mut at_score[100 - usize::from(score)];
+        let tier = Tier::of(score, r.attended);
+        ranked[*slot] = Ranked { registrant: i as u32, messages: said.of(i).len() as u32, components, score, tier };
+        *slot += 1;
+        *tiers.entry(tier).or_insert(0) += 1;
     }
-    WebinarScores { platform: report.platform.clone(), info: report.info.clone(), engagements, unmatched_chat: unmatched, tiers }
+    WebinarScores { platform: report.platform.clone(), info: report.info.clone(), ranked, unmatched_chat: unmatched, tiers, report, chat, said }
 }
 
 #[cfg(test)]
@@ -290,7 +381,8 @@ mod tests {
         let report = parse_attendee_report("r.csv", crate::webinar::report::tests_fixture::ZOOM).unwrap();
         let chat = parse_chat("c.txt", &format!("{}10:06:00 From Stranger Danger to Everyone:\n\thi all\n", crate::webinar::chat::tests_fixture::CHAT)).unwrap();
         let s = score_webinar(&report, &chat);
-        let by = |n: &str| s.engagements.iter().find(|e| e.name.starts_with(n)).unwrap();
+        let all: Vec<Engagement> = s.engagements().collect();
+        let by = |n: &str| all.iter().find(|e| e.name.starts_with(n)).unwrap();
         let zoe = by("Zoë");
         // 55 of 60 minutes; 2 messages of the most active's 2; 1 question of 2; focus estimated.
         assert_eq!(zoe.messages, 2);
@@ -309,7 +401,7 @@ mod tests {
         assert_eq!(s.unmatched_chat.len(), 1);
         assert_eq!(s.unmatched_chat[0].sender, "Stranger Danger");
         assert_eq!(s.tiers.values().sum::<usize>(), 3);
-        assert!(s.engagements.windows(2).all(|w| w[0].score >= w[1].score));
+        assert!(all.windows(2).all(|w| w[0].score >= w[1].score));
     }
 
     #[test]

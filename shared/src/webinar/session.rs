@@ -126,12 +126,13 @@ impl WebinarSession {
     /// The session of freshly scored registrants, and their engagements (for the drafts).
     /// Unmatched chat is kept up to [`MAX_UNMATCHED_KEPT`] lines, each [`cut`]; the total stays.
     pub fn from_scores(fields: WebinarFields, scores: WebinarScores) -> (Self, Vec<Engagement>) {
+        let engagements = scores.engagements().collect();
         let unmatched_chat_total = scores.unmatched_chat.len();
         let mut unmatched_chat = scores.unmatched_chat;
         unmatched_chat.truncate(MAX_UNMATCHED_KEPT);
         unmatched_chat.iter_mut().for_each(|u| cut(&mut u.text));
         let session = Self { fields, platform: scores.platform, info: scores.info, tiers: scores.tiers, unmatched_chat, unmatched_chat_total };
-        (session, scores.engagements)
+        (session, engagements)
     }
 
     /// The title attendees know the webinar by.
