@@ -34,55 +34,71 @@ pub struct WebinarInfo {
     pub registrants: Option<u32>,
 }
 
-/// A time as the report gives it, in ISO 8601: `YYYY-MM-DDThh:mm:ss` local to the report, or
-/// `…Z` (UTC) when the report wrote a zone. Held inline, not as a heap string: a report has two
-/// per row (join and leave), tens of thousands of rows. Orders as the times do.
+/// A time as the report gives it, written in ISO 8601: `YYYY-MM-DDThh:mm:ss` local to the
+/// report, or `…Z` (UTC) when the report wrote a zone. Held as its parts packed into one word,
+/// not as a string: a report has two per row (join and leave), tens of thousands of rows, and
+/// an `Option<Stamp>` is 8 bytes. Orders as the times do (parts from the year down; a UTC time
+/// after a local one of the same reading, as their ISO strings order).
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Stamp {
-    iso: [u8; 20],
-    len: u8,
-}
+pub struct Stamp(std::num::NonZeroU64);
 
 impl Stamp {
     /// `None` for a year ISO 8601 cannot write in four digits.
     fn new(year: i32, month: u8, day: u8, hour: u8, minute: u8, second: u8, utc: bool) -> Option<Self> {
-        let year = u32::try_from(year).ok().filter(|y| *y <= 9999)?;
-        let d = |v: u32, place: u32| b'0' + (v / place % 10) as u8;
-        let (mo, da, h, mi, se) = (u32::from(month), u32::from(day), u32::from(hour), u32::from(minute), u32::from(second));
-        let iso = [
+        let year = u64::try_from(year).ok().filter(|y| *y <= 9999)?;
+        let packed = [(u64::from(month), 4), (u64::from(day), 5), (u64::from(hour), 5), (u64::from(minute), 6), (u64::from(second), 6), (u64::from(utc), 1)]
+            .iter()
+            .fold(year, |acc, &(v, bits)| (acc << bits) | v);
+        std::num::NonZeroU64::new(packed | 1 << 63).map(Self)
+    }
+
+    /// Year, month, day, hour, minute, second, and whether it is UTC.
+    fn parts(self) -> (u64, u64, u64, u64, u64, u64, bool) {
+        let v = self.0.get() & !(1 << 63);
+        let field = |shift: u32, bits: u32| (v >> shift) & ((1 << bits) - 1);
+        (field(27, 14), field(23, 4), field(18, 5), field(13, 5), field(7, 6), field(1, 6), v & 1 == 1)
+    }
+
+    /// The ISO 8601 text, on the stack.
+    pub fn iso(self) -> Iso {
+        let (year, mo, da, h, mi, se, utc) = self.parts();
+        let d = |v: u64, place: u64| b'0' + (v / place % 10) as u8;
+        let text = [
             d(year, 1000), d(year, 100), d(year, 10), d(year, 1), b'-', d(mo, 10), d(mo, 1), b'-', d(da, 10), d(da, 1), b'T',
             d(h, 10), d(h, 1), b':', d(mi, 10), d(mi, 1), b':', d(se, 10), d(se, 1), b'Z',
         ];
-        Some(Self { iso, len: if utc { 20 } else { 19 } })
-    }
-
-    pub fn as_str(&self) -> &str {
-        std::str::from_utf8(&self.iso[..usize::from(self.len)]).expect("ASCII digits and separators")
+        Iso { text, len: if utc { 20 } else { 19 } }
     }
 }
 
-impl std::ops::Deref for Stamp {
+/// A [`Stamp`]'s ISO 8601 text.
+pub struct Iso {
+    text: [u8; 20],
+    len: u8,
+}
+
+impl std::ops::Deref for Iso {
     type Target = str;
     fn deref(&self) -> &str {
-        self.as_str()
+        std::str::from_utf8(&self.text[..usize::from(self.len)]).expect("ASCII digits and separators")
     }
 }
 
 impl std::fmt::Debug for Stamp {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        std::fmt::Debug::fmt(self.as_str(), f)
+        std::fmt::Debug::fmt(&*self.iso(), f)
     }
 }
 
 impl std::fmt::Display for Stamp {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
+        f.write_str(&self.iso())
     }
 }
 
 impl Serialize for Stamp {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
+        s.serialize_str(&self.iso())
     }
 }
 
@@ -103,9 +119,9 @@ pub struct Registrant<'a> {
     pub is_guest: bool,
     pub country: Option<Cow<'a, str>>,
     /// The platform's attentiveness, 0–1 (GoTo); Zoom has none since 2020.
-    pub attentiveness: Option<f64>,
+    pub attentiveness: Option<f32>,
     /// The report line of the first row.
-    pub line: usize,
+    pub line: u32,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -353,7 +369,7 @@ pub fn parse_attendee_report<'a>(file: &str, text: &'a str) -> Result<AttendeeRe
     // About one registrant per 170 bytes of a Zoom report: reserve rather than regrow.
     let mut registrants: Vec<Registrant<'a>> = Vec::with_capacity(text.len() / 170);
     // Each person's index in `registrants`, by email (or by name when there is none).
-    let mut seen = Seen::default();
+    let mut seen = Seen { first: crate::attendance::HashKeyed::with_capacity_and_hasher(registrants.capacity(), Default::default()), ..Seen::default() };
     let mut staff = Vec::new();
     while let Some(next) = records.next_into(&mut record) {
         let line = next.map_err(|(line, e)| err(line, e))?;
@@ -531,9 +547,9 @@ fn registrant<'a>(record: &[Cow<'a, str>], cols: &Columns, line: usize, err: &dy
         minutes: if attended { mins } else { 0.0 },
         is_guest: get(cols.guest).is_some_and(|g| g.eq_ignore_ascii_case("yes")),
         country: kept(record, cols.country),
-        attentiveness: get(cols.attentiveness).and_then(percent),
+        attentiveness: get(cols.attentiveness).and_then(percent).map(|p| p as f32),
         name,
-        line,
+        line: u32::try_from(line).unwrap_or(u32::MAX),
     })
 }
 
@@ -546,8 +562,8 @@ struct Seen {
     others: std::collections::HashMap<String, usize>,
 }
 
-fn fnv1a(tag: u8, key: &str) -> u64 {
-    key.bytes().fold(crate::attendance::fnv_step(crate::attendance::FNV_OFFSET, tag), crate::attendance::fnv_step)
+fn key_hash(tag: u8, key: &str) -> u64 {
+    crate::attendance::word_hash(u64::from(tag), key.as_bytes())
 }
 
 /// Who a registrant is, for merging: their email, or their normalised name without one.
@@ -560,8 +576,14 @@ fn identity<'r>(r: &'r Registrant<'_>) -> (u8, Cow<'r, str>) {
 
 impl Seen {
     fn find(&mut self, all: &[Registrant<'_>], r: &Registrant<'_>) -> Result<usize, ()> {
+        // A rejoin usually follows its first row: no hashing for it.
+        if let (Some(e), Some(last)) = (&r.email, all.last())
+            && last.email.as_ref() == Some(e)
+        {
+            return Ok(all.len() - 1);
+        }
         let (tag, key) = identity(r);
-        let h = fnv1a(tag, &key);
+        let h = key_hash(tag, &key);
         match self.first.get(&h) {
             None => {
                 self.first.insert(h, all.len());
@@ -624,8 +646,8 @@ mod tests {
         assert_eq!(r.registrants.len(), 3, "{:?}", r.registrants);
         let zoe = &r.registrants[0];
         assert_eq!((zoe.joins, zoe.minutes), (2, 55.0));
-        assert_eq!(zoe.first_join.as_deref(), Some("2026-04-26T10:01:00"));
-        assert_eq!(zoe.last_leave.as_deref(), Some("2026-04-26T11:00:00"));
+        assert_eq!(zoe.first_join.map(|s| s.to_string()).as_deref(), Some("2026-04-26T10:01:00"));
+        assert_eq!(zoe.last_leave.map(|s| s.to_string()).as_deref(), Some("2026-04-26T11:00:00"));
         let bjorn = &r.registrants[1];
         assert!(bjorn.is_guest && bjorn.email.is_none() && bjorn.attended);
         let aisha = &r.registrants[2];
@@ -665,16 +687,16 @@ mod tests {
 
     #[test]
     fn zoom_times_are_checked_and_converted() {
-        assert_eq!(zoom_time("04/26/2026 12:05:09 AM").as_deref(), Some("2026-04-26T00:05:09"));
-        assert_eq!(zoom_time("4/6/2026 1:05:09 PM").as_deref(), Some("2026-04-06T13:05:09"));
-        assert_eq!(zoom_time("02/29/2028 12:00:00 PM").as_deref(), Some("2028-02-29T12:00:00"));
+        assert_eq!(zoom_time("04/26/2026 12:05:09 AM").map(|s| s.to_string()).as_deref(), Some("2026-04-26T00:05:09"));
+        assert_eq!(zoom_time("4/6/2026 1:05:09 PM").map(|s| s.to_string()).as_deref(), Some("2026-04-06T13:05:09"));
+        assert_eq!(zoom_time("02/29/2028 12:00:00 PM").map(|s| s.to_string()).as_deref(), Some("2028-02-29T12:00:00"));
         for bad in ["02/29/2026 10:00:00 AM", "04/31/2026 10:00:00 AM", "13/01/2026 10:00:00 AM", "04/26/2026 13:00:00 PM", "04/26/2026 10:60:00 AM", "04/26/2026 10:00:00", "04/26/2026 10:00:00 XM", "04/26/26 10:00:00 AM"] {
             assert_eq!(zoom_time(bad), None, "{bad}");
         }
         // What the fast path refuses, the full parser still reads (or refuses).
-        assert_eq!(parse_time("Apr 26, 2026 10:45:17 AM").as_deref(), Some("2026-04-26T10:45:17"));
+        assert_eq!(parse_time("Apr 26, 2026 10:45:17 AM").map(|s| s.to_string()).as_deref(), Some("2026-04-26T10:45:17"));
         // A time with a zone is kept as UTC, so times written with different offsets order.
-        assert_eq!(parse_time("2026-04-26T10:00:00+04:00").as_deref(), Some("2026-04-26T06:00:00Z"));
+        assert_eq!(parse_time("2026-04-26T10:00:00+04:00").map(|s| s.to_string()).as_deref(), Some("2026-04-26T06:00:00Z"));
         assert!(parse_time("2026-04-26T10:00:00+04:00") < parse_time("2026-04-26T07:00:00Z"));
     }
 

@@ -220,9 +220,6 @@ fn full_roster(report: &AttendeeReport<'_>) -> (Roster, CoachProfile) {
     (Roster(entries), host)
 }
 
-/// The key of a name that normalises to nothing (emoji, punctuation).
-const EMPTY_NAME: u64 = crate::attendance::FNV_OFFSET;
-
 /// Each chat message's sender: an attendee (by index), staff, or unmatched.
 ///
 /// The first two rules of the workshop matcher ([`Speakers`]) for the common case: a sender
@@ -272,13 +269,14 @@ fn senders_of(report: &AttendeeReport<'_>, chat: &[ChatMessage]) -> Vec<Who> {
         }
     }
     let host = report.staff.first().map(|h| (h.as_str(), name_key(h)));
+    let empty = crate::attendance::empty_name_key();
     // Equal keys, so almost surely equal normalised names: `same` makes sure.
     let same = |a: &str, b: &str| a == b || normalize_name(a) == normalize_name(b);
     let mut decided: Vec<Option<Who>> = distinct
         .iter()
         .zip(&keys)
         .map(|(&sender, &key)| {
-            if key == EMPTY_NAME && normalize_name(sender).is_empty() {
+            if key == empty && normalize_name(sender).is_empty() {
                 return Some(Who::Other);
             }
             if host.is_some_and(|(host, k)| k == key && same(host, sender)) {
@@ -343,7 +341,8 @@ pub fn score_webinar<'a>(report: &'a AttendeeReport<'a>, chat: &'a [ChatMessage]
             let chat = f64::from(messages.min(CHAT_CAP)) / f64::from(most);
             let q = (said.questions(i) as f64 / f64::from(QUESTIONS_FOR_FULL)).min(1.0);
             let (focus, estimated) = match r.attentiveness {
-                Some(a) if r.attended => (a, false),
+                // Held as f32 (to 1e-4, as the platforms write percentages): read back to that.
+                Some(a) if r.attended => ((f64::from(a) * 1e4).round() / 1e4, false),
                 _ => (attendance * (0.6 + 0.4 * (f64::from(messages) / 3.0).min(1.0)), true),
             };
             let raw = WEIGHTS.focus * focus + WEIGHTS.attendance * attendance + WEIGHTS.chat * chat + WEIGHTS.questions * q;
