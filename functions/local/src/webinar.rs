@@ -3,6 +3,7 @@
 //! with `--webinar`, the webinar and its tiered drafts are also stored in the embedded store,
 //! for review (`debrief serve`, the MCP tools) and `debrief webinar export`.
 
+use std::io::Write;
 use std::path::PathBuf;
 
 use debrief::pipeline::PipelineConfig;
@@ -49,9 +50,13 @@ enum Command {
     },
 }
 
-fn read(path: &PathBuf) -> Result<String, String> {
-    let bytes = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    text::decode(&path.display().to_string(), &bytes).map_err(|e| e.to_string())
+fn read(path: &PathBuf) -> Result<Vec<u8>, String> {
+    std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+/// The file's text, read in place when it is UTF-8.
+fn decoded<'b>(path: &PathBuf, bytes: &'b [u8]) -> Result<std::borrow::Cow<'b, str>, String> {
+    text::decode(&path.display().to_string(), bytes).map_err(|e| e.to_string())
 }
 
 pub async fn run(args: Args) -> Result<(), String> {
@@ -76,10 +81,11 @@ pub async fn run(args: Args) -> Result<(), String> {
         }
         Command::Report { attendees, chat, json, webinar, data_dir } => {
             let name = attendees.display().to_string();
-            let report_text = read(&attendees)?;
+            let report_bytes = read(&attendees)?;
+            let report_text = decoded(&attendees, &report_bytes)?;
             let report = parse_attendee_report(&name, &report_text).map_err(|e| e.to_string())?;
             let messages = match &chat {
-                Some(c) => parse_chat(&c.display().to_string(), &read(c)?).map_err(|e| e.to_string())?,
+                Some(c) => parse_chat(&c.display().to_string(), &decoded(c, &read(c)?)?).map_err(|e| e.to_string())?,
                 None => Vec::new(),
             };
             let s = score_webinar(&report, &messages);
@@ -87,44 +93,58 @@ pub async fn run(args: Args) -> Result<(), String> {
                 Some(w) => Some(store(&attendees, chat.as_ref(), w, data_dir.as_ref()).await?),
                 None => None,
             };
+            // One buffered writer: a 60,000-registrant table is 60,000 lines, and stdout alone
+            // writes each line with its own system call.
+            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
             if json {
-                let mut v = serde_json::to_value(&s).expect("JSON");
+                match &stored {
+                    // The scores streamed as they are written, not built as one JSON value first.
+                    None => serde_json::to_writer_pretty(&mut out, &s),
+                    Some(a) => {
+                        let mut v = serde_json::to_value(&s).expect("JSON");
+                        v["stored"] = serde_json::to_value(a).expect("JSON");
+                        serde_json::to_writer_pretty(&mut out, &v)
+                    }
+                }
+                .map_err(|e| e.to_string())?;
+                writeln!(out).map_err(|e| e.to_string())?;
+                return out.flush().map_err(|e| e.to_string());
+            }
+            let print = |out: &mut dyn Write| -> std::io::Result<()> {
+                writeln!(out, "{} ({} report): {} registrants", s.info.topic.as_deref().unwrap_or("webinar"), s.platform, s.ranked.len())?;
+                let counts: Vec<String> = s.tiers.iter().map(|(t, n)| format!("{} {n}", t.name())).collect();
+                writeln!(out, "tiers: {}\n", counts.join(", "))?;
+                writeln!(out, "{:<8} {:>5}  {:<28} {:>6} {:>7} {:>5} {:>5}", "tier", "score", "name", "focus", "attend", "chat", "quest")?;
+                for rank in &s.ranked {
+                    let (c, name) = (rank.components, &s.registrant(rank).name);
+                    writeln!(
+                        out,
+                        "{:<8} {:>5}  {:<28} {:>5.2}{} {:>7.2} {:>5.2} {:>5.2}",
+                        rank.tier.name(),
+                        rank.score,
+                        name.chars().take(28).collect::<String>(),
+                        c.focus,
+                        if c.focus_estimated { "*" } else { " " },
+                        c.attendance,
+                        c.chat,
+                        c.questions
+                    )?;
+                }
+                writeln!(out, "\n* focus estimated from time present and chat (the platform reports no attentiveness)")?;
+                if !s.unmatched_chat.is_empty() {
+                    writeln!(out, "\nchat from people not on the report ({}):", s.unmatched_chat.len())?;
+                    for u in &s.unmatched_chat {
+                        writeln!(out, "  line {}: {}", u.line, u.sender)?;
+                    }
+                }
                 if let Some(a) = &stored {
-                    v["stored"] = serde_json::to_value(a).expect("JSON");
+                    let verb = if a.created { "stored" } else { "was already stored" };
+                    writeln!(out, "\nwebinar {} {verb}, with a follow-up draft per registrant.", a.webinar_id)?;
+                    writeln!(out, "review: debrief serve (the review API, MCP tools and links); export: debrief webinar export {}", a.webinar_id)?;
                 }
-                println!("{}", serde_json::to_string_pretty(&v).expect("JSON"));
-                return Ok(());
-            }
-            println!("{} ({} report): {} registrants", s.info.topic.as_deref().unwrap_or("webinar"), s.platform, s.ranked.len());
-            let counts: Vec<String> = s.tiers.iter().map(|(t, n)| format!("{} {n}", t.name())).collect();
-            println!("tiers: {}\n", counts.join(", "));
-            println!("{:<8} {:>5}  {:<28} {:>6} {:>7} {:>5} {:>5}", "tier", "score", "name", "focus", "attend", "chat", "quest");
-            for e in s.engagements() {
-                let c = e.components;
-                println!(
-                    "{:<8} {:>5}  {:<28} {:>5.2}{} {:>7.2} {:>5.2} {:>5.2}",
-                    e.tier.name(),
-                    e.score,
-                    e.name.chars().take(28).collect::<String>(),
-                    c.focus,
-                    if c.focus_estimated { "*" } else { " " },
-                    c.attendance,
-                    c.chat,
-                    c.questions
-                );
-            }
-            println!("\n* focus estimated from time present and chat (the platform reports no attentiveness)");
-            if !s.unmatched_chat.is_empty() {
-                println!("\nchat from people not on the report ({}):", s.unmatched_chat.len());
-                for u in &s.unmatched_chat {
-                    println!("  line {}: {}", u.line, u.sender);
-                }
-            }
-            if let Some(a) = stored {
-                let verb = if a.created { "stored" } else { "was already stored" };
-                println!("\nwebinar {} {verb}, with a follow-up draft per registrant.", a.webinar_id);
-                println!("review: debrief serve (the review API, MCP tools and links); export: debrief webinar export {}", a.webinar_id);
-            }
+                out.flush()
+            };
+            print(&mut out).map_err(|e| e.to_string())?;
             Ok(())
         }
     }

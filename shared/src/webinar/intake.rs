@@ -123,7 +123,7 @@ pub struct WebinarExport {
 
 fn decoded(field: &str, file: Option<&UploadedFile>) -> Result<Option<String>, InputError> {
     let Some(f) = file else { return Ok(None) };
-    text::decode(&f.name, &f.bytes).map(Some).map_err(|e| InputError::field(field, e))
+    text::decode(&f.name, &f.bytes).map(|t| Some(t.into_owned())).map_err(|e| InputError::field(field, e))
 }
 
 /// A registrant's id: stable for the same person in the same webinar, from their email (or

@@ -173,6 +173,11 @@ impl<'a> WebinarScores<'a> {
         }
     }
 
+    /// The registrant at this rank, as the report has them.
+    pub fn registrant(&self, rank: &Ranked) -> &'a super::report::Registrant<'a> {
+        &self.report.registrants[rank.registrant as usize]
+    }
+
     /// Every engagement, highest score first.
     pub fn engagements(&self) -> impl ExactSizeIterator<Item = Engagement> + '_ {
         self.ranked.iter().map(|r| self.engagement(r))

@@ -1,25 +1,28 @@
 //! Bytes as the platforms write them: UTF-8 with or without a byte-order mark, or UTF-16
 //! (little or big endian) with one. Anything else is an error naming the file.
 
+use std::borrow::Cow;
+
 use crate::error::InputError;
 
-pub fn decode(file: &str, bytes: &[u8]) -> Result<String, InputError> {
+pub fn decode<'a>(file: &str, bytes: &'a [u8]) -> Result<Cow<'a, str>, InputError> {
     if bytes.len() > super::MAX_FILE_BYTES {
         return Err(InputError::field(file, format!("{} bytes; the limit is 10 MB", bytes.len())));
     }
-    let utf16 = |le: bool| -> Result<String, InputError> {
+    let utf16 = |le: bool| -> Result<Cow<'a, str>, InputError> {
         let body = &bytes[2..];
         if body.len() % 2 != 0 {
             return Err(InputError::field(file, "UTF-16 text with an odd number of bytes (truncated?)"));
         }
         let units = body.chunks_exact(2).map(|c| if le { u16::from_le_bytes([c[0], c[1]]) } else { u16::from_be_bytes([c[0], c[1]]) });
-        char::decode_utf16(units).collect::<Result<String, _>>().map_err(|_| InputError::field(file, "not valid UTF-16"))
+        char::decode_utf16(units).collect::<Result<String, _>>().map(Cow::Owned).map_err(|_| InputError::field(file, "not valid UTF-16"))
     };
     match bytes {
-        [0xEF, 0xBB, 0xBF, rest @ ..] => String::from_utf8(rest.to_vec()).map_err(|e| InputError::field(file, format!("not valid UTF-8 at byte {}", e.utf8_error().valid_up_to() + 3))),
+        [0xEF, 0xBB, 0xBF, rest @ ..] => std::str::from_utf8(rest).map(Cow::Borrowed).map_err(|e| InputError::field(file, format!("not valid UTF-8 at byte {}", e.valid_up_to() + 3))),
         [0xFF, 0xFE, ..] => utf16(true),
         [0xFE, 0xFF, ..] => utf16(false),
-        _ => String::from_utf8(bytes.to_vec()).map_err(|e| InputError::field(file, format!("not valid UTF-8 at byte {} (UTF-16 needs its byte-order mark)", e.utf8_error().valid_up_to()))),
+        // UTF-8 is read in place: a 10 MB report is not copied.
+        _ => std::str::from_utf8(bytes).map(Cow::Borrowed).map_err(|e| InputError::field(file, format!("not valid UTF-8 at byte {} (UTF-16 needs its byte-order mark)", e.valid_up_to()))),
     }
 }
 
