@@ -60,6 +60,7 @@ const BUDGET: &[(&str, u8)] = &[
     ("funding … approved", 3), ("spend … approved", 3),
     ("ring-fenced", 3), ("ring fenced", 3), ("set aside", 2), ("in the budget", 2), ("budget … this quarter", 2),
     ("budget … in q~", 3), ("budget … next quarter", 2), ("willing to invest", 3), ("ready to invest", 3),
+    ("in line with what we", 3), ("pencilled in", 3), ("penciled in", 3), ("within budget", 3), ("within our budget", 3), ("fits our budget", 3), ("fits the budget", 3),
 ];
 
 #[rustfmt::skip]
@@ -74,7 +75,8 @@ const TIMELINE: &[(&str, u8)] = &[
 const AUTHORITY: &[(&str, u8)] = &[
     ("final say is mine", 3), ("decision is mine", 3), ("i make the decision", 3), ("i make the call", 3), ("i decide", 2),
     ("on board", 2), ("signed off", 3), ("sign off on", 2), ("approved it", 3),     ("gave the green light", 3), ("green light", 2), ("i can sign", 3), ("i sign off", 3),
-    ("my call", 2), ("my decision", 2), ("champion", 2), ];
+    ("my call", 2), ("my decision", 2), ("champion", 2),     ("take it to the board", 3), ("take this to the board", 3), ("put it to the board", 3), ("present it to the", 2),
+];
 
 #[rustfmt::skip]
 const NEXT_STEP: &[(&str, u8)] = &[
@@ -83,7 +85,8 @@ const NEXT_STEP: &[(&str, u8)] = &[
     ("send the order form", 3), ("order form", 2), ("purchase order", 3),     ("the po", 2), ("pilot", 2), ("trial", 1), ("proof of concept", 3), ("poc", 2), ("book a call", 2),
     ("set up a call", 2), ("loop in", 2),
     ("sign the", 2), ("move forward", 3), ("moving forward with", 3), ("go ahead with", 3),
-    ("let us do it", 3), ("let us get", 2), ("get started", 2), ];
+    ("let us do it", 3), ("let us get", 2), ("get started", 2),     ("if we started with", 3), ("start small", 2), ("started with just", 3), ("start with just", 3),
+];
 
 #[rustfmt::skip]
 const PRICING: &[(&str, u8)] = &[
@@ -103,13 +106,15 @@ const CONTRACT: &[(&str, u8)] = &[
 const IMPLEMENTATION: &[(&str, u8)] = &[
     ("onboarding", 1), ("onboard", 1), ("implementation", 1), ("migration", 1), ("migrate", 1),     ("integrat~", 1), ("set up", 1), ("setup", 1), ("training", 1), ("api", 1),
     ("connector", 1),
+    ("historic data", 2), ("historical data", 2), ("data across", 2), ("import our", 2),
 ];
 
 #[rustfmt::skip]
 const INTENT: &[(&str, u8)] = &[
     ("been looking for", 2), ("what we are looking for", 3),
     ("loved the demo", 3),
-    ("love it", 2), ("ready to move", 3), ("ready to go", 2),     ("exactly what we need", 3), ("exactly what we are looking for", 3), ("this would solve", 2), ];
+    ("love it", 2), ("ready to move", 3), ("ready to go", 2),     ("exactly what we need", 3), ("exactly what we are looking for", 3), ("this would solve", 2),     ("keen to try", 3), ("keen to get", 3), ("excited to", 2), ("want to try it", 3),
+];
 
 #[rustfmt::skip]
 const PRICE_OBJECTION: &[(&str, u8)] = &[
@@ -117,6 +122,10 @@ const PRICE_OBJECTION: &[(&str, u8)] = &[
     ("too expensive", 3), ("expensive", 2), ("pricey", 3), ("steep", 2),     ("over budget", 3), ("over our budget", 3), ("out of budget", 3), ("outside our budget", 3), ("not in the budget", 3),
     ("afford", 2),
     ("at that price", 3), ("price is", 2), ("price point", 2), ("cheaper", 2),     ("costs too much", 3), ("cost too much", 3), ("hard to justify", 3), ("justify the cost", 3), ("the cost", 1),
+    // More than they meant to spend, money short, costs being cut, a fee that puts them off.
+    ("more than we were expecting", 3), ("more than we expected", 3), ("more than we budgeted", 3), ("more than we wanted to spend", 3),
+    ("money is tight", 3), ("cash is tight", 3), ("tight this quarter", 3), ("cutting costs", 3), ("cut costs", 2), ("cost cutting", 3),
+    ("putting me off", 2), ("puts me off", 2), ("on top of the", 2), ("a big ask", 3), ("quoted us", 2), ("less for", 2),
 ];
 
 #[rustfmt::skip]
@@ -124,7 +133,11 @@ const COMPETITOR_OBJECTION: &[(&str, u8)] = &[
     ("another vendor", 3), ("similar for", 2), ("sticking with", 3), ("stick with", 3), ("switching would", 3),
     ("competitor", 2), ("already use", 2), ("already using", 2), ("already have", 2),
     ("currently use", 2), ("locked in", 2),
-    ("current vendor", 2), ("other vendor", 2),     ];
+    ("current vendor", 2), ("other vendor", 2),         // Happy with, or tied to, what they already have.
+    ("happy with what we", 3), ("happy with our", 3), ("happy with the current", 3), ("tied in", 3), ("tied into", 3),
+    ("signed a renewal", 3), ("just renewed", 3), ("does the job", 3), ("do the job", 3), ("does everything we need", 3),
+    ("that excel does not", 3), ("spreadsheets work", 3),
+];
 
 #[rustfmt::skip]
 const TIMING_OBJECTION: &[(&str, u8)] = &[
@@ -135,6 +148,10 @@ const TIMING_OBJECTION: &[(&str, u8)] = &[
     // The budget year is over: nothing starts until the next one.
     ("budget is spent", 3), ("budget is used up", 3), ("budget is gone", 3), ("budget is exhausted", 3), ("spent our budget", 3),
     ("nothing new … before", 3), ("not before", 2),
+    // No one free to take it on, something else first, or "call me later" stalls.
+    ("stretched thin", 3), ("stretched really thin", 3), ("stretched", 2), ("bandwidth", 2), ("when things calm down", 3), ("things calm down", 3),
+    ("in the middle of", 2), ("have to wait", 3), ("would have to wait", 3), ("ring me back", 3), ("call me back", 3), ("in the new year", 2),
+    ("think about it", 3), ("think it over", 3), ("sleep on it", 3), ("mull it over", 3), ("send me some information", 3), ("send me some info", 3),
 ];
 
 #[rustfmt::skip]
@@ -143,17 +160,27 @@ const AUTHORITY_OBJECTION: &[(&str, u8)] = &[
     ("not the decision maker", 3), ("not the decision-maker", 3), ("not my call", 3), ("not my decision", 3),
     ("run it past", 3), ("run this past", 3), ("go through procurement", 3),
     ("procurement", 2), ("legal would", 2), ("need sign off", 3), ("need to get sign off", 3),         ("check with my", 2), ("ask my boss", 3), ("convince my", 3), ("it department", 1),
-    ];
+        // Someone else has to agree, or a case has to be made to them.
+    ("talk it over with", 3), ("talk to my partner", 3), ("business partner", 2), ("business case", 2), ("never sign off", 3),
+    ("run it by", 3), ("board wants", 2), ("leadership team", 2), ("the rest of the", 1),
+];
 
 #[rustfmt::skip]
 const NEED_OBJECTION: &[(&str, u8)] = &[
     ("good enough", 3), ("problem we actually have", 3), ("would be fine", 2), ("never got adopted", 3), ("went back to", 2),
-    ("not sure we need", 3), ("do not need", 2), ("do not really need", 3),     ("not a priority", 3),     ("will not use", 3), ("would not use", 3),     ("not convinced", 3), ("nice to have", 2), ("do not see the value", 3), ];
+    ("not sure we need", 3), ("do not need", 2), ("do not really need", 3),     ("not a priority", 3),     ("will not use", 3), ("would not use", 3),     ("not convinced", 3), ("nice to have", 2), ("do not see the value", 3),     // They do not see the gain, or doubt it will be used.
+    ("do not really see what", 3), ("do not see what", 3), ("do not see the point", 3), ("sees this as a problem", 3), ("see this as a problem", 3),
+    ("yet another", 2), ("another system", 2), ("another tool", 2), ("adding new tools", 3), ("will use it", 2), ("people will use", 3),
+    ("will not log", 3), ("just will not", 2),
+];
 
 #[rustfmt::skip]
 const TRUST_OBJECTION: &[(&str, u8)] = &[
     ("never heard of", 3), ("bad experience~", 3), ("losing our data", 3), ("lose our data", 3), ("will not accept", 3), ("auto renewal", 2), ("how long have you been", 3),
     ("worried", 3), ("worries me", 3), ("concern~", 2), ("risk~", 2),     ("compliance", 2), ("gdpr", 2), ("references", 1),     ("lock in", 2),     ("not sure we could trust", 3), ("track record", 2),     ("skeptical", 3), ("sceptical", 3),
+    // Doubt it will work, or has been let down before.
+    ("how do i know", 3), ("how can i be sure", 3), ("burned", 3), ("burnt", 3), ("overpromis~", 3), ("nervous", 3), ("company this young", 3),
+    ("did not stick", 3), ("tried something like this", 3), ("where the data lives", 3), ("security team", 2), ("a lot of questions about", 2),
 ];
 
 /// A buyer line that says there is no objection ("no objections from me").
@@ -162,6 +189,14 @@ const NO_OBJECTION: &[(&str, u8)] = &[
     ("is not a problem", 3), ("is not an issue", 3), ("not a concern", 3), ("not an issue", 3), ("do not have any concerns", 3),
     ("no concerns", 3), ("no concern", 3), ("not worried", 3),
     ];
+
+/// A buyer line that says a concern was met ("I was worried about X, but the demo answers
+/// that"): no objection anywhere in the sentence.
+#[rustfmt::skip]
+const RESOLVED: &[(&str, u8)] = &[
+    ("answers that", 3), ("answered that", 3), ("answers my", 3), ("addresses that", 3), ("puts my mind at rest", 3), ("put my mind at rest", 3),
+    ("that covers it", 3), ("takes care of that", 3),
+];
 
 /// What a seller says they will do in the call itself ("today I'll walk you through the
 /// demo"): the agenda, not an action item, unless a later time is said.
@@ -182,6 +217,7 @@ struct Lists {
     buying: Vec<(BuyingKind, PhraseList)>,
     objections: Vec<(ObjectionKind, PhraseList)>,
     no_objection: PhraseList,
+    resolved: PhraseList,
     commitment: PhraseList,
     in_call: PhraseList,
 }
@@ -208,6 +244,7 @@ fn lists() -> &'static Lists {
             (ObjectionKind::Trust, PhraseList::new(TRUST_OBJECTION)),
         ],
         no_objection: PhraseList::new(NO_OBJECTION),
+        resolved: PhraseList::new(RESOLVED),
         commitment: PhraseList::new(SALES_COMMITMENT),
         in_call: PhraseList::new(IN_CALL),
     })
@@ -268,7 +305,8 @@ pub fn read_line(text: &str, side: Side) -> LineSignals {
             let ws = n.as_strs();
             // "Price isn't a problem" denies the objection in its clause, not the next one.
             let denied: Vec<usize> = t.no_objection.matches(&ws).into_iter().map(|(_, _, a, _)| n.clauses[a]).collect();
-            let objection = strongest_where(&t.objections, &n, false, &|a| !denied.contains(&n.clauses[a]));
+            let resolved = !t.resolved.matches(&ws).is_empty();
+            let objection = strongest_where(&t.objections, &n, false, &|a| !resolved && !denied.contains(&n.clauses[a]));
             // A weak buying cue (a price or an integration named) counts in a question: asking
             // about it is the signal; said flat it may be either side of an objection.
             let buying = strongest(&t.buying, &n, asked);
