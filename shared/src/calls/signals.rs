@@ -61,6 +61,7 @@ const BUDGET: &[(&str, u8)] = &[
     ("ring-fenced", 3), ("ring fenced", 3), ("set aside", 2), ("in the budget", 2), ("budget … this quarter", 2),
     ("budget … in q~", 3), ("budget … next quarter", 2), ("willing to invest", 3), ("ready to invest", 3),
     ("in line with what we", 3), ("pencilled in", 3), ("penciled in", 3), ("within budget", 3), ("within our budget", 3), ("fits our budget", 3), ("fits the budget", 3),
+    ("to play with", 3), ("grand for", 2), ("set aside about", 3), ("we have got about", 2),
 ];
 
 #[rustfmt::skip]
@@ -69,13 +70,15 @@ const TIMELINE: &[(&str, u8)] = &[
     ("make a decision by", 3), ("decision by", 3), ("decide by", 3), ("go live by", 3),     ("live by", 3), ("need it in place", 3), ("up and running by", 3),
     ("how soon", 3), ("how quickly", 2), ("when could we start", 3), ("when can we start", 3), ("when could you start", 3),
     ("kick off", 2), ("start next", 2),     ("roll it out", 2), ("roll out", 2), ("rollout", 2),
-    ("timeline", 1), ];
+    ("timeline", 1),     ("before the busy season", 3), ("trained up before", 3), ("before … starts", 2), ("in place before", 3), ("ready before", 2),
+];
 
 #[rustfmt::skip]
 const AUTHORITY: &[(&str, u8)] = &[
     ("final say is mine", 3), ("decision is mine", 3), ("i make the decision", 3), ("i make the call", 3), ("i decide", 2),
     ("on board", 2), ("signed off", 3), ("sign off on", 2), ("approved it", 3),     ("gave the green light", 3), ("green light", 2), ("i can sign", 3), ("i sign off", 3),
     ("my call", 2), ("my decision", 2), ("champion", 2),     ("take it to the board", 3), ("take this to the board", 3), ("put it to the board", 3), ("present it to the", 2),
+    ("asked me to find", 3), ("got backing", 3), ("has backing", 3), ("sponsor", 2), ("in front of finance", 3), ("get it in front of", 3),
 ];
 
 #[rustfmt::skip]
@@ -86,6 +89,8 @@ const NEXT_STEP: &[(&str, u8)] = &[
     ("set up a call", 2), ("loop in", 2),
     ("sign the", 2), ("move forward", 3), ("moving forward with", 3), ("go ahead with", 3),
     ("let us do it", 3), ("let us get", 2), ("get started", 2),     ("if we started with", 3), ("start small", 2), ("started with just", 3), ("start with just", 3),
+    ("on the next call", 3), ("next call", 2), ("speak to one of", 3), ("talk to one of your", 3), ("before we sign", 3), ("put together a proposal", 3), ("a proposal", 2),
+    ("send the paperwork", 3), ("paperwork over", 3), ("sandbox", 3),
 ];
 
 #[rustfmt::skip]
@@ -94,12 +99,14 @@ const PRICING: &[(&str, u8)] = &[
     ("price", 1), ("pricing", 1), ("per seat", 2), ("per user", 2), ("per licence", 2), ("per license", 2),
     ("discount", 1), ("how much", 1), ("quote", 1),
     ("cost", 1), ("payment terms", 3),
+    ("flexibility", 2), ("pay annually", 3), ("annually", 2), ("up front", 2), ("upfront", 2), ("intro rate", 3), ("introductory", 2), ("rate still apply", 3),
 ];
 
 #[rustfmt::skip]
 const CONTRACT: &[(&str, u8)] = &[
     ("contract", 1), ("redline", 2), ("terms and conditions", 2),
     ("dpa", 2), ("procurement … need", 2), ("sla", 2),
+    ("notice period", 3), ("paperwork", 2), ("cancel", 2), ("cancellation", 2), ("minimum term", 3), ("if it does not work out", 3),
 ];
 
 #[rustfmt::skip]
@@ -107,6 +114,7 @@ const IMPLEMENTATION: &[(&str, u8)] = &[
     ("onboarding", 1), ("onboard", 1), ("implementation", 1), ("migration", 1), ("migrate", 1),     ("integrat~", 1), ("set up", 1), ("setup", 1), ("training", 1), ("api", 1),
     ("connector", 1),
     ("historic data", 2), ("historical data", 2), ("data across", 2), ("import our", 2),
+    ("plug into", 2), ("plugs into", 2), ("trained up", 2), ("support do we get", 3), ("kind of support", 3), ("by hand", 1),
 ];
 
 #[rustfmt::skip]
