@@ -701,6 +701,30 @@ mod tests {
     }
 
     #[test]
+    fn packed_stamps_write_and_order_as_their_iso_text() {
+        let mut stamps = Vec::new();
+        for (year, month, day) in [(1970, 1, 1), (2026, 4, 26), (2026, 12, 31), (2028, 2, 29), (9999, 12, 31), (0, 1, 1)] {
+            for (hour, minute, second) in [(0, 0, 0), (9, 5, 7), (23, 59, 59)] {
+                for utc in [false, true] {
+                    let s = Stamp::new(year, month, day, hour, minute, second, utc).unwrap();
+                    let want = format!("{year:04}-{month:02}-{day:02}T{hour:02}:{minute:02}:{second:02}{}", if utc { "Z" } else { "" });
+                    assert_eq!(s.to_string(), want);
+                    assert_eq!(serde_json::to_value(s).unwrap(), serde_json::json!(want));
+                    stamps.push(s);
+                }
+            }
+        }
+        for a in &stamps {
+            for b in &stamps {
+                assert_eq!(a.cmp(b), a.to_string().cmp(&b.to_string()), "{a} vs {b}");
+            }
+        }
+        assert_eq!(Stamp::new(10_000, 1, 1, 0, 0, 0, false), None);
+        assert_eq!(Stamp::new(-1, 1, 1, 0, 0, 0, false), None);
+        assert_eq!(std::mem::size_of::<Option<Stamp>>(), 8);
+    }
+
+    #[test]
     fn a_goto_report_carries_attentiveness_and_a_generic_csv_works() {
         let goto = "Webinar Name,Webinar ID,Actual Start Date/Time,Actual Duration (minutes)\nPricing Clinic,123-456,2026-04-26 10:00:00,45\nAttendee Details\nAttended,First Name,Last Name,Email Address,Join Time,Leave Time,In Session Duration,Attentiveness\nYes,Sarah,Dubois,sarah@x.com,2026-04-26 10:00:00,2026-04-26 10:45:00,45,85%\n";
         let r = parse_attendee_report("goto.csv", goto).unwrap();

@@ -406,6 +406,11 @@ mod tests {
         assert_eq!(s.unmatched_chat[0].sender, "Stranger Danger");
         assert_eq!(s.tiers.values().sum::<usize>(), 3);
         assert!(all.windows(2).all(|w| w[0].score >= w[1].score));
+        // Each rank reads its own registrant; the engagements follow the ranks.
+        for (rank, e) in s.ranked.iter().zip(&all) {
+            assert_eq!((s.registrant(rank).name.as_ref(), rank.score, rank.tier, rank.messages), (e.name.as_str(), e.score, e.tier, e.messages));
+        }
+        assert_eq!(s.tiers.values().sum::<usize>(), s.ranked.len());
     }
 
     #[test]
