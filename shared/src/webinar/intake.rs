@@ -121,9 +121,10 @@ pub struct WebinarExport {
     pub path: Option<String>,
 }
 
-fn decoded(field: &str, file: Option<&UploadedFile>) -> Result<Option<String>, InputError> {
+/// The file's text, read in place when it is UTF-8 (a 10 MB report is not copied).
+fn decoded<'f>(field: &str, file: Option<&'f UploadedFile>) -> Result<Option<std::borrow::Cow<'f, str>>, InputError> {
     let Some(f) = file else { return Ok(None) };
-    text::decode(&f.name, &f.bytes).map(|t| Some(t.into_owned())).map_err(|e| InputError::field(field, e))
+    text::decode(&f.name, &f.bytes).map(Some).map_err(|e| InputError::field(field, e))
 }
 
 /// A registrant's id: stable for the same person in the same webinar, from their email (or
