@@ -160,10 +160,18 @@ fn plain_normalized(name: &str, buf: &mut [u8; NAME_BUF]) -> Option<usize> {
     if name.is_ascii() {
         return ascii_normalize_into(name.as_bytes(), buf);
     }
-    // Transliterated one character at a time, as `deunicode` does for the whole name; a
-    // character it cannot transliterate (NUL here) leaves the name to `normalize_name`.
+    // Transliterated one character at a time into a buffer, as `deunicode` does for the whole
+    // name, then read by the same loop; a character it cannot transliterate, or a name longer
+    // than the buffer, leaves the name to `normalize_name`.
     use deunicode::AsciiChars;
-    normalize_into(name.ascii_chars().flat_map(|piece| piece.unwrap_or("\0").bytes()).map(|b| (b != 0).then_some(b)), buf)
+    let mut ascii = [0u8; 2 * NAME_BUF];
+    let mut len = 0;
+    for piece in name.ascii_chars() {
+        let piece = piece?.as_bytes();
+        ascii.get_mut(len..len + piece.len())?.copy_from_slice(piece);
+        len += piece.len();
+    }
+    ascii_normalize_into(&ascii[..len], buf)
 }
 
 /// Whether a word (lower-cased, apostrophes kept) stops the streaming rules: a title as the
@@ -175,8 +183,11 @@ fn stops(w: &[u8], index: usize) -> bool {
     if index == 0 { is_title(w) } else { is_device(without_plural(w)) }
 }
 
-/// [`normalize_into`] for an ASCII name, over the bytes directly (the common case: a tight loop
-/// with no per-byte `Option`).
+/// [`normalize_name`]'s rules over an ASCII name, in one pass: letters, digits and apostrophes
+/// make words, anything else separates them, apostrophes are dropped, words are joined by one
+/// space. `None` (ask `normalize_name`) for what needs the whole list of words: brackets, a
+/// leading title, a device word after the first, a word too long to check against those
+/// lists, or a name longer than the buffer.
 fn ascii_normalize_into(name: &[u8], out: &mut [u8; NAME_BUF]) -> Option<usize> {
     let (mut at, mut index) = (0usize, 0usize);
     let mut i = 0;
@@ -218,53 +229,6 @@ fn ascii_normalize_into(name: &[u8], out: &mut [u8; NAME_BUF]) -> Option<usize> 
             }
         }
         index += 1;
-    }
-    Some(at)
-}
-
-/// [`normalize_name`]'s rules as a stream: letters, digits and apostrophes make words, anything
-/// else separates them, apostrophes are dropped, words are joined by one space. `None` (ask
-/// `normalize_name`) for what needs the whole list of words: brackets, a leading title, a
-/// device word after the first, a word too long to check against those lists, or a name
-/// longer than the buffer.
-fn normalize_into(bytes: impl Iterator<Item = Option<u8>>, out: &mut [u8; NAME_BUF]) -> Option<usize> {
-    const LONGEST: usize = 16;
-    let mut at = 0usize;
-    let (mut emitted, mut started) = (false, false);
-    let (mut word, mut len, mut index) = ([0u8; LONGEST], 0usize, 0usize);
-    let check = |word: &[u8], len: usize, index: usize| -> Option<()> {
-        let w = word.get(..len)?;
-        (!stops(w, index)).then_some(())
-    };
-    let mut push = |b: u8| -> Option<()> {
-        *out.get_mut(at)? = b;
-        at += 1;
-        Some(())
-    };
-    for b in bytes.chain(std::iter::once(Some(b' '))) {
-        let b = b?;
-        if matches!(b, b'(' | b')' | b'[' | b']' | b'{' | b'}') {
-            return None;
-        }
-        if b.is_ascii_alphanumeric() || b == b'\'' {
-            let lower = b.to_ascii_lowercase();
-            if let Some(slot) = word.get_mut(len) {
-                *slot = lower;
-            }
-            len += 1;
-            if lower != b'\'' {
-                if !started {
-                    if emitted {
-                        push(b' ')?;
-                    }
-                    (emitted, started) = (true, true);
-                }
-                push(lower)?;
-            }
-        } else if len > 0 {
-            check(&word, len, index)?;
-            (len, started, index) = (0, false, index + 1);
-        }
     }
     Some(at)
 }
