@@ -156,8 +156,7 @@ impl Said {
 impl<'a> WebinarScores<'a> {
     /// The engagement at this rank, with its name, email and quoted chat.
     pub fn engagement(&self, rank: &Ranked) -> Engagement {
-        let i = rank.registrant as usize;
-        let r = &self.report.registrants[i];
+        let (i, r) = (rank.registrant as usize, self.registrant(rank));
         let quoted = |question: bool| self.said.of(i).iter().filter(|&&k| self.said.is_question[k as usize] == question).map(|&k| self.chat[k as usize].text.clone()).collect();
         Engagement {
             name: r.name.to_string(),
