@@ -7,7 +7,8 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use debrief::pipeline::PipelineConfig;
-use debrief::webinar::intake::{UploadedFile, WebinarUpload};
+use debrief::webinar::intake::{UploadedFile, WebinarAccepted, WebinarUpload};
+use debrief::webinar::score::WebinarScores;
 use debrief::webinar::{WebinarFields, parse_attendee_report, parse_chat, score_webinar, text};
 
 #[derive(clap::Args)]
@@ -59,6 +60,54 @@ fn decoded<'b>(path: &PathBuf, bytes: &'b [u8]) -> Result<std::borrow::Cow<'b, s
     text::decode(&path.display().to_string(), bytes).map_err(|e| e.to_string())
 }
 
+/// The tier table (or the JSON of it all, streamed as it is written) of a scored webinar.
+fn print_report(out: &mut impl Write, s: &WebinarScores<'_>, stored: Option<&WebinarAccepted>, json: bool) -> std::io::Result<()> {
+    if json {
+        match stored {
+            None => serde_json::to_writer_pretty(&mut *out, s)?,
+            Some(a) => {
+                let mut v = serde_json::to_value(s)?;
+                v["stored"] = serde_json::to_value(a)?;
+                serde_json::to_writer_pretty(&mut *out, &v)?;
+            }
+        }
+        writeln!(out)?;
+        return out.flush();
+    }
+    writeln!(out, "{} ({} report): {} registrants", s.info.topic.as_deref().unwrap_or("webinar"), s.platform, s.ranked.len())?;
+    let counts: Vec<String> = s.tiers.iter().map(|(t, n)| format!("{} {n}", t.name())).collect();
+    writeln!(out, "tiers: {}\n", counts.join(", "))?;
+    writeln!(out, "{:<8} {:>5}  {:<28} {:>6} {:>7} {:>5} {:>5}", "tier", "score", "name", "focus", "attend", "chat", "quest")?;
+    for rank in &s.ranked {
+        let (c, name) = (rank.components, &s.registrant(rank).name);
+        writeln!(
+            out,
+            "{:<8} {:>5}  {:<28} {:>5.2}{} {:>7.2} {:>5.2} {:>5.2}",
+            rank.tier.name(),
+            rank.score,
+            name.chars().take(28).collect::<String>(),
+            c.focus,
+            if c.focus_estimated { "*" } else { " " },
+            c.attendance,
+            c.chat,
+            c.questions
+        )?;
+    }
+    writeln!(out, "\n* focus estimated from time present and chat (the platform reports no attentiveness)")?;
+    if !s.unmatched_chat.is_empty() {
+        writeln!(out, "\nchat from people not on the report ({}):", s.unmatched_chat.len())?;
+        for u in &s.unmatched_chat {
+            writeln!(out, "  line {}: {}", u.line, u.sender)?;
+        }
+    }
+    if let Some(a) = stored {
+        let verb = if a.created { "stored" } else { "was already stored" };
+        writeln!(out, "\nwebinar {} {verb}, with a follow-up draft per registrant.", a.webinar_id)?;
+        writeln!(out, "review: debrief serve (the review API, MCP tools and links); export: debrief webinar export {}", a.webinar_id)?;
+    }
+    out.flush()
+}
+
 pub async fn run(args: Args) -> Result<(), String> {
     match args.command {
         Command::Export { id, out, data_dir } => {
@@ -95,63 +144,13 @@ pub async fn run(args: Args) -> Result<(), String> {
             };
             // One buffered writer: a 60,000-registrant table is 60,000 lines, and stdout alone
             // writes each line with its own system call.
-            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-            if json {
-                match &stored {
-                    // The scores streamed as they are written, not built as one JSON value first.
-                    None => serde_json::to_writer_pretty(&mut out, &s),
-                    Some(a) => {
-                        let mut v = serde_json::to_value(&s).expect("JSON");
-                        v["stored"] = serde_json::to_value(a).expect("JSON");
-                        serde_json::to_writer_pretty(&mut out, &v)
-                    }
-                }
-                .map_err(|e| e.to_string())?;
-                writeln!(out).map_err(|e| e.to_string())?;
-                return out.flush().map_err(|e| e.to_string());
-            }
-            let print = |out: &mut dyn Write| -> std::io::Result<()> {
-                writeln!(out, "{} ({} report): {} registrants", s.info.topic.as_deref().unwrap_or("webinar"), s.platform, s.ranked.len())?;
-                let counts: Vec<String> = s.tiers.iter().map(|(t, n)| format!("{} {n}", t.name())).collect();
-                writeln!(out, "tiers: {}\n", counts.join(", "))?;
-                writeln!(out, "{:<8} {:>5}  {:<28} {:>6} {:>7} {:>5} {:>5}", "tier", "score", "name", "focus", "attend", "chat", "quest")?;
-                for rank in &s.ranked {
-                    let (c, name) = (rank.components, &s.registrant(rank).name);
-                    writeln!(
-                        out,
-                        "{:<8} {:>5}  {:<28} {:>5.2}{} {:>7.2} {:>5.2} {:>5.2}",
-                        rank.tier.name(),
-                        rank.score,
-                        name.chars().take(28).collect::<String>(),
-                        c.focus,
-                        if c.focus_estimated { "*" } else { " " },
-                        c.attendance,
-                        c.chat,
-                        c.questions
-                    )?;
-                }
-                writeln!(out, "\n* focus estimated from time present and chat (the platform reports no attentiveness)")?;
-                if !s.unmatched_chat.is_empty() {
-                    writeln!(out, "\nchat from people not on the report ({}):", s.unmatched_chat.len())?;
-                    for u in &s.unmatched_chat {
-                        writeln!(out, "  line {}: {}", u.line, u.sender)?;
-                    }
-                }
-                if let Some(a) = &stored {
-                    let verb = if a.created { "stored" } else { "was already stored" };
-                    writeln!(out, "\nwebinar {} {verb}, with a follow-up draft per registrant.", a.webinar_id)?;
-                    writeln!(out, "review: debrief serve (the review API, MCP tools and links); export: debrief webinar export {}", a.webinar_id)?;
-                }
-                out.flush()
-            };
-            print(&mut out).map_err(|e| e.to_string())?;
-            Ok(())
+            print_report(&mut std::io::BufWriter::new(std::io::stdout().lock()), &s, stored.as_ref(), json).map_err(|e| e.to_string())
         }
     }
 }
 
 /// The webinar and its drafts, stored in the embedded store as `POST /v1/webinars` stores them.
-async fn store(attendees: &PathBuf, chat: Option<&PathBuf>, webinar: &PathBuf, data_dir: Option<&PathBuf>) -> Result<debrief::webinar::intake::WebinarAccepted, String> {
+async fn store(attendees: &PathBuf, chat: Option<&PathBuf>, webinar: &PathBuf, data_dir: Option<&PathBuf>) -> Result<WebinarAccepted, String> {
     let file = |p: &PathBuf| -> Result<UploadedFile, String> {
         Ok(UploadedFile { name: p.display().to_string(), bytes: std::fs::read(p).map_err(|e| format!("{}: {e}", p.display()))? })
     };

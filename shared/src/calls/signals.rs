@@ -168,7 +168,7 @@ const AUTHORITY_OBJECTION: &[(&str, u8)] = &[
     ("not the decision maker", 3), ("not the decision-maker", 3), ("not my call", 3), ("not my decision", 3),
     ("run it past", 3), ("run this past", 3), ("go through procurement", 3),
     ("procurement", 2), ("legal would", 2), ("need sign off", 3), ("need to get sign off", 3),         ("check with my", 2), ("ask my boss", 3), ("convince my", 3), ("it department", 1),
-        // Someone else has to agree, or a case has to be made to them.
+    // Someone else has to agree, or a case has to be made to them.
     ("talk it over with", 3), ("talk to my partner", 3), ("business partner", 2), ("business case", 2), ("never sign off", 3),
     ("run it by", 3), ("board wants", 2), ("leadership team", 2), ("the rest of the", 1),
 ];

@@ -43,20 +43,28 @@ pub struct WebinarInfo {
 pub struct Stamp(std::num::NonZeroU64);
 
 impl Stamp {
+    /// The bits of each part below the year (14 bits above them), in order: month, day, hour,
+    /// minute, second, and whether it is UTC. The top bit is always set (never zero).
+    const WIDTHS: [u32; 6] = [4, 5, 5, 6, 6, 1];
+
     /// `None` for a year ISO 8601 cannot write in four digits.
     fn new(year: i32, month: u8, day: u8, hour: u8, minute: u8, second: u8, utc: bool) -> Option<Self> {
         let year = u64::try_from(year).ok().filter(|y| *y <= 9999)?;
-        let packed = [(u64::from(month), 4), (u64::from(day), 5), (u64::from(hour), 5), (u64::from(minute), 6), (u64::from(second), 6), (u64::from(utc), 1)]
-            .iter()
-            .fold(year, |acc, &(v, bits)| (acc << bits) | v);
+        let parts = [month, day, hour, minute, second, u8::from(utc)];
+        let packed = parts.iter().zip(Self::WIDTHS).fold(year, |acc, (&v, bits)| (acc << bits) | u64::from(v));
         std::num::NonZeroU64::new(packed | 1 << 63).map(Self)
     }
 
     /// Year, month, day, hour, minute, second, and whether it is UTC.
     fn parts(self) -> (u64, u64, u64, u64, u64, u64, bool) {
-        let v = self.0.get() & !(1 << 63);
-        let field = |shift: u32, bits: u32| (v >> shift) & ((1 << bits) - 1);
-        (field(27, 14), field(23, 4), field(18, 5), field(13, 5), field(7, 6), field(1, 6), v & 1 == 1)
+        let mut v = self.0.get() & !(1 << 63);
+        let mut parts = [0u64; 6];
+        for (part, bits) in parts.iter_mut().zip(Self::WIDTHS).rev() {
+            *part = v & ((1 << bits) - 1);
+            v >>= bits;
+        }
+        let [month, day, hour, minute, second, utc] = parts;
+        (v, month, day, hour, minute, second, utc == 1)
     }
 
     /// The ISO 8601 text, on the stack.

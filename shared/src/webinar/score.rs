@@ -335,7 +335,8 @@ pub fn score_webinar<'a>(report: &'a AttendeeReport<'a>, chat: &'a [ChatMessage]
     let said = Said { from, messages, is_question: chat.iter().map(|m| is_genuine_question(&m.text)).collect() };
     let duration = report.info.duration_minutes.filter(|d| *d > 0.0).unwrap_or_else(|| report.registrants.iter().map(|r| r.minutes).fold(0.0, f64::max)).max(1.0);
     let most = (0..n).map(|i| (said.of(i).len() as u32).min(CHAT_CAP)).max().unwrap_or(0).max(1);
-    let scored: Vec<(Components, u8)> = report
+    // Each registrant's rank entry, in report order.
+    let scored: Vec<Ranked> = report
         .registrants
         .iter()
         .enumerate()
@@ -351,26 +352,27 @@ pub fn score_webinar<'a>(report: &'a AttendeeReport<'a>, chat: &'a [ChatMessage]
             };
             let raw = WEIGHTS.focus * focus + WEIGHTS.attendance * attendance + WEIGHTS.chat * chat + WEIGHTS.questions * q;
             let score = if r.attended { raw.round().clamp(0.0, 100.0) as u8 } else { 0 };
-            (Components { focus: round2(focus), focus_estimated: estimated, attendance: round2(attendance), chat: round2(chat), questions: round2(q) }, score)
+            let components = Components { focus: round2(focus), focus_estimated: estimated, attendance: round2(attendance), chat: round2(chat), questions: round2(q) };
+            Ranked { registrant: i as u32, messages, components, score, tier: Tier::of(score, r.attended) }
         })
         .collect();
     // Highest score first, ties in report order: a counting sort on the score (0–100).
     let mut at_score = [0usize; 102];
-    for (_, score) in &scored {
-        at_score[100 - usize::from(*score) + 1] += 1;
+    let mut tiers = BTreeMap::new();
+    for r in &scored {
+        at_score[100 - usize::from(r.score) + 1] += 1;
+        *tiers.entry(r.tier).or_insert(0) += 1;
     }
     for i in 1..at_score.len() {
         at_score[i] += at_score[i - 1];
     }
-    let mut ranked = vec![Ranked { registrant: 0, messages: 0, components: Components { focus: 0.0, focus_estimated: true, attendance: 0.0, chat: 0.0, questions: 0.0 }, score: 0, tier: Tier::NoShow }; n];
-    let mut tiers = BTreeMap::new();
-    for (i, ((components, score), r)) in scored.into_iter().zip(&report.registrants).enumerate() {
-        let slot = &mut at_score[100 - usize::from(score)];
-        let tier = Tier::of(score, r.attended);
-        ranked[*slot] = Ranked { registrant: i as u32, messages: said.of(i).len() as u32, components, score, tier };
+    let mut order = vec![0u32; n];
+    for r in &scored {
+        let slot = &mut at_score[100 - usize::from(r.score)];
+        order[*slot] = r.registrant;
         *slot += 1;
-        *tiers.entry(tier).or_insert(0) += 1;
     }
+    let ranked = order.iter().map(|&i| scored[i as usize]).collect();
     WebinarScores { platform: report.platform.clone(), info: report.info.clone(), ranked, unmatched_chat: unmatched, tiers, report, chat, said }
 }
 
