@@ -165,72 +165,151 @@ fn plain_normalized(name: &str, buf: &mut [u8; NAME_BUF]) -> Option<usize> {
     // than the buffer, leaves the name to `normalize_name`.
     use deunicode::AsciiChars;
     let mut ascii = [0u8; 2 * NAME_BUF];
-    let mut len = 0;
-    for piece in name.ascii_chars() {
-        let piece = piece?.as_bytes();
-        ascii.get_mut(len..len + piece.len())?.copy_from_slice(piece);
-        len += piece.len();
-    }
+    let len = match latin_to_ascii(name.as_bytes(), &mut ascii) {
+        Some(len) => len,
+        None => {
+            let mut len = 0;
+            for piece in name.ascii_chars() {
+                let piece = piece?.as_bytes();
+                ascii.get_mut(len..len + piece.len())?.copy_from_slice(piece);
+                len += piece.len();
+            }
+            len
+        }
+    };
     ascii_normalize_into(&ascii[..len], buf)
 }
 
-/// Whether a word (lower-cased, apostrophes kept) stops the streaming rules: a title as the
-/// first word, a device word (or its plural) after it, or too long to tell.
-fn stops(w: &[u8], index: usize) -> bool {
-    if w.len() > 16 {
-        return true;
+/// A name in ASCII and accented Latin letters (`Björn`, `Łukasz`: U+00C0–U+024F, two bytes in
+/// UTF-8) transliterated as `deunicode` writes each letter, from a table made from it once;
+/// `None` for any other character (or a letter it writes as other than one or two letters and
+/// digits), left to `deunicode` itself. Its per-character iterator was most of the time of an
+/// accented name's key.
+fn latin_to_ascii(name: &[u8], out: &mut [u8; 2 * NAME_BUF]) -> Option<usize> {
+    const FIRST: u32 = 0xC0;
+    const END: u32 = 0x250;
+    static LATIN: std::sync::OnceLock<Vec<[u8; 2]>> = std::sync::OnceLock::new();
+    let latin = LATIN.get_or_init(|| {
+        (FIRST..END)
+            .map(|cp| {
+                let ascii = char::from_u32(cp).and_then(deunicode::deunicode_char).unwrap_or_default().as_bytes();
+                match *ascii {
+                    [a] if a.is_ascii_alphanumeric() => [a, 0],
+                    [a, b] if a.is_ascii_alphanumeric() && b.is_ascii_alphanumeric() => [a, b],
+                    _ => [0, 0],
+                }
+            })
+            .collect()
+    });
+    let (mut len, mut i) = (0, 0);
+    while let Some(&b) = name.get(i) {
+        if b.is_ascii() {
+            *out.get_mut(len)? = b;
+            len += 1;
+            i += 1;
+            continue;
+        }
+        // A two-byte sequence (lead 0xC3–0xC9 holds U+00C0–U+027F); the text is valid UTF-8.
+        if !(0xC3..=0xC9).contains(&b) {
+            return None;
+        }
+        let cp = (u32::from(b & 0x1f) << 6) | u32::from(name.get(i + 1)? & 0x3f);
+        let [first, second] = *latin.get(cp.checked_sub(FIRST)? as usize)?;
+        if first == 0 {
+            return None;
+        }
+        *out.get_mut(len)? = first;
+        len += 1;
+        if second != 0 {
+            *out.get_mut(len)? = second;
+            len += 1;
+        }
+        i += 2;
     }
+    Some(len)
+}
+
+/// Whether a word (lower-cased, apostrophes dropped, with none in it) stops the streaming
+/// rules: a title as the first word, a device word (or its plural) after it.
+fn stops(w: &[u8], index: usize) -> bool {
     if index == 0 { is_title(w) } else { is_device(without_plural(w)) }
 }
+
+/// What each ASCII byte is to [`ascii_normalize_into`]: part of a word, an apostrophe (in a
+/// word, not written), a separator, or something its rules leave to `normalize_name` (brackets;
+/// and any byte above ASCII, which the callers never pass).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Byte {
+    Word,
+    Apostrophe,
+    Separator,
+    Stop,
+}
+
+const BYTE_CLASS: [Byte; 256] = {
+    let mut class = [Byte::Stop; 256];
+    let mut b = 0;
+    while b < 128 {
+        class[b] = match b as u8 {
+            b'0'..=b'9' | b'a'..=b'z' | b'A'..=b'Z' => Byte::Word,
+            b'\'' => Byte::Apostrophe,
+            b'(' | b')' | b'[' | b']' | b'{' | b'}' => Byte::Stop,
+            _ => Byte::Separator,
+        };
+        b += 1;
+    }
+    class
+};
 
 /// [`normalize_name`]'s rules over an ASCII name, in one pass: letters, digits and apostrophes
 /// make words, anything else separates them, apostrophes are dropped, words are joined by one
 /// space. `None` (ask `normalize_name`) for what needs the whole list of words: brackets, a
-/// leading title, a device word after the first, a word too long to check against those
-/// lists, or a name longer than the buffer.
+/// leading title, a device word after the first, or a name longer than the buffer. One table
+/// look-up a byte, each word's letters written lower-cased where they will stay: called for
+/// every registrant of a webinar.
 fn ascii_normalize_into(name: &[u8], out: &mut [u8; NAME_BUF]) -> Option<usize> {
-    let (mut at, mut index) = (0usize, 0usize);
-    let mut i = 0;
-    while i < name.len() {
-        // Skip separators.
-        while i < name.len() && !(name[i].is_ascii_alphanumeric() || name[i] == b'\'') {
-            if matches!(name[i], b'(' | b')' | b'[' | b']' | b'{' | b'}') {
+    // Words only shrink (apostrophes dropped) and each space stands for at least one
+    // separator, so the output is never longer than the name.
+    if name.len() > NAME_BUF {
+        return None;
+    }
+    let (mut at, mut index, mut i) = (0usize, 0usize, 0usize);
+    loop {
+        while i < name.len() && BYTE_CLASS[usize::from(name[i])] == Byte::Separator {
+            i += 1;
+        }
+        if i == name.len() {
+            return Some(at);
+        }
+        // The word goes after a space, unless it is the first.
+        let word = at + usize::from(at > 0);
+        let (mut end, mut apostrophe) = (word, false);
+        while let Some(&b) = name.get(i) {
+            match BYTE_CLASS[usize::from(b)] {
+                // Letters and digits all have 0x20 set in lower case (digits already do).
+                Byte::Word => {
+                    out[end] = b | 0x20;
+                    end += 1;
+                }
+                Byte::Apostrophe => apostrophe = true,
+                Byte::Separator => break,
+                Byte::Stop => return None,
+            }
+            i += 1;
+        }
+        // A word of apostrophes alone adds nothing (and no space), but is still a word. One
+        // with an apostrophe is never a title or a device word.
+        if end > word {
+            if !apostrophe && stops(&out[word..end], index) {
                 return None;
             }
-            i += 1;
-        }
-        let start = i;
-        while i < name.len() && (name[i].is_ascii_alphanumeric() || name[i] == b'\'') {
-            i += 1;
-        }
-        if start == i {
-            break;
-        }
-        let raw = &name[start..i];
-        if raw.len() > 16 {
-            return None;
-        }
-        let mut word = [0u8; 16];
-        for (w, b) in word.iter_mut().zip(raw) {
-            *w = b.to_ascii_lowercase();
-        }
-        if stops(&word[..raw.len()], index) {
-            return None;
-        }
-        // A word of apostrophes alone adds nothing (and no space).
-        if raw.iter().any(|&b| b != b'\'') {
             if at > 0 {
-                *out.get_mut(at)? = b' ';
-                at += 1;
+                out[at] = b' ';
             }
-            for &b in raw.iter().filter(|&&b| b != b'\'') {
-                *out.get_mut(at)? = b.to_ascii_lowercase();
-                at += 1;
-            }
+            at = end;
         }
         index += 1;
     }
-    Some(at)
 }
 
 /// A roster member and what they said.
@@ -462,8 +541,13 @@ mod tests {
         // Longer than the stack buffer: the same key through `normalize_name`.
         let long = "Maria Rodriguez ".repeat(8);
         assert_eq!(super::name_key(&long), super::word_hash(0, super::normalize_name(&long).as_bytes()));
+        // Every character of the transliteration table's range, and either side of it.
+        for c in (0xA0..0x2A0).filter_map(char::from_u32) {
+            let n = format!("{c}ric {c} Lé{c}");
+            assert_eq!(super::name_key(&n), super::word_hash(0, super::normalize_name(&n).as_bytes()), "{n:?}");
+        }
         // Every name of up to four pieces from an alphabet of the rules' edge cases.
-        let pieces = ["a", "B", "'", "'s", " ", ",", "-", "Dr", "iPhone", "s", "(", "x", "é", "北", "🎸"];
+        let pieces = ["a", "B", "'", "'s", " ", ",", "-", "Dr", "iPhone", "s", "(", "x", "é", "Æ", "ß", "ŉ", "×", "北", "🎸"];
         let mut names = vec![String::new()];
         for _ in 0..4 {
             names = names.iter().flat_map(|n| pieces.iter().map(move |p| format!("{n}{p}"))).collect();

@@ -64,6 +64,7 @@ enum Command {
 #[tokio::main]
 async fn main() -> ExitCode {
     debrief::runtime::init_tracing();
+    debrief::runtime::keep_freed_memory();
     let cli = Cli::parse();
     if !matches!(cli.command, Command::Serve(_) | Command::Demo(_)) {
         debrief::runtime::exit_quietly_on_closed_stdout();

@@ -9,6 +9,7 @@ use debrief::pipeline::PipelineConfig;
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
     debrief::runtime::init_tracing();
+    debrief::runtime::keep_freed_memory();
     let pipeline = Arc::new(debrief::runtime::aws_pipeline(PipelineConfig::from_env(), false).await?);
     lambda_http::run(debrief::http::webinar_routes(pipeline)).await
 }

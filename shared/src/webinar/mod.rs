@@ -14,6 +14,7 @@ pub mod export;
 pub mod intake;
 pub mod report;
 pub mod score;
+mod separators;
 pub mod session;
 pub mod text;
 pub mod writer;

@@ -20,6 +20,7 @@ use serde::Serialize;
 use time::PrimitiveDateTime;
 use time::macros::format_description;
 
+use super::separators::Separators;
 use crate::attendance::normalize_name;
 use crate::error::InputError;
 
@@ -254,6 +255,9 @@ fn minutes(s: &str) -> Option<f64> {
     if s.is_empty() || s == "--" {
         return Some(0.0);
     }
+    if let Some(n) = plain_decimal(s.as_bytes()) {
+        return Some(n);
+    }
     if let Ok(n) = s.parse::<f64>() {
         return (n.is_finite() && n >= 0.0).then_some(n);
     }
@@ -265,6 +269,29 @@ fn minutes(s: &str) -> Option<f64> {
     }
 }
 
+/// `39` or `39.5` (Zoom writes whole minutes), read without `str::parse`'s general machinery:
+/// the digits as an integer over a power of ten. Both are exact in an `f64` (at most 15
+/// digits), so the one division is correctly rounded: the value `str::parse` gives.
+fn plain_decimal(s: &[u8]) -> Option<f64> {
+    const TENS: [f64; 16] = [1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15];
+    if s.len() > 15 {
+        return None;
+    }
+    let (mut n, mut digits, mut scale, mut dot) = (0u64, 0, 0, false);
+    for &b in s {
+        match b {
+            b'0'..=b'9' => {
+                n = n * 10 + u64::from(b - b'0');
+                digits += 1;
+                scale += usize::from(dot);
+            }
+            b'.' if !dot => dot = true,
+            _ => return None,
+        }
+    }
+    (digits > 0).then(|| n as f64 / TENS[scale])
+}
+
 fn percent(s: &str) -> Option<f64> {
     let t = s.trim().trim_end_matches('%').trim();
     if t.is_empty() || t == "--" {
@@ -274,17 +301,32 @@ fn percent(s: &str) -> Option<f64> {
     Some(if v > 1.0 { v / 100.0 } else { v }.clamp(0.0, 1.0))
 }
 
-/// The report's records, read line by line: a line without a quote is split on commas in place
-/// (the common case: no copies, no allocation); a line with one goes through the `csv` crate,
-/// which handles quoted commas, doubled quotes and line breaks inside quotes.
+/// The report's records, read line by line: a line without a quote is split at the commas
+/// the [`Separators`] cursor finds (the common case: no copies, no allocation); a line with one
+/// goes through the `csv` crate, which handles quoted commas, doubled quotes and line breaks
+/// inside quotes.
 struct Records<'a> {
     text: &'a str,
+    separators: Separators<'a>,
     pos: usize,
     /// Lines read so far (1-based line of the next record is `line + 1`).
     line: usize,
 }
 
 impl<'a> Records<'a> {
+    fn new(text: &'a str) -> Self {
+        Self { text, separators: Separators::new(text.as_bytes()), pos: 0, line: 0 }
+    }
+
+    /// The line's last field ends at `end` (its line feed, or the end of the text).
+    fn end_line(&mut self, fields: &mut Vec<Cow<'a, str>>, start: usize, end: usize) -> usize {
+        let last = &self.text[start..end];
+        fields.push(Cow::Borrowed(last.strip_suffix('\r').unwrap_or(last)));
+        self.pos = (end + 1).min(self.text.len());
+        self.line += 1;
+        self.line
+    }
+
     /// Reads the next record into `fields`; returns its first line, or `None` at the end.
     fn next_into(&mut self, fields: &mut Vec<Cow<'a, str>>) -> Option<Result<usize, (usize, String)>> {
         let rest = &self.text[self.pos..];
@@ -293,24 +335,29 @@ impl<'a> Records<'a> {
         }
         let line = self.line + 1;
         fields.clear();
-        // One vectorised scan to the line's end or its first quote, then the commas.
-        let stop = memchr::memchr2(b'\n', b'"', rest.as_bytes());
-        if stop.is_none_or(|i| rest.as_bytes()[i] == b'\n') {
-            let end = stop.unwrap_or(rest.len());
-            let raw = &rest[..end];
-            let raw = raw.strip_suffix('\r').unwrap_or(raw);
-            // A word-at-a-time search: a row's dozen commas are too close together for the
-            // vector search to pay for its set-up each time.
-            let mut start = 0;
-            for comma in memchr::arch::all::memchr::One::new(b',').iter(raw.as_bytes()) {
-                fields.push(Cow::Borrowed(&raw[start..comma]));
-                start = comma + 1;
+        let bytes = self.text.as_bytes();
+        // Each block's separators in turn, from the line's start to its end or first quote.
+        let (mut start, mut from) = (self.pos, self.pos);
+        'blocks: while let Some((block, mut bits)) = self.separators.block_from(from) {
+            while bits != 0 {
+                let i = block + bits.trailing_zeros() as usize;
+                bits &= bits - 1;
+                match bytes[i] {
+                    b',' => {
+                        fields.push(Cow::Borrowed(&self.text[start..i]));
+                        start = i + 1;
+                    }
+                    b'"' => break 'blocks,
+                    _ => return Some(Ok(self.end_line(fields, start, i))),
+                }
             }
-            fields.push(Cow::Borrowed(&raw[start..]));
-            self.pos += (end + 1).min(rest.len());
-            self.line += 1;
-            return Some(Ok(line));
+            from = block + 64;
         }
+        if from >= self.text.len() {
+            // The last line, without a line end.
+            return Some(Ok(self.end_line(fields, start, self.text.len())));
+        }
+        fields.clear();
         let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(rest.as_bytes());
         let mut record = csv::StringRecord::new();
         match reader.read_record(&mut record) {
@@ -366,7 +413,7 @@ impl Columns {
 pub fn parse_attendee_report<'a>(file: &str, text: &'a str) -> Result<AttendeeReport<'a>, InputError> {
     let err = |line: usize, msg: String| InputError::field(format!("{file}, line {line}"), msg);
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let mut records = Records { text, pos: 0, line: 0 };
+    let mut records = Records::new(text);
     let mut record: Vec<std::borrow::Cow<'_, str>> = Vec::with_capacity(16);
     let mut info = WebinarInfo::default();
     let mut section: Option<Section> = None;
@@ -547,7 +594,11 @@ fn registrant<'a>(record: &[Cow<'a, str>], cols: &Columns, line: usize, err: &dy
         }
     };
     Ok(Registrant {
-        email: kept(record, cols.email).filter(|e| e.contains('@')).map(|e| if e.bytes().any(|b| b.is_ascii_uppercase()) { Cow::Owned(e.to_ascii_lowercase()) } else { e }),
+        email: kept(record, cols.email).and_then(|e| {
+            // One pass for both: is it an address, and is any of it upper case.
+            let (at, upper) = e.bytes().fold((false, false), |(at, upper), b| (at | (b == b'@'), upper | b.is_ascii_uppercase()));
+            at.then(|| if upper { Cow::Owned(e.to_ascii_lowercase()) } else { e })
+        }),
         attended,
         joins: u32::from(attended),
         first_join: time_of(cols.join)?,
@@ -568,6 +619,9 @@ fn registrant<'a>(record: &[Cow<'a, str>], cols: &Columns, line: usize, err: &dy
 struct Seen {
     first: crate::attendance::HashKeyed<usize>,
     others: std::collections::HashMap<String, usize>,
+    /// The last row's key hash and registrant: a rejoin usually follows its first row, and is
+    /// then found without a probe into the table.
+    last: Option<(u64, usize)>,
 }
 
 fn key_hash(tag: u8, key: &str) -> u64 {
@@ -583,32 +637,25 @@ fn identity<'r>(r: &'r Registrant<'_>) -> (u8, Cow<'r, str>) {
 }
 
 impl Seen {
-    fn find(&mut self, all: &[Registrant<'_>], r: &Registrant<'_>) -> Result<usize, ()> {
-        // A rejoin usually follows its first row: no hashing for it.
-        if let (Some(e), Some(last)) = (&r.email, all.last())
-            && last.email.as_ref() == Some(e)
-        {
-            return Ok(all.len() - 1);
-        }
+    /// The index of the registrant this row is (`Ok`), or `Err` with the index a new one gets.
+    fn find(&mut self, all: &[Registrant<'_>], r: &Registrant<'_>) -> Result<usize, usize> {
         let (tag, key) = identity(r);
         let h = key_hash(tag, &key);
-        match self.first.get(&h) {
-            None => {
-                self.first.insert(h, all.len());
-                Err(())
-            }
-            Some(&i) if identity(&all[i]) == (tag, key.clone()) => Ok(i),
-            Some(_) => {
-                let owned = format!("{}{key}", tag as char);
-                match self.others.get(&owned) {
-                    Some(&i) => Ok(i),
-                    None => {
-                        self.others.insert(owned, all.len());
-                        Err(())
-                    }
-                }
-            }
-        }
+        let is = |i: usize| identity(&all[i]) == (tag, Cow::Borrowed(key.as_ref()));
+        let found = match self.last {
+            Some((last, i)) if last == h && is(i) => Ok(i),
+            // One probe: the index is stored if the hash is new.
+            _ => match self.first.entry(h) {
+                std::collections::hash_map::Entry::Vacant(v) => Err(*v.insert(all.len())),
+                std::collections::hash_map::Entry::Occupied(o) if is(*o.get()) => Ok(*o.get()),
+                std::collections::hash_map::Entry::Occupied(_) => match self.others.entry(format!("{}{key}", tag as char)) {
+                    std::collections::hash_map::Entry::Vacant(v) => Err(*v.insert(all.len())),
+                    std::collections::hash_map::Entry::Occupied(o) => Ok(*o.get()),
+                },
+            },
+        };
+        self.last = Some((h, found.unwrap_or_else(|new| new)));
+        found
     }
 }
 
@@ -633,7 +680,7 @@ fn merge_into<'a>(all: &mut Vec<Registrant<'a>>, seen: &mut Seen, r: Registrant<
                 (a, b) => a.or(b),
             };
         }
-        Err(()) => all.push(r),
+        Err(_) => all.push(r),
     }
 }
 
@@ -679,7 +726,7 @@ mod tests {
     #[test]
     fn records_split_plain_lines_in_place_and_quoted_ones_by_csv_rules() {
         let text = "a,b,c\r\n\"Lee, Sam\",\"say \"\"hi\"\"\",x\n\"two\nlines\",y\nlast";
-        let mut r = Records { text, pos: 0, line: 0 };
+        let mut r = Records::new(text);
         let mut f = Vec::new();
         let mut out = Vec::new();
         while let Some(line) = r.next_into(&mut f) {
@@ -691,6 +738,57 @@ mod tests {
             (3, vec!["two\nlines".to_string(), "y".into()]),
             (5, vec!["last".to_string()]),
         ]);
+    }
+
+    #[test]
+    fn records_read_as_the_csv_crate_reads_them_across_block_edges() {
+        let mut rng = fastrand::Rng::with_seed(170);
+        for _ in 0..2_000 {
+            // Well-formed CSV: fields plain or quoted (a comma, a doubled quote and a line
+            // break inside), lines ended by LF or CRLF.
+            let mut text = String::new();
+            let size = rng.usize(0..400);
+            while text.len() < size {
+                match rng.u8(0..10) {
+                    0..=4 => text.push(rng.choice(['a', 'é', ' ']).unwrap()),
+                    5..=7 => text.push(','),
+                    8 => text.push_str(if rng.bool() { "\n" } else { "\r\n" }),
+                    _ if text.is_empty() || text.ends_with([',', '\n']) => text.push_str("\"q,\"\"\n\","),
+                    _ => {}
+                }
+            }
+            let mut expected = Vec::new();
+            let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(text.as_bytes());
+            for record in reader.records() {
+                expected.push(record.unwrap().iter().map(str::to_string).collect::<Vec<_>>());
+            }
+            let (mut r, mut f, mut got) = (Records::new(&text), Vec::new(), Vec::new());
+            while let Some(line) = r.next_into(&mut f) {
+                line.unwrap();
+                // The csv crate skips empty lines; the report's reader gives them, and the parser skips them.
+                if f.len() > 1 || !f[0].is_empty() {
+                    got.push(f.iter().map(|c| c.to_string()).collect::<Vec<_>>());
+                }
+            }
+            assert_eq!(got, expected, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn plain_minutes_read_as_str_parse_reads_them() {
+        let mut rng = fastrand::Rng::with_seed(39);
+        for _ in 0..50_000 {
+            let s: String = (0..rng.usize(0..18)).map(|_| rng.choice(['0', '1', '5', '9', '.', '-', 'e']).unwrap()).collect();
+            if let Some(v) = plain_decimal(s.as_bytes()) {
+                assert_eq!(Ok(v), s.parse::<f64>(), "{s:?}");
+            }
+        }
+        assert_eq!(minutes("39"), Some(39.0));
+        assert_eq!(minutes("0.1"), Some(0.1));
+        assert_eq!(minutes(" 1:02:03 "), Some(62.05));
+        assert_eq!(minutes("--"), Some(0.0));
+        assert_eq!(minutes("1e2"), Some(100.0));
+        assert_eq!(minutes("-3"), None);
     }
 
     #[test]
