@@ -424,7 +424,7 @@ pub fn parse_attendee_report<'a>(file: &str, text: &'a str) -> Result<AttendeeRe
     // About one registrant per 170 bytes of a Zoom report: reserve rather than regrow.
     let mut registrants: Vec<Registrant<'a>> = Vec::with_capacity(text.len() / 170);
     // Each person's index in `registrants`, by email (or by name when there is none).
-    let mut seen = Seen { first: crate::attendance::HashKeyed::with_capacity_and_hasher(registrants.capacity(), Default::default()), ..Seen::default() };
+    let mut seen = Seen::with_capacity(registrants.capacity());
     let mut staff = Vec::new();
     while let Some(next) = records.next_into(&mut record) {
         let line = next.map_err(|(line, e)| err(line, e))?;
@@ -612,13 +612,16 @@ fn registrant<'a>(record: &[Cow<'a, str>], cols: &Columns, line: usize, err: &dy
     })
 }
 
-/// Registrants by who they are (email, else normalised name), for merging rejoins: a hash of
-/// the key to the first index (no allocation per row), checked against the registrant stored
-/// there; a different person under the same hash goes to `others`.
+/// Registrants by who they are (email, else normalised name), for merging rejoins: each
+/// registrant's index in a table found by the hash of that key, checked against the registrant
+/// stored there (a different person under the same hash is another entry). A slot is the index
+/// alone, four bytes: the table of a 60,000-registrant report then stays in the core's cache,
+/// where one of (hash, index) pairs did not, and each new row's probe waited on memory.
 #[derive(Default)]
 struct Seen {
-    first: crate::attendance::HashKeyed<usize>,
-    others: std::collections::HashMap<String, usize>,
+    table: hashbrown::HashTable<u32>,
+    /// Each registrant's key hash, by index.
+    hashes: Vec<u64>,
     /// The last row's key hash and registrant: a rejoin usually follows its first row, and is
     /// then found without a probe into the table.
     last: Option<(u64, usize)>,
@@ -637,6 +640,10 @@ fn identity<'r>(r: &'r Registrant<'_>) -> (u8, Cow<'r, str>) {
 }
 
 impl Seen {
+    fn with_capacity(n: usize) -> Self {
+        Self { table: hashbrown::HashTable::with_capacity(n), hashes: Vec::with_capacity(n), last: None }
+    }
+
     /// The index of the registrant this row is (`Ok`), or `Err` with the index a new one gets.
     fn find(&mut self, all: &[Registrant<'_>], r: &Registrant<'_>) -> Result<usize, usize> {
         let (tag, key) = identity(r);
@@ -644,15 +651,17 @@ impl Seen {
         let is = |i: usize| identity(&all[i]) == (tag, Cow::Borrowed(key.as_ref()));
         let found = match self.last {
             Some((last, i)) if last == h && is(i) => Ok(i),
-            // One probe: the index is stored if the hash is new.
-            _ => match self.first.entry(h) {
-                std::collections::hash_map::Entry::Vacant(v) => Err(*v.insert(all.len())),
-                std::collections::hash_map::Entry::Occupied(o) if is(*o.get()) => Ok(*o.get()),
-                std::collections::hash_map::Entry::Occupied(_) => match self.others.entry(format!("{}{key}", tag as char)) {
-                    std::collections::hash_map::Entry::Vacant(v) => Err(*v.insert(all.len())),
-                    std::collections::hash_map::Entry::Occupied(o) => Ok(*o.get()),
-                },
-            },
+            _ => {
+                let hashes = &self.hashes;
+                match self.table.entry(h, |&i| hashes[i as usize] == h && is(i as usize), |&i| hashes[i as usize]) {
+                    hashbrown::hash_table::Entry::Occupied(o) => Ok(*o.get() as usize),
+                    hashbrown::hash_table::Entry::Vacant(v) => {
+                        v.insert(u32::try_from(all.len()).expect("fewer registrants than a 10 MB report has bytes"));
+                        self.hashes.push(h);
+                        Err(all.len())
+                    }
+                }
+            }
         };
         self.last = Some((h, found.unwrap_or_else(|new| new)));
         found
