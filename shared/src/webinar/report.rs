@@ -21,7 +21,7 @@ use time::PrimitiveDateTime;
 use time::macros::format_description;
 
 use super::separators::Separators;
-use crate::attendance::normalize_name;
+use crate::attendance::{name_key, normalize_name};
 use crate::error::InputError;
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, serde::Deserialize)]
@@ -143,6 +143,18 @@ pub struct AttendeeReport<'a> {
     pub registrants: Vec<Registrant<'a>>,
     /// Hosts and panelists by name (their chat is not an attendee's).
     pub staff: Vec<String>,
+    /// Each registrant's [`name_key`], by index: made while the row is in cache, for matching
+    /// chat senders to registrants ([`Self::name_keys`]).
+    #[serde(skip)]
+    name_keys: Vec<u64>,
+}
+
+impl AttendeeReport<'_> {
+    /// Each registrant's [`name_key`], by index; `None` when `registrants` was changed after
+    /// parsing (the keys no longer line up).
+    pub(crate) fn name_keys(&self) -> Option<&[u64]> {
+        (self.name_keys.len() == self.registrants.len()).then_some(&self.name_keys[..])
+    }
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -548,7 +560,7 @@ pub fn parse_attendee_report<'a>(file: &str, text: &'a str) -> Result<AttendeeRe
     if registrants.is_empty() {
         return Err(err(0, "the report lists no registrants".into()));
     }
-    Ok(AttendeeReport { platform: platform.into(), info, registrants, staff })
+    Ok(AttendeeReport { platform: platform.into(), info, registrants, staff, name_keys: seen.name_keys })
 }
 
 /// A cell's trimmed value, `None` when empty or Zoom's `--`.
@@ -622,6 +634,8 @@ struct Seen {
     table: hashbrown::HashTable<u32>,
     /// Each registrant's key hash, by index.
     hashes: Vec<u64>,
+    /// Each registrant's [`name_key`], by index.
+    name_keys: Vec<u64>,
     /// The last row's key hash and registrant: a rejoin usually follows its first row, and is
     /// then found without a probe into the table.
     last: Option<(u64, usize)>,
@@ -641,7 +655,7 @@ fn identity<'r>(r: &'r Registrant<'_>) -> (u8, Cow<'r, str>) {
 
 impl Seen {
     fn with_capacity(n: usize) -> Self {
-        Self { table: hashbrown::HashTable::with_capacity(n), hashes: Vec::with_capacity(n), last: None }
+        Self { table: hashbrown::HashTable::with_capacity(n), hashes: Vec::with_capacity(n), name_keys: Vec::with_capacity(n), last: None }
     }
 
     /// The index of the registrant this row is (`Ok`), or `Err` with the index a new one gets.
@@ -658,6 +672,7 @@ impl Seen {
                     hashbrown::hash_table::Entry::Vacant(v) => {
                         v.insert(u32::try_from(all.len()).expect("fewer registrants than a 10 MB report has bytes"));
                         self.hashes.push(h);
+                        self.name_keys.push(name_key(&r.name));
                         Err(all.len())
                     }
                 }

@@ -264,8 +264,11 @@ fn senders_of(report: &AttendeeReport<'_>, chat: &[ChatMessage]) -> Vec<Who> {
     }
     let keys: Vec<u64> = distinct.iter().map(|s| name_key(s)).collect();
     let mut found: HashKeyed<Found> = keys.iter().map(|&k| (k, Found::None)).collect();
+    // The registrants' keys as the parser made them; the staff's (a handful) here.
+    let made = report.name_keys().unwrap_or_default();
     for i in 0..entries {
-        if let Some(f) = found.get_mut(&name_key(name(i))) {
+        let key = made.get(i).copied().unwrap_or_else(|| name_key(name(i)));
+        if let Some(f) = found.get_mut(&key) {
             *f = match f {
                 Found::None => Found::One(i),
                 _ => Found::Several,
