@@ -25,8 +25,14 @@ const NOT_CONTENT: &[&str] = &["can you hear me", "can everyone hear", "can you 
 
 /// Whether one chat message (or one of its sentences) asks a genuine question.
 pub fn is_genuine_question(text: &str) -> bool {
-    let t = text.trim().to_lowercase();
-    if t.is_empty() || NOT_CONTENT.iter().any(|n| t.contains(n)) {
+    let t = text.trim();
+    // Most chat is ASCII: its lower case without Unicode's tables.
+    let t = if t.is_ascii() { t.to_ascii_lowercase() } else { t.to_lowercase() };
+    // The phrases' searchers are built once, not once a message (a webinar's chat has
+    // thousands).
+    static NOT_CONTENT_FINDERS: std::sync::LazyLock<Vec<memchr::memmem::Finder<'static>>> =
+        std::sync::LazyLock::new(|| NOT_CONTENT.iter().map(|n| memchr::memmem::Finder::new(n)).collect());
+    if t.is_empty() || NOT_CONTENT_FINDERS.iter().any(|n| n.find(t.as_bytes()).is_some()) {
         return false;
     }
     t.split_inclusive(['?', '.', '!', '\n']).map(str::trim).filter(|s| !s.is_empty()).any(|sentence| {

@@ -39,13 +39,18 @@ fn squash(s: &str) -> std::borrow::Cow<'_, str> {
     if plain { t.into() } else { t.split_whitespace().collect::<Vec<_>>().join(" ").into() }
 }
 
+/// The separators every header line is searched for, their searchers built once (`str::find`
+/// builds one per call; a webinar's chat has thousands of lines).
+static TO: std::sync::LazyLock<memchr::memmem::Finder<'static>> = std::sync::LazyLock::new(|| memchr::memmem::Finder::new(" to "));
+static SPACED_COLON: std::sync::LazyLock<memchr::memmem::Finder<'static>> = std::sync::LazyLock::new(|| memchr::memmem::Finder::new(" : "));
+
 /// `Name to Everyone` → (`Name`, `Everyone`); `Name` → (`Name`, `Everyone`).
 fn sender_and_recipient(s: &str) -> (String, String) {
     let s = squash(s);
     // The last " to " whose right side is a recipient Zoom writes; names may contain " to ".
     let mut best = None;
     let mut from = 0;
-    while let Some(i) = s[from..].find(" to ") {
+    while let Some(i) = TO.find(&s.as_bytes()[from..]) {
         let at = from + i;
         let right = &s[at + 4..];
         if right == "Everyone" || right.ends_with("(Direct Message)") || right.ends_with("(privately)") || right.starts_with("Everyone") {
@@ -100,7 +105,8 @@ pub fn parse_chat(file: &str, text: &str) -> Result<Vec<ChatMessage>, InputError
             out.push(m);
         }
         // Older one-line form: "Name : message" or "Name to Everyone : message".
-        if let Some((who, message)) = rest.split_once(" : ").filter(|(_, m)| !m.trim().is_empty()) {
+        let one_line = SPACED_COLON.find(rest.as_bytes()).map(|i| (&rest[..i], &rest[i + 3..]));
+        if let Some((who, message)) = one_line.filter(|(_, m)| !m.trim().is_empty()) {
             let (sender, to) = sender_and_recipient(who);
             out.push(ChatMessage { at_seconds: at, sender, to, text: message.trim().to_string(), line });
             continue;
