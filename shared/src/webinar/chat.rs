@@ -21,13 +21,16 @@ pub struct ChatMessage {
     pub line: usize,
 }
 
+/// `HH:MM:SS` (or `H:MM:SS`) as seconds from midnight, read byte by byte.
 fn clock(s: &str) -> Option<u32> {
-    let mut parts = s.split(':');
-    let (h, m, sec) = (parts.next()?, parts.next()?, parts.next()?);
-    if parts.next().is_some() || h.len() > 2 || m.len() != 2 || sec.len() != 2 {
-        return None;
-    }
-    let (h, m, sec): (u32, u32, u32) = (h.parse().ok()?, m.parse().ok()?, sec.parse().ok()?);
+    let digit = |b: u8| b.is_ascii_digit().then(|| u32::from(b - b'0'));
+    let (h, rest) = match s.as_bytes() {
+        [h1, h0, b':', rest @ ..] => (digit(*h1)? * 10 + digit(*h0)?, rest),
+        [h0, b':', rest @ ..] => (digit(*h0)?, rest),
+        _ => return None,
+    };
+    let [m1, m0, b':', s1, s0] = *rest else { return None };
+    let (m, sec) = (digit(m1)? * 10 + digit(m0)?, digit(s1)? * 10 + digit(s0)?);
     (h < 24 && m < 60 && sec < 60).then_some(h * 3600 + m * 60 + sec)
 }
 
@@ -70,8 +73,14 @@ pub fn parse_chat(file: &str, text: &str) -> Result<Vec<ChatMessage>, InputError
     let mut out: Vec<ChatMessage> = Vec::new();
     // A header waiting for its tab-indented message lines.
     let mut open: Option<ChatMessage> = None;
-    for (i, raw) in text.lines().enumerate() {
+    // Lines found by a vector search for their ends (`str::lines` compares each candidate
+    // through a call to `memcmp`).
+    let ends = memchr::memchr_iter(b'\n', text.as_bytes()).chain(std::iter::once(text.len()));
+    let mut start = 0;
+    for (i, end) in ends.enumerate() {
         let line = i + 1;
+        let raw = &text[start..end];
+        start = end + 1;
         let raw = raw.trim_end_matches('\r');
         if raw.trim().is_empty() {
             continue;
@@ -146,6 +155,16 @@ mod tests {
         assert_eq!(m[1].sender, "Björn 🎸");
         assert_eq!(m[1].text, "How do I price my coaching packages\nwhen clients push back?");
         assert_eq!(m[3].to, "Maya Okafor(Direct Message)");
+    }
+
+    #[test]
+    fn clock_times_are_checked() {
+        assert_eq!(clock("10:05:09"), Some(36_309));
+        assert_eq!(clock("9:05:09"), Some(32_709));
+        assert_eq!(clock("23:59:59"), Some(86_399));
+        for bad in ["24:00:00", "10:60:00", "10:00:60", "10:5:09", "100:00:00", ":00:00", "1a:00:00", "10:00", "10:00:00:00", "10-00-00", ""] {
+            assert_eq!(clock(bad), None, "{bad}");
+        }
     }
 
     #[test]
