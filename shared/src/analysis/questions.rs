@@ -35,8 +35,18 @@ pub fn is_genuine_question(text: &str) -> bool {
     if t.is_empty() || NOT_CONTENT_FINDERS.iter().any(|n| n.find(t.as_bytes()).is_some()) {
         return false;
     }
-    t.split_inclusive(['?', '.', '!', '\n']).map(str::trim).filter(|s| !s.is_empty()).any(|sentence| {
-        let words = sentence.split_whitespace().count();
+    // Sentences and words found by bytes, not characters: the separators are ASCII, so a
+    // split between them is a split between characters too; an ASCII message's words are
+    // split at the ASCII characters `char::is_whitespace` takes, anything else's by it.
+    let ascii = t.is_ascii();
+    let mut start = 0;
+    let sentences = t.bytes().enumerate().filter(|(_, b)| matches!(b, b'?' | b'.' | b'!' | b'\n')).map(|(i, _)| i + 1).chain(std::iter::once(t.len())).map(|end| {
+        let sentence = &t[start.min(end)..end];
+        start = end;
+        sentence
+    });
+    sentences.map(str::trim).filter(|s| !s.is_empty()).any(|sentence| {
+        let words = if ascii { sentence.as_bytes().split(|b| matches!(b, b' ' | b'\t' | b'\n' | b'\x0b' | b'\x0c' | b'\r')).filter(|w| !w.is_empty()).count() } else { sentence.split_whitespace().count() };
         let asked = sentence.ends_with('?') || sentence.ends_with("?!");
         let opens = OPENERS.iter().any(|o| sentence.starts_with(o) && sentence[o.len()..].starts_with([' ', ':', '?']));
         if RHETORICAL_OPENERS.iter().any(|o| sentence.starts_with(o)) {
