@@ -88,9 +88,8 @@ pub(crate) fn word_hash(seed: u64, bytes: &[u8]) -> u64 {
     let mut h = chunks.by_ref().fold(seed ^ bytes.len() as u64, |h, c| step(h, u64::from_le_bytes(c.try_into().expect("eight bytes"))));
     let rest = chunks.remainder();
     if !rest.is_empty() {
-        let mut last = [0u8; 8];
-        last[..rest.len()].copy_from_slice(rest);
-        h = step(h, u64::from_le_bytes(last));
+        // The last bytes, zero-padded, gathered without a call to `memcpy`.
+        h = step(h, rest.iter().rev().fold(0u64, |w, &b| w << 8 | u64::from(b)));
     }
     // murmur3's finaliser.
     h = (h ^ (h >> 33)).wrapping_mul(0xff51_afd7_ed55_8ccd);
@@ -284,18 +283,24 @@ fn ascii_normalize_into(name: &[u8], out: &mut [u8; NAME_BUF]) -> Option<usize> 
         // The word goes after a space, unless it is the first.
         let word = at + usize::from(at > 0);
         let (mut end, mut apostrophe) = (word, false);
-        while let Some(&b) = name.get(i) {
-            match BYTE_CLASS[usize::from(b)] {
-                // Letters and digits all have 0x20 set in lower case (digits already do).
-                Byte::Word => {
-                    out[end] = b | 0x20;
-                    end += 1;
-                }
-                Byte::Apostrophe => apostrophe = true,
-                Byte::Separator => break,
-                Byte::Stop => return None,
+        loop {
+            // Letters and digits, in a tight loop (they all have 0x20 set in lower case;
+            // digits already do).
+            while let Some(&b) = name.get(i)
+                && BYTE_CLASS[usize::from(b)] == Byte::Word
+            {
+                out[end] = b | 0x20;
+                end += 1;
+                i += 1;
             }
-            i += 1;
+            match name.get(i).map(|&b| BYTE_CLASS[usize::from(b)]) {
+                Some(Byte::Apostrophe) => {
+                    apostrophe = true;
+                    i += 1;
+                }
+                Some(Byte::Stop) => return None,
+                _ => break,
+            }
         }
         // A word of apostrophes alone adds nothing (and no space), but is still a word. One
         // with an apostrophe is never a title or a device word.
