@@ -361,11 +361,13 @@ pub fn score_webinar<'a>(report: &'a AttendeeReport<'a>, chat: &'a [ChatMessage]
         .collect();
     // Highest score first, ties in report order: a counting sort on the score (0–100).
     let mut at_score = [0usize; 102];
-    let mut tiers = BTreeMap::new();
+    // Counted in an array (a map's entry per registrant was a tenth of scoring), then named.
+    let mut per_tier = [0usize; 5];
     for r in &scored {
         at_score[100 - usize::from(r.score) + 1] += 1;
-        *tiers.entry(r.tier).or_insert(0) += 1;
+        per_tier[r.tier as usize] += 1;
     }
+    let tiers = [Tier::Hot, Tier::Warm, Tier::Cool, Tier::Cold, Tier::NoShow].into_iter().zip(per_tier).filter(|&(_, n)| n > 0).collect();
     for i in 1..at_score.len() {
         at_score[i] += at_score[i - 1];
     }
