@@ -113,43 +113,58 @@ impl std::hash::Hasher for IdentityHasher {
     }
 }
 
-/// FNV-1a as a `Hasher`, for maps keyed by short strings (chat senders).
-pub(crate) struct FnvHasher(u64);
+/// [`word_hash`] as a `Hasher`, for maps keyed by short strings (chat senders).
+#[derive(Default)]
+pub(crate) struct WordHasher(u64);
 
-impl Default for FnvHasher {
-    fn default() -> Self {
-        Self(FNV_OFFSET)
-    }
-}
-
-impl std::hash::Hasher for FnvHasher {
+impl std::hash::Hasher for WordHasher {
     fn finish(&self) -> u64 {
         self.0
     }
     fn write(&mut self, bytes: &[u8]) {
-        self.0 = bytes.iter().fold(self.0, |h, &b| fnv_step(h, b));
+        self.0 = word_hash(self.0, bytes);
+    }
+    /// `str`'s terminator (after its bytes, already mixed in).
+    fn write_u8(&mut self, b: u8) {
+        self.0 ^= u64::from(b);
     }
 }
 
 pub(crate) type HashKeyed<V> = std::collections::HashMap<u64, V, std::hash::BuildHasherDefault<IdentityHasher>>;
 
-/// A hash of `normalize_name(name)`, without building the normalised name when the name is
-/// ASCII (or transliterable) with no brackets, no leading title and no device word (the common
-/// case, "O'Neil" and "Lee, Sam" included): normalised in one pass into a buffer on the stack,
-/// by the same rules as [`normalize_name`] (punctuation splits words, apostrophes are dropped),
-/// then hashed eight bytes at a time. Equal normalised names give equal keys; a caller that
-/// needs certainty compares the normalised names on a hit.
-pub fn name_key(name: &str) -> u64 {
-    let mut buf = [0u8; NAME_BUF];
-    match plain_normalized(name, &mut buf) {
-        Some(len) => word_hash(0, &buf[..len]),
-        None => word_hash(0, normalize_name(name).as_bytes()),
+/// Who a name is, as two hashes of `normalize_name(name)` with different seeds: `hash` finds
+/// it in a table, and the pair tells two names apart without reading either again (both equal
+/// for two different normalised names by an accident of odds near 2^-128). Matching the chat
+/// of a 60,000-registrant webinar used to re-read each candidate's name to make sure: a trip
+/// to memory for each.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NameKey {
+    pub hash: u64,
+    pub check: u64,
+}
+
+impl NameKey {
+    fn of(normalized: &[u8]) -> Self {
+        Self { hash: word_hash(0, normalized), check: word_hash(0x9e37_79b9_7f4a_7c15, normalized) }
+    }
+
+    /// The key of a name that normalises to nothing (emoji, punctuation).
+    pub fn empty() -> Self {
+        Self::of(b"")
     }
 }
 
-/// The key of a name that normalises to nothing (emoji, punctuation).
-pub fn empty_name_key() -> u64 {
-    word_hash(0, b"")
+/// The [`NameKey`] of a name, without building the normalised name when the name is ASCII
+/// (or transliterable) with no brackets, no leading title and no device word (the common case,
+/// "O'Neil" and "Lee, Sam" included): normalised in one pass into a buffer on the stack, by the
+/// same rules as [`normalize_name`] (punctuation splits words, apostrophes are dropped), then
+/// hashed eight bytes at a time.
+pub fn name_key(name: &str) -> NameKey {
+    let mut buf = [0u8; NAME_BUF];
+    match plain_normalized(name, &mut buf) {
+        Some(len) => NameKey::of(&buf[..len]),
+        None => NameKey::of(normalize_name(name).as_bytes()),
+    }
 }
 
 /// Longest normalised name [`name_key`] builds on the stack.
@@ -540,16 +555,16 @@ mod tests {
     #[test]
     fn name_keys_are_the_normalised_names_hash() {
         for n in ["Priya Nair", "priya  NAIR", "Dr Amy Reyes", "Dr", "Sarah iPhone", "Sarah iPhones", "Tom Iyer 2", "Zoë Müller (Zoë M.)", "O'Neil", "  ", "", "Mr. X", "Coach Maya", "Laptop Larry", "tom\tiyer", "Lee, Sam", "Sam O'Neil-Park", "' Amy '' Reyes", "Maya's iPhone", "Ms.Jo", "dr.who", "a.b.c", "X's laptops", "Tom - iPad"] {
-            assert_eq!(super::name_key(n), super::word_hash(0, super::normalize_name(n).as_bytes()), "{n:?}");
+            assert_eq!(super::name_key(n), super::NameKey::of(super::normalize_name(n).as_bytes()), "{n:?}");
         }
         assert_eq!(super::name_key("Priya Nair"), super::name_key("PRIYA   nair"));
         // Longer than the stack buffer: the same key through `normalize_name`.
         let long = "Maria Rodriguez ".repeat(8);
-        assert_eq!(super::name_key(&long), super::word_hash(0, super::normalize_name(&long).as_bytes()));
+        assert_eq!(super::name_key(&long), super::NameKey::of(super::normalize_name(&long).as_bytes()));
         // Every character of the transliteration table's range, and either side of it.
         for c in (0xA0..0x2A0).filter_map(char::from_u32) {
             let n = format!("{c}ric {c} Lé{c}");
-            assert_eq!(super::name_key(&n), super::word_hash(0, super::normalize_name(&n).as_bytes()), "{n:?}");
+            assert_eq!(super::name_key(&n), super::NameKey::of(super::normalize_name(&n).as_bytes()), "{n:?}");
         }
         // Every name of up to four pieces from an alphabet of the rules' edge cases.
         let pieces = ["a", "B", "'", "'s", " ", ",", "-", "Dr", "iPhone", "s", "(", "x", "é", "Æ", "ß", "ŉ", "×", "北", "🎸"];
@@ -557,7 +572,7 @@ mod tests {
         for _ in 0..4 {
             names = names.iter().flat_map(|n| pieces.iter().map(move |p| format!("{n}{p}"))).collect();
             for n in &names {
-                assert_eq!(super::name_key(n), super::word_hash(0, super::normalize_name(n).as_bytes()), "{n:?}");
+                assert_eq!(super::name_key(n), super::NameKey::of(super::normalize_name(n).as_bytes()), "{n:?}");
             }
         }
     }

@@ -21,7 +21,7 @@ use time::PrimitiveDateTime;
 use time::macros::format_description;
 
 use super::separators::Separators;
-use crate::attendance::{name_key, normalize_name};
+use crate::attendance::{NameKey, name_key, normalize_name};
 use crate::error::InputError;
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, serde::Deserialize)]
@@ -146,13 +146,13 @@ pub struct AttendeeReport<'a> {
     /// Each registrant's [`name_key`], by index: made while the row is in cache, for matching
     /// chat senders to registrants ([`Self::name_keys`]).
     #[serde(skip)]
-    name_keys: Vec<u64>,
+    name_keys: Vec<NameKey>,
 }
 
 impl AttendeeReport<'_> {
     /// Each registrant's [`name_key`], by index; `None` when `registrants` was changed after
     /// parsing (the keys no longer line up).
-    pub(crate) fn name_keys(&self) -> Option<&[u64]> {
+    pub(crate) fn name_keys(&self) -> Option<&[NameKey]> {
         (self.name_keys.len() == self.registrants.len()).then_some(&self.name_keys[..])
     }
 }
@@ -635,7 +635,7 @@ struct Seen {
     /// Each registrant's key hash, by index.
     hashes: Vec<u64>,
     /// Each registrant's [`name_key`], by index.
-    name_keys: Vec<u64>,
+    name_keys: Vec<NameKey>,
     /// The last row's key hash and registrant: a rejoin usually follows its first row, and is
     /// then found without a probe into the table.
     last: Option<(u64, usize)>,

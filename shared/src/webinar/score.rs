@@ -20,7 +20,7 @@ use serde::{Deserialize, Serialize};
 use super::chat::ChatMessage;
 use crate::analysis::questions::is_genuine_question;
 use super::report::{AttendeeReport, WebinarInfo};
-use crate::attendance::{HashKeyed, Speakers, Who, name_key, normalize_name};
+use crate::attendance::{HashKeyed, NameKey, Speakers, Who, name_key};
 use crate::domain::{CoachProfile, Roster, RosterEntry};
 
 pub const CHAT_CAP: u32 = 10;
@@ -230,11 +230,11 @@ fn full_roster(report: &AttendeeReport<'_>) -> (Roster, CoachProfile) {
 /// whose normalised name is the host's is the host; one that is exactly one roster entry's
 /// (registrants, then staff after the host) is that entry; one that several entries share is
 /// ambiguous. Anything else (a prefix, a first name alone) is left to the full matcher, built
-/// only when some sender needs it.
+/// only when some sender needs it. Names are compared by their [`NameKey`]s.
 ///
 /// Built from the senders' side: the distinct senders (a few thousand at most) are keyed first,
-/// then each roster name's key ([`name_key`]) is looked up among them — a small table that stays
-/// in cache, where a table of every registrant's name would be probed at random.
+/// then each roster name's key (as the parser made it) is looked up among them — a small table
+/// that stays in cache, where a table of every registrant's name would be probed at random.
 fn senders_of(report: &AttendeeReport<'_>, chat: &[ChatMessage]) -> Vec<Who> {
     let entries = report.registrants.len() + report.staff.len().saturating_sub(1);
     let name = |i: usize| -> &str {
@@ -245,7 +245,7 @@ fn senders_of(report: &AttendeeReport<'_>, chat: &[ChatMessage]) -> Vec<Who> {
     };
     // The distinct senders, and each message's.
     let mut distinct: Vec<&str> = Vec::new();
-    let mut slot_of: std::collections::HashMap<&str, u32, std::hash::BuildHasherDefault<crate::attendance::FnvHasher>> = Default::default();
+    let mut slot_of: std::collections::HashMap<&str, u32, std::hash::BuildHasherDefault<crate::attendance::WordHasher>> = Default::default();
     let by_message: Vec<u32> = chat
         .iter()
         .map(|m| {
@@ -262,36 +262,34 @@ fn senders_of(report: &AttendeeReport<'_>, chat: &[ChatMessage]) -> Vec<Who> {
         One(usize),
         Several,
     }
-    let keys: Vec<u64> = distinct.iter().map(|s| name_key(s)).collect();
-    let mut found: HashKeyed<Found> = keys.iter().map(|&k| (k, Found::None)).collect();
+    let keys: Vec<NameKey> = distinct.iter().map(|s| name_key(s)).collect();
+    let mut found: HashKeyed<(u64, Found)> = keys.iter().map(|k| (k.hash, (k.check, Found::None))).collect();
     // The registrants' keys as the parser made them; the staff's (a handful) here.
     let made = report.name_keys().unwrap_or_default();
     for i in 0..entries {
         let key = made.get(i).copied().unwrap_or_else(|| name_key(name(i)));
-        if let Some(f) = found.get_mut(&key) {
+        if let Some((check, f)) = found.get_mut(&key.hash)
+            && *check == key.check
+        {
             *f = match f {
                 Found::None => Found::One(i),
                 _ => Found::Several,
             };
         }
     }
-    let host = report.staff.first().map(|h| (h.as_str(), name_key(h)));
-    let empty = crate::attendance::empty_name_key();
-    // Equal keys, so almost surely equal normalised names: `same` makes sure.
-    let same = |a: &str, b: &str| a == b || normalize_name(a) == normalize_name(b);
-    let mut decided: Vec<Option<Who>> = distinct
+    let host = report.staff.first().map(|h| name_key(h));
+    let mut decided: Vec<Option<Who>> = keys
         .iter()
-        .zip(&keys)
-        .map(|(&sender, &key)| {
-            if key == empty && normalize_name(sender).is_empty() {
+        .map(|&key| {
+            if key == NameKey::empty() {
                 return Some(Who::Other);
             }
-            if host.is_some_and(|(host, k)| k == key && same(host, sender)) {
+            if host == Some(key) {
                 return Some(Who::Coach);
             }
-            match found[&key] {
-                Found::One(i) if same(name(i), sender) => Some(Who::Attendee(i)),
-                Found::Several => Some(Who::Other),
+            match found.get(&key.hash) {
+                Some(&(check, Found::One(i))) if check == key.check => Some(Who::Attendee(i)),
+                Some(&(check, Found::Several)) if check == key.check => Some(Who::Other),
                 _ => None,
             }
         })
