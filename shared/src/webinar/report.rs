@@ -313,6 +313,50 @@ fn percent(s: &str) -> Option<f64> {
     Some(if v > 1.0 { v / 100.0 } else { v }.clamp(0.0, 1.0))
 }
 
+/// One record's fields. A line without quotes (nearly all of a report) is held as where each
+/// field starts in the report's text, a field ending one byte before the next starts: one
+/// number a field, where a string slice took three words to write. A line with quotes holds
+/// the fields the CSV reader unquoted.
+struct Fields<'a> {
+    text: &'a str,
+    /// Each field's start, then one past the last field's end (as if a comma followed it).
+    starts: Vec<usize>,
+    unquoted: Vec<String>,
+    quoted: bool,
+}
+
+impl<'a> Fields<'a> {
+    fn new(text: &'a str) -> Self {
+        Self { text, starts: Vec::with_capacity(32), unquoted: Vec::new(), quoted: false }
+    }
+
+    fn len(&self) -> usize {
+        if self.quoted { self.unquoted.len() } else { self.starts.len().saturating_sub(1) }
+    }
+
+    fn get(&self, i: usize) -> Option<&str> {
+        if self.quoted {
+            return self.unquoted.get(i).map(String::as_str);
+        }
+        let (&start, &next) = (self.starts.get(i)?, self.starts.get(i + 1)?);
+        Some(&self.text[start..next - 1])
+    }
+
+    /// Field `i` to keep: borrowed from the report's text when the line had no quotes, copied
+    /// when the CSV reader had to unquote it.
+    fn cow(&self, i: usize) -> Option<Cow<'a, str>> {
+        if self.quoted {
+            return self.unquoted.get(i).map(|v| Cow::Owned(v.clone()));
+        }
+        let (&start, &next) = (self.starts.get(i)?, self.starts.get(i + 1)?);
+        Some(Cow::Borrowed(&self.text[start..next - 1]))
+    }
+
+    fn iter(&self) -> impl Iterator<Item = &str> {
+        (0..self.len()).filter_map(|i| self.get(i))
+    }
+}
+
 /// The report's records, read line by line: a line without a quote is split at the commas
 /// the [`Separators`] cursor finds (the common case: no copies, no allocation); a line with one
 /// goes through the `csv` crate, which handles quoted commas, doubled quotes and line breaks
@@ -330,46 +374,46 @@ impl<'a> Records<'a> {
         Self { text, separators: Separators::new(text.as_bytes()), pos: 0, line: 0 }
     }
 
-    /// The line's last field ends at `end` (its line feed, or the end of the text).
-    fn end_line(&mut self, fields: &mut Vec<Cow<'a, str>>, start: usize, end: usize) -> usize {
-        let last = &self.text[start..end];
-        fields.push(Cow::Borrowed(last.strip_suffix('\r').unwrap_or(last)));
+    /// The line ends at `end` (its line feed, or the end of the text), a carriage return
+    /// before it not part of the last field.
+    fn end_line(&mut self, fields: &mut Fields<'a>, end: usize) -> usize {
+        let last_start = fields.starts.last().copied().unwrap_or(end);
+        let field_end = if end > last_start && self.text.as_bytes()[end - 1] == b'\r' { end - 1 } else { end };
+        fields.starts.push(field_end + 1);
         self.pos = (end + 1).min(self.text.len());
         self.line += 1;
         self.line
     }
 
     /// Reads the next record into `fields`; returns its first line, or `None` at the end.
-    fn next_into(&mut self, fields: &mut Vec<Cow<'a, str>>) -> Option<Result<usize, (usize, String)>> {
+    fn next_into(&mut self, fields: &mut Fields<'a>) -> Option<Result<usize, (usize, String)>> {
         let rest = &self.text[self.pos..];
         if rest.is_empty() {
             return None;
         }
         let line = self.line + 1;
-        fields.clear();
+        fields.quoted = false;
+        fields.starts.clear();
+        fields.starts.push(self.pos);
         let bytes = self.text.as_bytes();
         // Each block's separators in turn, from the line's start to its end or first quote.
-        let (mut start, mut from) = (self.pos, self.pos);
+        let mut from = self.pos;
         'blocks: while let Some((block, mut bits)) = self.separators.block_from(from) {
             while bits != 0 {
                 let i = block + bits.trailing_zeros() as usize;
                 bits &= bits - 1;
                 match bytes[i] {
-                    b',' => {
-                        fields.push(Cow::Borrowed(&self.text[start..i]));
-                        start = i + 1;
-                    }
+                    b',' => fields.starts.push(i + 1),
                     b'"' => break 'blocks,
-                    _ => return Some(Ok(self.end_line(fields, start, i))),
+                    _ => return Some(Ok(self.end_line(fields, i))),
                 }
             }
             from = block + 64;
         }
         if from >= self.text.len() {
             // The last line, without a line end.
-            return Some(Ok(self.end_line(fields, start, self.text.len())));
+            return Some(Ok(self.end_line(fields, self.text.len())));
         }
-        fields.clear();
         let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(rest.as_bytes());
         let mut record = csv::StringRecord::new();
         match reader.read_record(&mut record) {
@@ -381,7 +425,9 @@ impl<'a> Records<'a> {
             Err(e) => return Some(Err((line, format!("unreadable CSV: {e}")))),
         }
         let consumed = (reader.position().byte() as usize).clamp(1, rest.len());
-        fields.extend(record.iter().map(|f| Cow::Owned(f.to_string())));
+        fields.quoted = true;
+        fields.unquoted.clear();
+        fields.unquoted.extend(record.iter().map(str::to_string));
         self.line += rest[..consumed].bytes().filter(|&b| b == b'\n').count().max(1);
         self.pos += consumed;
         Some(Ok(line))
@@ -426,7 +472,7 @@ pub fn parse_attendee_report<'a>(file: &str, text: &'a str) -> Result<AttendeeRe
     let err = |line: usize, msg: String| InputError::field(format!("{file}, line {line}"), msg);
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut records = Records::new(text);
-    let mut record: Vec<std::borrow::Cow<'_, str>> = Vec::with_capacity(16);
+    let mut record = Fields::new(text);
     let mut info = WebinarInfo::default();
     let mut section: Option<Section> = None;
     let mut header: Option<(Vec<String>, Columns)> = None;
@@ -564,22 +610,22 @@ pub fn parse_attendee_report<'a>(file: &str, text: &'a str) -> Result<AttendeeRe
 }
 
 /// A cell's trimmed value, `None` when empty or Zoom's `--`.
-fn cell<'r>(record: &'r [Cow<'_, str>], i: Option<usize>) -> Option<&'r str> {
-    i.and_then(|i| record.get(i)).map(|v| trim(v)).filter(|v| !v.is_empty() && *v != "--")
+fn cell<'r>(record: &'r Fields<'_>, i: Option<usize>) -> Option<&'r str> {
+    i.and_then(|i| record.get(i)).map(trim).filter(|v| !v.is_empty() && *v != "--")
 }
 
-/// A cell to keep: borrowed from the report's text when the row had no quotes (the common
-/// case), copied when the CSV reader had to unquote it.
-fn kept<'a>(record: &[Cow<'a, str>], i: Option<usize>) -> Option<Cow<'a, str>> {
-    let keep = |v: &str| (!v.is_empty() && v != "--").then_some(());
-    match i.and_then(|i| record.get(i))? {
-        Cow::Borrowed(v) => keep(trim(v)).map(|()| Cow::Borrowed(trim(v))),
-        Cow::Owned(v) => keep(v.trim()).map(|()| Cow::Owned(v.trim().to_string())),
+/// A cell to keep, trimmed: borrowed from the report's text when the row had no quotes (the
+/// common case), copied when the CSV reader had to unquote it.
+fn kept<'a>(record: &Fields<'a>, i: Option<usize>) -> Option<Cow<'a, str>> {
+    let keep = |v: &str| !v.is_empty() && v != "--";
+    match record.cow(i?)? {
+        Cow::Borrowed(v) => Some(trim(v)).filter(|v| keep(v)).map(Cow::Borrowed),
+        Cow::Owned(v) => Some(v.trim()).filter(|v| keep(v)).map(|v| Cow::Owned(v.to_string())),
     }
 }
 
 /// A row's name: the name column, else first and last name; `None` when there is none.
-fn name_of<'a>(record: &[Cow<'a, str>], cols: &Columns) -> Option<Cow<'a, str>> {
+fn name_of<'a>(record: &Fields<'a>, cols: &Columns) -> Option<Cow<'a, str>> {
     if let Some(name) = kept(record, cols.name) {
         return Some(name);
     }
@@ -588,7 +634,7 @@ fn name_of<'a>(record: &[Cow<'a, str>], cols: &Columns) -> Option<Cow<'a, str>> 
 }
 
 /// One attendee row.
-fn registrant<'a>(record: &[Cow<'a, str>], cols: &Columns, line: usize, err: &dyn Fn(usize, String) -> InputError) -> Result<Registrant<'a>, InputError> {
+fn registrant<'a>(record: &Fields<'a>, cols: &Columns, line: usize, err: &dyn Fn(usize, String) -> InputError) -> Result<Registrant<'a>, InputError> {
     let get = |i: Option<usize>| cell(record, i);
     let name = name_of(record, cols).ok_or_else(|| err(line, "a row without a name".into()))?;
     let attended = match get(cols.attended) {
@@ -750,8 +796,7 @@ mod tests {
     #[test]
     fn records_split_plain_lines_in_place_and_quoted_ones_by_csv_rules() {
         let text = "a,b,c\r\n\"Lee, Sam\",\"say \"\"hi\"\"\",x\n\"two\nlines\",y\nlast";
-        let mut r = Records::new(text);
-        let mut f = Vec::new();
+        let (mut r, mut f) = (Records::new(text), Fields::new(text));
         let mut out = Vec::new();
         while let Some(line) = r.next_into(&mut f) {
             out.push((line.unwrap(), f.iter().map(|c| c.to_string()).collect::<Vec<_>>()));
@@ -786,11 +831,11 @@ mod tests {
             for record in reader.records() {
                 expected.push(record.unwrap().iter().map(str::to_string).collect::<Vec<_>>());
             }
-            let (mut r, mut f, mut got) = (Records::new(&text), Vec::new(), Vec::new());
+            let (mut r, mut f, mut got) = (Records::new(&text), Fields::new(&text), Vec::new());
             while let Some(line) = r.next_into(&mut f) {
                 line.unwrap();
                 // The csv crate skips empty lines; the report's reader gives them, and the parser skips them.
-                if f.len() > 1 || !f[0].is_empty() {
+                if f.len() > 1 || f.get(0) != Some("") {
                     got.push(f.iter().map(|c| c.to_string()).collect::<Vec<_>>());
                 }
             }
