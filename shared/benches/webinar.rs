@@ -63,7 +63,8 @@ fn main() {
         let t1 = t.elapsed();
         let report = parse_attendee_report("report.csv", &report_text).unwrap();
         let t2 = t.elapsed();
-        let chat = parse_chat("chat.txt", &text::decode("chat.txt", &cb).unwrap()).unwrap();
+        let chat_text = text::decode("chat.txt", &cb).unwrap();
+        let chat = parse_chat("chat.txt", &chat_text).unwrap();
         let t3 = t.elapsed();
         let s = score_webinar(&report, &chat);
         best = best.min(t.elapsed().as_secs_f64());

@@ -133,9 +133,14 @@ pub async fn run(args: Args) -> Result<(), String> {
             let report_bytes = read(&attendees)?;
             let report_text = decoded(&attendees, &report_bytes)?;
             let report = parse_attendee_report(&name, &report_text).map_err(|e| e.to_string())?;
-            let messages = match &chat {
-                Some(c) => parse_chat(&c.display().to_string(), &decoded(c, &read(c)?)?).map_err(|e| e.to_string())?,
-                None => Vec::new(),
+            let chat_bytes = chat.as_ref().map(read).transpose()?;
+            let chat_text = match (&chat, &chat_bytes) {
+                (Some(c), Some(bytes)) => Some(decoded(c, bytes)?),
+                _ => None,
+            };
+            let messages = match (&chat, &chat_text) {
+                (Some(c), Some(text)) => parse_chat(&c.display().to_string(), text).map_err(|e| e.to_string())?,
+                _ => Vec::new(),
             };
             let s = score_webinar(&report, &messages);
             let stored = match &webinar {

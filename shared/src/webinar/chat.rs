@@ -5,19 +5,24 @@
 //!
 //! Every error names the file and the line.
 
+use std::borrow::Cow;
+
 use serde::Serialize;
 
 use crate::error::InputError;
 
+/// One message. Its text borrows from the chat file where it can (a one-line message, a sender
+/// name with nothing to squash): a webinar's chat has thousands of messages, and copying each
+/// part of each was most of reading it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct ChatMessage {
+pub struct ChatMessage<'a> {
     /// Seconds from midnight, as the chat's clock reads.
     pub at_seconds: u32,
-    pub sender: String,
+    pub sender: Cow<'a, str>,
     /// `Everyone`, or who a direct message went to.
-    pub to: String,
-    pub text: String,
+    pub to: Cow<'a, str>,
+    pub text: Cow<'a, str>,
     pub line: usize,
 }
 
@@ -35,11 +40,19 @@ fn clock(s: &str) -> Option<u32> {
 }
 
 /// Runs of white space as one space, trimmed; borrowed when there is nothing to squash.
-fn squash(s: &str) -> std::borrow::Cow<'_, str> {
+fn squash(s: &str) -> Cow<'_, str> {
     let t = s.trim();
     let b = t.as_bytes();
     let plain = b.iter().enumerate().all(|(i, &c)| c == b' ' && b.get(i + 1) != Some(&b' ') || !c.is_ascii_whitespace());
     if plain { t.into() } else { t.split_whitespace().collect::<Vec<_>>().join(" ").into() }
+}
+
+/// Part of a text that may be borrowed, trimmed: borrowed from the same place when it is.
+fn part<'a>(s: &Cow<'a, str>, range: std::ops::Range<usize>) -> Cow<'a, str> {
+    match s {
+        Cow::Borrowed(b) => Cow::Borrowed(b[range].trim()),
+        Cow::Owned(o) => Cow::Owned(o[range].trim().to_string()),
+    }
 }
 
 /// The separators every header line is searched for, their searchers built once (`str::find`
@@ -48,7 +61,7 @@ static TO: std::sync::LazyLock<memchr::memmem::Finder<'static>> = std::sync::Laz
 static SPACED_COLON: std::sync::LazyLock<memchr::memmem::Finder<'static>> = std::sync::LazyLock::new(|| memchr::memmem::Finder::new(" : "));
 
 /// `Name to Everyone` → (`Name`, `Everyone`); `Name` → (`Name`, `Everyone`).
-fn sender_and_recipient(s: &str) -> (String, String) {
+fn sender_and_recipient(s: &str) -> (Cow<'_, str>, Cow<'_, str>) {
     let s = squash(s);
     // The last " to " whose right side is a recipient Zoom writes; names may contain " to ".
     let mut best = None;
@@ -62,17 +75,28 @@ fn sender_and_recipient(s: &str) -> (String, String) {
         from = at + 4;
     }
     match best {
-        Some(at) => (s[..at].trim().to_string(), s[at + 4..].trim().to_string()),
-        None => (s.trim().to_string(), "Everyone".into()),
+        Some(at) => (part(&s, 0..at), part(&s, at + 4..s.len())),
+        None => (part(&s, 0..s.len()), Cow::Borrowed("Everyone")),
     }
 }
 
-pub fn parse_chat(file: &str, text: &str) -> Result<Vec<ChatMessage>, InputError> {
+/// Another line of a message: the first borrowed, later ones joined to it by line breaks.
+fn add_line<'a>(text: &mut Cow<'a, str>, line: &'a str) {
+    if text.is_empty() {
+        *text = Cow::Borrowed(line);
+    } else {
+        let joined = text.to_mut();
+        joined.push('\n');
+        joined.push_str(line);
+    }
+}
+
+pub fn parse_chat<'a>(file: &str, text: &'a str) -> Result<Vec<ChatMessage<'a>>, InputError> {
     let err = |line: usize, msg: String| InputError::field(format!("{file}, line {line}"), msg);
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let mut out: Vec<ChatMessage> = Vec::new();
+    let mut out: Vec<ChatMessage<'a>> = Vec::new();
     // A header waiting for its tab-indented message lines.
-    let mut open: Option<ChatMessage> = None;
+    let mut open: Option<ChatMessage<'a>> = None;
     // Lines found by a vector search for their ends (`str::lines` compares each candidate
     // through a call to `memcmp`).
     let ends = memchr::memchr_iter(b'\n', text.as_bytes()).chain(std::iter::once(text.len()));
@@ -87,16 +111,12 @@ pub fn parse_chat(file: &str, text: &str) -> Result<Vec<ChatMessage>, InputError
         }
         if raw.starts_with('\t') || raw.starts_with("    ") {
             match (open.as_mut(), out.last_mut()) {
-                (Some(m), _) => {
-                    if !m.text.is_empty() {
-                        m.text.push('\n');
-                    }
-                    m.text.push_str(raw.trim());
-                }
+                (Some(m), _) => add_line(&mut m.text, raw.trim()),
                 // More lines of a one-line message.
-                (None, Some(last)) if last.line + 1 <= line => {
-                    last.text.push('\n');
-                    last.text.push_str(raw.trim());
+                (None, Some(last)) if last.line < line => {
+                    let joined = last.text.to_mut();
+                    joined.push('\n');
+                    joined.push_str(raw.trim());
                 }
                 _ => return Err(err(line, "a message line before any `HH:MM:SS From …` line".into())),
             }
@@ -117,7 +137,7 @@ pub fn parse_chat(file: &str, text: &str) -> Result<Vec<ChatMessage>, InputError
         let one_line = SPACED_COLON.find(rest.as_bytes()).map(|i| (&rest[..i], &rest[i + 3..]));
         if let Some((who, message)) = one_line.filter(|(_, m)| !m.trim().is_empty()) {
             let (sender, to) = sender_and_recipient(who);
-            out.push(ChatMessage { at_seconds: at, sender, to, text: message.trim().to_string(), line });
+            out.push(ChatMessage { at_seconds: at, sender, to, text: Cow::Borrowed(message.trim()), line });
             continue;
         }
         let Some(who) = rest.trim_end().strip_suffix(':') else {
@@ -127,7 +147,7 @@ pub fn parse_chat(file: &str, text: &str) -> Result<Vec<ChatMessage>, InputError
         if sender.is_empty() {
             return Err(err(line, "a chat line without a sender".into()));
         }
-        open = Some(ChatMessage { at_seconds: at, sender, to, text: String::new(), line });
+        open = Some(ChatMessage { at_seconds: at, sender, to, text: Cow::Borrowed(""), line });
     }
     if let Some(m) = open.take() {
         out.push(m);
@@ -151,7 +171,7 @@ mod tests {
     fn current_form_with_multi_line_messages_direct_messages_and_odd_names() {
         let m = parse_chat("chat.txt", CHAT).unwrap();
         assert_eq!(m.len(), 4);
-        assert_eq!((m[0].sender.as_str(), m[0].to.as_str(), m[0].at_seconds), ("Zoë Müller (Zoë M.)", "Everyone", 36135));
+        assert_eq!((m[0].sender.as_ref(), m[0].to.as_ref(), m[0].at_seconds), ("Zoë Müller (Zoë M.)", "Everyone", 36135));
         assert_eq!(m[1].sender, "Björn 🎸");
         assert_eq!(m[1].text, "How do I price my coaching packages\nwhen clients push back?");
         assert_eq!(m[3].to, "Maya Okafor(Direct Message)");
@@ -171,8 +191,8 @@ mod tests {
     fn the_older_one_line_form() {
         let old = "10:02:15\t From  Sarah Dubois : Is there a replay?\n10:03:00 From Tom to Everyone : thanks!\n";
         let m = parse_chat("old.txt", old).unwrap();
-        assert_eq!((m[0].sender.as_str(), m[0].text.as_str()), ("Sarah Dubois", "Is there a replay?"));
-        assert_eq!((m[1].sender.as_str(), m[1].to.as_str()), ("Tom", "Everyone"));
+        assert_eq!((m[0].sender.as_ref(), m[0].text.as_ref()), ("Sarah Dubois", "Is there a replay?"));
+        assert_eq!((m[1].sender.as_ref(), m[1].to.as_ref()), ("Tom", "Everyone"));
     }
 
     #[test]

@@ -119,7 +119,7 @@ pub struct WebinarScores<'a> {
     pub unmatched_chat: Vec<UnmatchedChat>,
     pub tiers: BTreeMap<Tier, usize>,
     report: &'a AttendeeReport<'a>,
-    chat: &'a [ChatMessage],
+    chat: &'a [ChatMessage<'a>],
     said: Said,
 }
 
@@ -157,7 +157,7 @@ impl<'a> WebinarScores<'a> {
     /// The engagement at this rank, with its name, email and quoted chat.
     pub fn engagement(&self, rank: &Ranked) -> Engagement {
         let (i, r) = (rank.registrant as usize, self.registrant(rank));
-        let quoted = |question: bool| self.said.of(i).iter().filter(|&&k| self.said.is_question[k as usize] == question).map(|&k| self.chat[k as usize].text.clone()).collect();
+        let quoted = |question: bool| self.said.of(i).iter().filter(|&&k| self.said.is_question[k as usize] == question).map(|&k| self.chat[k as usize].text.to_string()).collect();
         Engagement {
             name: r.name.to_string(),
             email: r.email.as_deref().map(str::to_string),
@@ -235,7 +235,7 @@ fn full_roster(report: &AttendeeReport<'_>) -> (Roster, CoachProfile) {
 /// Built from the senders' side: the distinct senders (a few thousand at most) are keyed first,
 /// then each roster name's key (as the parser made it) is looked up among them — a small table
 /// that stays in cache, where a table of every registrant's name would be probed at random.
-fn senders_of(report: &AttendeeReport<'_>, chat: &[ChatMessage]) -> Vec<Who> {
+fn senders_of(report: &AttendeeReport<'_>, chat: &[ChatMessage<'_>]) -> Vec<Who> {
     let entries = report.registrants.len() + report.staff.len().saturating_sub(1);
     let name = |i: usize| -> &str {
         match report.registrants.get(i) {
@@ -249,7 +249,7 @@ fn senders_of(report: &AttendeeReport<'_>, chat: &[ChatMessage]) -> Vec<Who> {
     let by_message: Vec<u32> = chat
         .iter()
         .map(|m| {
-            *slot_of.entry(m.sender.as_str()).or_insert_with(|| {
+            *slot_of.entry(m.sender.as_ref()).or_insert_with(|| {
                 distinct.push(&m.sender);
                 distinct.len() as u32 - 1
             })
@@ -304,7 +304,7 @@ fn senders_of(report: &AttendeeReport<'_>, chat: &[ChatMessage]) -> Vec<Who> {
     by_message.iter().map(|&slot| decided[slot as usize].unwrap_or(Who::Other)).collect()
 }
 
-pub fn score_webinar<'a>(report: &'a AttendeeReport<'a>, chat: &'a [ChatMessage]) -> WebinarScores<'a> {
+pub fn score_webinar<'a>(report: &'a AttendeeReport<'a>, chat: &'a [ChatMessage<'a>]) -> WebinarScores<'a> {
     let n = report.registrants.len();
     let who = senders_of(report, chat);
     // Each registrant's messages, grouped (a counting sort by registrant).
@@ -329,7 +329,7 @@ pub fn score_webinar<'a>(report: &'a AttendeeReport<'a>, chat: &'a [ChatMessage]
                 next[i] += 1;
             }
             Who::Attendee(_) | Who::Coach => {}
-            Who::Other => unmatched.push(UnmatchedChat { line: m.line, sender: m.sender.clone(), text: m.text.clone() }),
+            Who::Other => unmatched.push(UnmatchedChat { line: m.line, sender: m.sender.to_string(), text: m.text.to_string() }),
         }
     }
     // Each chat message is judged once (staff and strangers' too: cheap, and simpler).
@@ -387,7 +387,8 @@ mod tests {
     #[test]
     fn the_sample_scores_as_the_weights_say() {
         let report = parse_attendee_report("r.csv", crate::webinar::report::tests_fixture::ZOOM).unwrap();
-        let chat = parse_chat("c.txt", &format!("{}10:06:00 From Stranger Danger to Everyone:\n\thi all\n", crate::webinar::chat::tests_fixture::CHAT)).unwrap();
+        let chat_text = format!("{}10:06:00 From Stranger Danger to Everyone:\n\thi all\n", crate::webinar::chat::tests_fixture::CHAT);
+        let chat = parse_chat("c.txt", &chat_text).unwrap();
         let s = score_webinar(&report, &chat);
         let all: Vec<Engagement> = s.engagements().collect();
         let by = |n: &str| all.iter().find(|e| e.name.starts_with(n)).unwrap();
