@@ -1,6 +1,6 @@
 """What a user would otherwise run: pandas parsing the same Zoom attendee report and chat,
 merging rejoins, matching chat by exact name, and scoring with the same weights and tiers.
-Best of 5 (or one run with --mem)."""
+Best of 20 (or one run with --mem)."""
 import io, re, sys, time
 import numpy as np
 import pandas as pd
@@ -40,7 +40,7 @@ def run(report_path, chat_path):
 
 if __name__ == "__main__":
     d = sys.argv[1]
-    runs = 1 if "--mem" in sys.argv else 5
+    runs = 1 if "--mem" in sys.argv else 20
     best = float("inf")
     for _ in range(runs):
         t = time.perf_counter()

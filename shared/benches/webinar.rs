@@ -1,5 +1,5 @@
 //! A 10 MB Zoom webinar attendee report and its chat: decoded, parsed, scored and tiered, on
-//! one core; best of 5. Writes the files to `target/bench-webinar/` so `scripts/bench-webinar`
+//! one core; best of 20. Writes the files to `target/bench-webinar/` so `scripts/bench-webinar`
 //! runs a pandas script doing the same parse and score on them in the same run.
 //! `cargo bench -p debrief-shared --bench webinar [-- --mem]`.
 
@@ -53,7 +53,7 @@ fn main() {
     let (rb, cb) = (std::fs::read(&report_path).unwrap(), std::fs::read(&chat_path).unwrap());
     let mem = std::env::args().any(|a| a == "--mem");
     let phases = std::env::var_os("PHASES").is_some();
-    let runs = if mem { 1 } else if phases { 20 } else { 5 };
+    let runs = if mem { 1 } else { 20 };
     let mut best_phase = [f64::MAX; 4];
     let mut best = f64::MAX;
     let mut summary = String::new();
