@@ -27,7 +27,8 @@ const NOT_CONTENT: &[&str] = &["can you hear me", "can everyone hear", "can you 
 pub fn is_genuine_question(text: &str) -> bool {
     let t = text.trim();
     // Most chat is ASCII: its lower case without Unicode's tables.
-    let t = if t.is_ascii() { t.to_ascii_lowercase() } else { t.to_lowercase() };
+    let ascii = t.is_ascii();
+    let t = if ascii { t.to_ascii_lowercase() } else { t.to_lowercase() };
     // The phrases' searchers are built once, not once a message (a webinar's chat has
     // thousands).
     static NOT_CONTENT_FINDERS: std::sync::LazyLock<Vec<memchr::memmem::Finder<'static>>> =
@@ -38,15 +39,19 @@ pub fn is_genuine_question(text: &str) -> bool {
     // Sentences and words found by bytes, not characters: the separators are ASCII, so a
     // split between them is a split between characters too; an ASCII message's words are
     // split at the ASCII characters `char::is_whitespace` takes, anything else's by it.
-    let ascii = t.is_ascii();
+    let ends = t.bytes().enumerate().filter(|(_, b)| matches!(b, b'?' | b'.' | b'!' | b'\n')).map(|(i, _)| i + 1);
     let mut start = 0;
-    let sentences = t.bytes().enumerate().filter(|(_, b)| matches!(b, b'?' | b'.' | b'!' | b'\n')).map(|(i, _)| i + 1).chain(std::iter::once(t.len())).map(|end| {
+    let sentences = ends.chain(std::iter::once(t.len())).map(|end| {
         let sentence = &t[start.min(end)..end];
         start = end;
         sentence
     });
+    let words = |sentence: &str| match ascii {
+        true => sentence.as_bytes().split(|b| matches!(b, b' ' | b'\t' | b'\n' | b'\x0b' | b'\x0c' | b'\r')).filter(|w| !w.is_empty()).count(),
+        false => sentence.split_whitespace().count(),
+    };
     sentences.map(str::trim).filter(|s| !s.is_empty()).any(|sentence| {
-        let words = if ascii { sentence.as_bytes().split(|b| matches!(b, b' ' | b'\t' | b'\n' | b'\x0b' | b'\x0c' | b'\r')).filter(|w| !w.is_empty()).count() } else { sentence.split_whitespace().count() };
+        let words = words(sentence);
         let asked = sentence.ends_with('?') || sentence.ends_with("?!");
         let opens = OPENERS.iter().any(|o| sentence.starts_with(o) && sentence[o.len()..].starts_with([' ', ':', '?']));
         if RHETORICAL_OPENERS.iter().any(|o| sentence.starts_with(o)) {

@@ -334,22 +334,20 @@ impl<'a> Fields<'a> {
         if self.quoted { self.unquoted.len() } else { self.starts.len().saturating_sub(1) }
     }
 
-    fn get(&self, i: usize) -> Option<&str> {
-        if self.quoted {
-            return self.unquoted.get(i).map(String::as_str);
-        }
+    /// Field `i` of a line without quotes, borrowed from the report's text.
+    fn plain(&self, i: usize) -> Option<&'a str> {
         let (&start, &next) = (self.starts.get(i)?, self.starts.get(i + 1)?);
         Some(&self.text[start..next - 1])
+    }
+
+    fn get(&self, i: usize) -> Option<&str> {
+        if self.quoted { self.unquoted.get(i).map(String::as_str) } else { self.plain(i) }
     }
 
     /// Field `i` to keep: borrowed from the report's text when the line had no quotes, copied
     /// when the CSV reader had to unquote it.
     fn cow(&self, i: usize) -> Option<Cow<'a, str>> {
-        if self.quoted {
-            return self.unquoted.get(i).map(|v| Cow::Owned(v.clone()));
-        }
-        let (&start, &next) = (self.starts.get(i)?, self.starts.get(i + 1)?);
-        Some(Cow::Borrowed(&self.text[start..next - 1]))
+        if self.quoted { self.unquoted.get(i).map(|v| Cow::Owned(v.clone())) } else { self.plain(i).map(Cow::Borrowed) }
     }
 
     fn iter(&self) -> impl Iterator<Item = &str> {
