@@ -1,6 +1,7 @@
 //! Webinar follow-up (the product's second job): the platform's attendee report and chat log
 //! in, an engagement score and tier per registrant out. Owns the report and chat parsers
-//! ([`report`], [`chat`]; bytes decoded by [`text`]), the question detector ([`questions`]),
+//! ([`report`], its rows split where `separators` finds commas and line ends 64 bytes at a
+//! time; [`chat`]; bytes decoded by [`text`]), the question detector ([`questions`]),
 //! the scores and tiers ([`score`]), the tiered follow-up drafts ([`draft`]; by the model for
 //! the top Hot and Warm registrants when one is configured, [`writer`]), the webinar as
 //! stored and reviewed ([`session`], [`intake`]) and the spreadsheet export ([`export`]).
