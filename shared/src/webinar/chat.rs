@@ -113,11 +113,7 @@ pub fn parse_chat<'a>(file: &str, text: &'a str) -> Result<Vec<ChatMessage<'a>>,
             match (open.as_mut(), out.last_mut()) {
                 (Some(m), _) => add_line(&mut m.text, raw.trim()),
                 // More lines of a one-line message.
-                (None, Some(last)) if last.line < line => {
-                    let joined = last.text.to_mut();
-                    joined.push('\n');
-                    joined.push_str(raw.trim());
-                }
+                (None, Some(last)) if last.line < line => add_line(&mut last.text, raw.trim()),
                 _ => return Err(err(line, "a message line before any `HH:MM:SS From …` line".into())),
             }
             continue;

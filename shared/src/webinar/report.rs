@@ -673,7 +673,6 @@ fn registrant<'a>(record: &Fields<'a>, cols: &Columns, line: usize, err: &dyn Fn
 /// stored there (a different person under the same hash is another entry). A slot is the index
 /// alone, four bytes: the table of a 60,000-registrant report then stays in the core's cache,
 /// where one of (hash, index) pairs did not, and each new row's probe waited on memory.
-#[derive(Default)]
 struct Seen {
     table: hashbrown::HashTable<u32>,
     /// Each registrant's key hash, by index.

@@ -277,11 +277,11 @@ fn senders_of(report: &AttendeeReport<'_>, chat: &[ChatMessage<'_>]) -> Vec<Who>
             };
         }
     }
-    let host = report.staff.first().map(|h| name_key(h));
+    let (host, empty) = (report.staff.first().map(|h| name_key(h)), NameKey::empty());
     let mut decided: Vec<Option<Who>> = keys
         .iter()
         .map(|&key| {
-            if key == NameKey::empty() {
+            if key == empty {
                 return Some(Who::Other);
             }
             if host == Some(key) {
