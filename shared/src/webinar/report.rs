@@ -344,12 +344,6 @@ impl<'a> Fields<'a> {
         if self.quoted { self.unquoted.get(i).map(String::as_str) } else { self.plain(i) }
     }
 
-    /// Field `i` to keep: borrowed from the report's text when the line had no quotes, copied
-    /// when the CSV reader had to unquote it.
-    fn cow(&self, i: usize) -> Option<Cow<'a, str>> {
-        if self.quoted { self.unquoted.get(i).map(|v| Cow::Owned(v.clone())) } else { self.plain(i).map(Cow::Borrowed) }
-    }
-
     fn iter(&self) -> impl Iterator<Item = &str> {
         (0..self.len()).filter_map(|i| self.get(i))
     }
@@ -616,9 +610,10 @@ fn cell<'r>(record: &'r Fields<'_>, i: Option<usize>) -> Option<&'r str> {
 /// common case), copied when the CSV reader had to unquote it.
 fn kept<'a>(record: &Fields<'a>, i: Option<usize>) -> Option<Cow<'a, str>> {
     let keep = |v: &str| !v.is_empty() && v != "--";
-    match record.cow(i?)? {
-        Cow::Borrowed(v) => Some(trim(v)).filter(|v| keep(v)).map(Cow::Borrowed),
-        Cow::Owned(v) => Some(v.trim()).filter(|v| keep(v)).map(|v| Cow::Owned(v.to_string())),
+    if record.quoted {
+        record.get(i?).map(str::trim).filter(|v| keep(v)).map(|v| Cow::Owned(v.to_string()))
+    } else {
+        record.plain(i?).map(trim).filter(|v| keep(v)).map(Cow::Borrowed)
     }
 }
 
