@@ -6,9 +6,19 @@
 //! trust) and this repository's own labelled calls (`tests/eval/calls-own.jsonl`);
 //! `debrief eval signals` measures them on the held-out set in `../shared/eval/`. They are
 //! matched by the workshop engine ([`crate::analysis::signals::PhraseList`]): same
-//! normalisation, same `~` stems and `…` gaps. Commitments are the workshop engine's own
-//! (with its discourse-marker and hedge rules) plus the seller's stock phrases ("let me get
-//! you…", "leave it with me").
+//! normalisation, same `~` stems and `…` gaps.
+//!
+//! Objections are read in three ways, because listing the sentences buyers say does not carry
+//! to the next buyer's wording:
+//! - each family's idioms ("put a pin in it", "every pound gets scrutinised");
+//! - reluctance said without its reason ([`RELUCTANCE`]: "I'm not sold on it"), whose family the
+//!   sentence's first topic word tells ([`TOPICS`]);
+//! - trouble ([`OFFER_TROUBLE`]: "is a problem", "struggling") only when it is about the offer:
+//!   said of anything else it is the buyer's pain, the reason for the call.
+//!
+//! Commitments are the workshop engine's own (with its discourse-marker and hedge rules) plus
+//! the seller's stock phrases ("let me get you…", "leave it with me"), less obligations and
+//! open next moves ([`NOT_SALES_COMMITMENT`]).
 
 use std::sync::OnceLock;
 
@@ -62,6 +72,8 @@ const BUDGET: &[(&str, u8)] = &[
     ("budget … in q~", 3), ("budget … next quarter", 2), ("willing to invest", 3), ("ready to invest", 3),
     ("in line with what we", 3), ("pencilled in", 3), ("penciled in", 3), ("within budget", 3), ("within our budget", 3), ("fits our budget", 3), ("fits the budget", 3),
     ("to play with", 3), ("grand for", 2), ("set aside about", 3), ("we have got about", 2),
+    // A budget given to them, or held by them.
+    ("given a budget", 3), ("grand to spend", 3), ("k to spend", 3), ("thousand to spend", 3), ("money to spend", 3), ("budget to spend", 3), ("to spend before", 3), ("budget … not a problem", 3), ("budget … not an issue", 3), ("money … not a problem", 3), ("money … not an issue", 3), ("a budget of", 3), ("budget of around", 3), ("money left in", 3), ("left in the budget", 3), ("line item", 3),
 ];
 
 #[rustfmt::skip]
@@ -71,6 +83,9 @@ const TIMELINE: &[(&str, u8)] = &[
     ("how soon", 3), ("how quickly", 2), ("when could we start", 3), ("when can we start", 3), ("when could you start", 3),
     ("kick off", 2), ("start next", 2),     ("roll it out", 2), ("roll out", 2), ("rollout", 2),
     ("timeline", 1),     ("before the busy season", 3), ("trained up before", 3), ("before … starts", 2), ("in place before", 3), ("ready before", 2),
+    // A date something has to be live by, or a timing that suits.
+    ("be live", 3), ("go live", 3), ("live before", 3), ("in place by", 3), ("in place before", 3), ("lined up by", 3), ("something in place", 3),
+    ("timing … works", 3), ("up and running", 3), ("when would we", 2), ("sorted before", 3), ("sorted by", 3), ("make a decision", 2), ("decision within", 3), ("within the next", 2), ("decision made", 3), ("decision before", 3), ("timing is good", 3), ("timing is right", 3), ("good timing", 3), ("perfect timing", 3), ("in a good place", 2), ("before … start~", 2),
 ];
 
 #[rustfmt::skip]
@@ -79,6 +94,9 @@ const AUTHORITY: &[(&str, u8)] = &[
     ("on board", 2), ("signed off", 3), ("sign off on", 2), ("approved it", 3),     ("gave the green light", 3), ("green light", 2), ("i can sign", 3), ("i sign off", 3),
     ("my call", 2), ("my decision", 2), ("champion", 2),     ("take it to the board", 3), ("take this to the board", 3), ("put it to the board", 3), ("present it to the", 2),
     ("asked me to find", 3), ("got backing", 3), ("has backing", 3), ("sponsor", 2), ("in front of finance", 3), ("get it in front of", 3),
+    // They hold the budget or the decision, or the decision-maker is already keen.
+    ("budget holder", 3), ("the one who signs", 3), ("asked me to get", 3), ("in front of our", 3), ("get this in front of", 3), ("i am the one who", 3), ("hold the budget", 3), ("holds the budget", 3), ("i sign off", 3), ("signs off on", 2), ("have sign off", 3), ("got sign off", 3),
+    ("big fan", 3), ("fan of", 2), ("already keen", 3), ("is keen", 2), ("are keen", 2), ("asked me to shortlist", 3), ("shortlist", 2),
 ];
 
 #[rustfmt::skip]
@@ -91,6 +109,10 @@ const NEXT_STEP: &[(&str, u8)] = &[
     ("let us do it", 3), ("let us get", 2), ("get started", 2),     ("if we started with", 3), ("start small", 2), ("started with just", 3), ("start with just", 3),
     ("on the next call", 3), ("next call", 2), ("speak to one of", 3), ("talk to one of your", 3), ("before we sign", 3), ("put together a proposal", 3), ("a proposal", 2),
     ("send the paperwork", 3), ("paperwork over", 3), ("sandbox", 3),
+    // Going ahead, a meeting in the diary, the decision-maker brought in.
+    ("if we go ahead", 3), ("want to go ahead", 3), ("to go ahead", 3), ("we went ahead", 3), ("going ahead", 3), ("process from here", 3), ("if we signed", 2), ("one pager", 3), ("share it with", 2), ("share this with", 2), ("share with the", 2), ("do a session", 3), ("want … to see this", 3), ("reference call", 3), ("in the diary", 3), ("get something in", 2),
+    ("onto the next call", 3), ("on the next call", 3), ("we can sign", 3), ("ready to sign", 3), ("get it signed", 3), ("sign this", 2), ("sign up", 2),
+    ("what do you need from", 3), ("what would you need from", 3), ("need from us", 3), ("need from me", 3), ("get this moving", 3), ("i am sold", 3), ("expand if", 3),
 ];
 
 #[rustfmt::skip]
@@ -100,6 +122,9 @@ const PRICING: &[(&str, u8)] = &[
     ("discount", 1), ("how much", 1), ("quote", 1),
     ("cost", 1), ("payment terms", 3),
     ("flexibility", 2), ("pay annually", 3), ("annually", 2), ("up front", 2), ("upfront", 2), ("intro rate", 3), ("introductory", 2), ("rate still apply", 3),
+    // What it would cost them.
+    ("what would it cost", 3), ("commercials", 3), ("the damage", 3), ("what would … come to", 3), ("what does … come to", 3), ("what does it cost", 3), ("what would … cost", 3), ("how much would", 3), ("how much does", 3), ("how much is", 2),
+    ("billing", 1), ("invoic~", 1), ("fees", 1), ("setup fee~", 3), ("set up fee~", 3), ("volume pricing", 3), ("annual plan", 3), ("monthly plan", 3),
 ];
 
 #[rustfmt::skip]
@@ -107,6 +132,7 @@ const CONTRACT: &[(&str, u8)] = &[
     ("contract", 1), ("redline", 2), ("terms and conditions", 2),
     ("dpa", 2), ("procurement … need", 2), ("sla", 2),
     ("notice period", 3), ("paperwork", 2), ("cancel", 2), ("cancellation", 2), ("minimum term", 3), ("if it does not work out", 3),
+    ("minimum commitment", 3), ("msa", 3), ("master services agreement", 3), ("the agreement", 2), ("lawyers", 2), ("start reviewing", 2), ("break clause", 3), ("contract length", 3), ("contract ends", 3), ("contract is up", 3), ("sign up for a year", 3),
 ];
 
 #[rustfmt::skip]
@@ -115,6 +141,7 @@ const IMPLEMENTATION: &[(&str, u8)] = &[
     ("connector", 1),
     ("historic data", 2), ("historical data", 2), ("data across", 2), ("import our", 2),
     ("plug into", 2), ("plugs into", 2), ("trained up", 2), ("support do we get", 3), ("kind of support", 3), ("by hand", 1),
+    ("connect~", 1), ("first ninety days", 3), ("first 90 days", 3), ("look like if we", 3), ("need it to work with", 3), ("work with our", 2), ("hook into", 2), ("hooks into", 2), ("sync~", 1), ("point of contact", 3), ("first team trained", 3), ("get … onboarded", 3), ("onboarded", 2), ("get set up", 2),
 ];
 
 #[rustfmt::skip]
@@ -122,6 +149,8 @@ const INTENT: &[(&str, u8)] = &[
     ("been looking for", 2), ("what we are looking for", 3),
     ("loved the demo", 3),
     ("love it", 2), ("ready to move", 3), ("ready to go", 2),     ("exactly what we need", 3), ("exactly what we are looking for", 3), ("this would solve", 2),     ("keen to try", 3), ("keen to get", 3), ("excited to", 2), ("want to try it", 3),
+    // They can see it working for them.
+    ("work for us", 2), ("in business", 3), ("landing really well", 3), ("land really well", 3), ("go down well", 3), ("go down really well", 3), ("i can see this", 2), ("no brainer", 3), ("save … hours", 3), ("save my team", 3), ("could really work", 3), ("could work for us", 3), ("been missing", 3), ("what we need", 2), ("really useful", 2),
 ];
 
 #[rustfmt::skip]
@@ -131,9 +160,17 @@ const PRICE_OBJECTION: &[(&str, u8)] = &[
     ("afford", 2),
     ("at that price", 3), ("price is", 2), ("price point", 2), ("cheaper", 2),     ("costs too much", 3), ("cost too much", 3), ("hard to justify", 3), ("justify the cost", 3), ("the cost", 1),
     // More than they meant to spend, money short, costs being cut, a fee that puts them off.
-    ("more than we were expecting", 3), ("more than we expected", 3), ("more than we budgeted", 3), ("more than we wanted to spend", 3),
+    ("more than we were expecting", 3), ("more than we were", 3), ("more than we expected", 3), ("more than we budgeted", 3), ("more than we wanted to spend", 3),
     ("money is tight", 3), ("cash is tight", 3), ("tight this quarter", 3), ("cutting costs", 3), ("cut costs", 2), ("cost cutting", 3),
     ("putting me off", 2), ("puts me off", 2), ("on top of the", 2), ("a big ask", 3), ("quoted us", 2), ("less for", 2),
+    // More than they pay or had in mind, a number that will not pass, money watched closely.
+    ("fair bit more", 3), ("find the money", 3), ("find the budget", 3), ("cheapest", 3), ("whoever comes in", 3), ("bit more than", 2), ("lot more than", 2), ("more than we pay", 3), ("north of", 3), ("price tag", 2), ("hefty", 3),
+    ("the cost is the", 3), ("every pound", 3), ("every penny", 3), ("every dollar", 3), ("scrutinis~", 3), ("scrutiniz~", 3), ("swallow~", 3),
+    ("that kind of number", 3), ("that number", 2), ("half that", 3), ("more like", 2), ("best you can do", 3), ("wiggle room", 3),
+    ("fraction of the cost", 3), ("fraction of the price", 3), ("for less", 2), ("charity", 2), ("non profit", 2), ("nonprofit", 2), ("shoestring", 3),
+    ("budgets are tight", 3), ("tight budget", 3), ("big chunk", 3), ("out of our league", 3), ("out of reach", 3), ("feels high", 3), ("seems high", 3),
+    ("bit high", 3), ("quite high", 3), ("pretty high", 3), ("too high", 3), ("bit steep", 3), ("raise … eyebrows", 3), ("a stretch", 3), ("at the current rate", 3),
+    ("get that past", 3), ("get this past", 3), ("get it past", 3),
 ];
 
 #[rustfmt::skip]
@@ -145,6 +182,13 @@ const COMPETITOR_OBJECTION: &[(&str, u8)] = &[
     ("happy with what we", 3), ("happy with our", 3), ("happy with the current", 3), ("tied in", 3), ("tied into", 3),
     ("signed a renewal", 3), ("just renewed", 3), ("does the job", 3), ("do the job", 3), ("does everything we need", 3),
     ("that excel does not", 3), ("spreadsheets work", 3),
+    // Tied to, or happy with, what they have; others in the running.
+    ("embedded with", 3), ("like what we have", 3), ("like the tool we", 3), ("happy with the tool", 3), ("other guys", 2), ("current provider", 3), ("current supplier", 3), ("current system", 2), ("current tool", 2), ("current setup", 2),
+    ("in house", 3), ("built something", 3), ("built our own", 3), ("our own tool", 3), ("bundled", 3), ("comes free with", 3),
+    ("already pay for", 3), ("already paying for", 3), ("other vendors", 3), ("other providers", 3), ("other suppliers", 3), ("another provider", 3),
+    ("also talking to", 3), ("also speaking to", 3), ("also looking at", 3), ("need to compare", 3), ("shop around", 3), ("other options", 2),
+    ("runs until", 3), ("ripping out", 3), ("rip out", 3), ("inside out", 3), ("been with", 2), ("demo … as well", 3), ("coming in to demo", 3),
+    ("does pretty much the same", 3), ("does the same thing", 3), ("much the same thing", 3),
 ];
 
 #[rustfmt::skip]
@@ -160,6 +204,15 @@ const TIMING_OBJECTION: &[(&str, u8)] = &[
     ("stretched thin", 3), ("stretched really thin", 3), ("stretched", 2), ("bandwidth", 2), ("when things calm down", 3), ("things calm down", 3),
     ("in the middle of", 2), ("have to wait", 3), ("would have to wait", 3), ("ring me back", 3), ("call me back", 3), ("in the new year", 2),
     ("think about it", 3), ("think it over", 3), ("sleep on it", 3), ("mull it over", 3), ("send me some information", 3), ("send me some info", 3),
+    // Too much on, parked for later, nothing before a date.
+    ("flat out", 3), ("swamped", 3), ("slammed", 3), ("snowed under", 3), ("on our plate", 3), ("a lot on", 3), ("too much on", 3),
+    ("pin in it", 3), ("pin in this", 3), ("park it", 3), ("park this", 3), ("parked", 3), ("pick this back up", 3), ("pick it back up", 3),
+    ("pick this up again", 3), ("pick it up again", 3), ("check back", 3), ("touch base after", 3), ("touch base in", 3), ("speak again in", 3),
+    ("talk again in", 3), ("come back to this", 3), ("in a couple of months", 3), ("in a few months", 3), ("this side of", 3), ("at the earliest", 3),
+    ("frozen", 3), ("restructur~", 3), ("merger", 3), ("audit", 2), ("year end", 2), ("financial year", 3), ("headspace", 3), ("capacity", 2),
+    ("bad timing", 3), ("have to wait", 3), ("it will have to wait", 3), ("until after", 3), ("after the holidays", 3), ("after christmas", 3),
+    ("not ready", 3), ("not in a position", 3), ("mental", 2),
+    ("nobody … capacity", 3), ("no one … capacity", 3), ("no capacity", 3), ("no bandwidth", 3), ("nobody … headspace", 3), ("no headspace", 3), ("crazy busy", 3), ("busy period", 3), ("busiest time", 2),
 ];
 
 #[rustfmt::skip]
@@ -171,6 +224,11 @@ const AUTHORITY_OBJECTION: &[(&str, u8)] = &[
     // Someone else has to agree, or a case has to be made to them.
     ("talk it over with", 3), ("talk to my partner", 3), ("business partner", 2), ("business case", 2), ("never sign off", 3),
     ("run it by", 3), ("board wants", 2), ("leadership team", 2), ("the rest of the", 1),
+    // Someone else decides, or a process stands between.
+    ("not really my decision", 3), ("sits with", 3), ("up to the", 2), ("pay grade", 3), ("committee", 3), ("head office", 3), ("centrally", 3),
+    ("group level", 3), ("vendor assessment", 3), ("security review", 3), ("due diligence", 3), ("three quotes", 3), ("owners to agree", 3),
+    ("partners to agree", 3), ("buy in", 3), ("signature", 2), ("need to be convinced", 3), ("to be convinced", 3), ("purse strings", 3),
+    ("not the one who", 3), ("past finance", 3), ("past the board", 3), ("vet", 3), ("vetted", 3),
 ];
 
 #[rustfmt::skip]
@@ -180,22 +238,65 @@ const NEED_OBJECTION: &[(&str, u8)] = &[
     ("do not really see what", 3), ("do not see what", 3), ("do not see the point", 3), ("sees this as a problem", 3), ("see this as a problem", 3),
     ("yet another", 2), ("another system", 2), ("another tool", 2), ("adding new tools", 3), ("will use it", 2), ("people will use", 3),
     ("will not log", 3), ("just will not", 2),
+    // What they have is enough, or it would not be used.
+    ("works well enough", 3), ("well enough", 3), ("get by", 3), ("manage fine", 3), ("managing fine", 3), ("fine as we are", 3), ("happy as we are", 3),
+    ("overkill", 3), ("too small", 3), ("bells and whistles", 3), ("old school", 3), ("see them using", 3), ("nobody ever", 3), ("no one ever", 3),
+    ("big enough problem", 3), ("fit into the way", 3), ("not the type to", 3), ("another dashboard", 3), ("another login", 3),
+    ("get much out of", 3), ("doubt we", 3), ("save us time", 2), ("listened back", 2),
 ];
 
 #[rustfmt::skip]
 const TRUST_OBJECTION: &[(&str, u8)] = &[
-    ("never heard of", 3), ("bad experience~", 3), ("losing our data", 3), ("lose our data", 3), ("will not accept", 3), ("auto renewal", 2), ("how long have you been", 3),
+    ("never heard of", 3), ("bad experience~", 3), ("losing our data", 3), ("lose our data", 3), ("will not accept", 3), ("auto renewal", 2), ("how long have you been around", 3), ("how long have you been in business", 3), ("how long have you been trading", 3),
     ("worried", 3), ("worries me", 3), ("concern~", 2), ("risk~", 2),     ("compliance", 2), ("gdpr", 2), ("references", 1),     ("lock in", 2),     ("not sure we could trust", 3), ("track record", 2),     ("skeptical", 3), ("sceptical", 3),
     // Doubt it will work, or has been let down before.
     ("how do i know", 3), ("how can i be sure", 3), ("burned", 3), ("burnt", 3), ("overpromis~", 3), ("nervous", 3), ("company this young", 3),
     ("did not stick", 3), ("tried something like this", 3), ("where the data lives", 3), ("security team", 2), ("a lot of questions about", 2),
+    // Their data, the company's future, promises broken before, proof first.
+    ("end up training", 3), ("bad run", 3), ("gun shy", 3), ("once bitten", 3), ("see some proof", 3), ("need to see proof", 3), ("proof it", 3), ("proof that", 3), ("company we do not know", 3), ("new company", 3), ("not around", 3), ("go bust", 3), ("go under", 3), ("get acquired", 3), ("being recorded", 3),
+    ("calls recorded", 3), ("where is the data", 3), ("data stored", 3), ("leaving the eu", 3), ("offshore", 3), ("customer data", 2),
+    ("field day", 3), ("uneasy", 3), ("wary", 3), ("twitchy", 3), ("accuracy", 2), ("hallucinat~", 3), ("locked us into", 3), ("locked into", 3),
+    ("disappeared", 3), ("promised the moon", 3), ("did not deliver", 3), ("never delivered", 3), ("stung", 3), ("let down", 3),
+    ("see it working", 3), ("before i believe", 3), ("what happens to our", 3), ("what happens if", 3), ("what if you", 3), ("not be happy", 3),
+];
+
+/// Reluctance said without naming its reason ("I'm not sold on it", "a hard sell internally"):
+/// an objection whose family the sentence's other words tell ([`TOPICS`]), a need objection
+/// when they tell none.
+#[rustfmt::skip]
+const RELUCTANCE: &[(&str, u8)] = &[
+    ("not sure", 2), ("not convinced", 3), ("not sold", 3), ("on the fence", 3), ("not feeling it", 3), ("i doubt", 3), ("doubtful", 3),
+    ("no way", 3), ("rather not", 2), ("current climate", 3), ("struggle to see", 3), ("struggling to see", 3), ("would struggle", 3), ("sticking point", 3), ("stumbling block", 3), ("deal breaker", 3), ("dealbreaker", 3), ("hard sell", 3), ("tough sell", 3),
+    ("tough one", 3), ("hard to see", 3), ("can not see", 3), ("do not see", 2), ("do not think we", 3), ("do not think it", 3), ("hesitant", 3),
+    ("reluctant", 3), ("cautious", 3), ("apprehensive", 3), ("reservations", 3), ("a bit much", 3), ("not keen", 3), ("not comfortable", 3), ("uncomfortable", 3),
+    ("across the line", 3), ("too early", 3), ("too soon", 3), ("put off", 2), ("is not for us", 3), ("is not really for us", 3), ("not right for us", 3),
+];
+
+/// Trouble that is an objection only when it is about the offer — its price, the decision,
+/// the risk, the switch, the timing ("the upfront payment is a problem for us") — and a pain
+/// the buyer describes otherwise ("month-end is a problem"), which is why they are talking.
+#[rustfmt::skip]
+const OFFER_TROUBLE: &[(&str, u8)] = &[
+    ("a problem for", 3), ("an issue for", 3), ("is a problem", 3), ("is an issue", 3), ("be a problem", 2), ("be an issue", 2), ("too much", 2),
+    ("struggl~", 2), ("a concern", 2), ("the worry", 2),
+];
+
+/// The family a reason-less reluctance belongs to, by the first word that tells it.
+#[rustfmt::skip]
+const TOPICS: &[(ObjectionKind, &[&str])] = &[
+    (ObjectionKind::Price, &["price", "pricing", "cost", "costs", "money", "spend", "budget", "fee", "fees", "pay", "paying", "payment", "seat", "licence", "license", "pounds", "dollars", "number", "expensive", "afford"]),
+    (ObjectionKind::Authority, &["decision", "board", "finance", "cfo", "ceo", "md", "boss", "manager", "director", "approval", "approved", "approve", "sign", "procurement", "legal", "internally", "partners", "owners", "leadership"]),
+    (ObjectionKind::Timing, &["now", "yet", "quarter", "timing", "time", "busy", "moment", "later", "year", "month", "months"]),
+    (ObjectionKind::Trust, &["data", "security", "privacy", "trust", "risk", "ai", "accuracy", "recorded", "recording", "recordings", "safe"]),
+    (ObjectionKind::Competitor, &["competitor", "vendor", "provider", "supplier", "current", "already", "switch", "switching"]),
 ];
 
 /// A buyer line that says there is no objection ("no objections from me").
 #[rustfmt::skip]
 const NO_OBJECTION: &[(&str, u8)] = &[
     ("is not a problem", 3), ("is not an issue", 3), ("not a concern", 3), ("not an issue", 3), ("do not have any concerns", 3),
-    ("no concerns", 3), ("no concern", 3), ("not worried", 3),
+    ("no concerns", 3), ("no concern", 3), ("not worried", 3), ("not really the issue", 3), ("not the issue", 3), ("not really an issue", 3),
+    ("not the problem", 3), ("not really a problem", 3), ("not really the problem", 3), ("not a worry", 3),
     ];
 
 /// A buyer line that says a concern was met ("I was worried about X, but the demo answers
@@ -218,15 +319,26 @@ const IN_CALL: &[(&str, u8)] = &[
 #[rustfmt::skip]
 const SALES_COMMITMENT: &[(&str, u8)] = &[
     ("let me send", 3), ("let me find out", 3), ("let me set up", 3),
-    ("we will send", 3), ("we will get", 2),
+    ("we will send", 3), ("we will get", 2), ("let me get our", 3), ("let me loop in", 3), ("let me bring", 3),
+];
+
+/// What sounds like a commitment and is not one: an obligation ("I'll have to get buy-in"),
+/// or leaving the next move open ("we'll go from there", "I'll have a look when things calm
+/// down").
+#[rustfmt::skip]
+const NOT_SALES_COMMITMENT: &[(&str, u8)] = &[
+    ("will have to", 3), ("would have to", 3), ("go from there", 3), ("take it from there", 3), ("see how it goes", 3), ("have a look when", 3),
 ];
 
 struct Lists {
     buying: Vec<(BuyingKind, PhraseList)>,
+    reluctance: PhraseList,
+    offer_trouble: PhraseList,
     objections: Vec<(ObjectionKind, PhraseList)>,
     no_objection: PhraseList,
     resolved: PhraseList,
     commitment: PhraseList,
+    not_commitment: PhraseList,
     in_call: PhraseList,
 }
 
@@ -251,9 +363,12 @@ fn lists() -> &'static Lists {
             (ObjectionKind::Need, PhraseList::new(NEED_OBJECTION)),
             (ObjectionKind::Trust, PhraseList::new(TRUST_OBJECTION)),
         ],
+        reluctance: PhraseList::new(RELUCTANCE),
+        offer_trouble: PhraseList::new(OFFER_TROUBLE),
         no_objection: PhraseList::new(NO_OBJECTION),
         resolved: PhraseList::new(RESOLVED),
         commitment: PhraseList::new(SALES_COMMITMENT),
+        not_commitment: PhraseList::new(NOT_SALES_COMMITMENT),
         in_call: PhraseList::new(IN_CALL),
     })
 }
@@ -314,17 +429,21 @@ pub fn read_line(text: &str, side: Side) -> LineSignals {
             // "Price isn't a problem" denies the objection in its clause, not the next one.
             let denied: Vec<usize> = t.no_objection.matches(&ws).into_iter().map(|(_, _, a, _)| n.clauses[a]).collect();
             let resolved = !t.resolved.matches(&ws).is_empty();
-            let objection = strongest_where(&t.objections, &n, false, &|a| !resolved && !denied.contains(&n.clauses[a]));
+            let accept = |a: usize| !resolved && !denied.contains(&n.clauses[a]);
+            let objection = strongest_where(&t.objections, &n, false, &accept).or_else(|| reluctance(&n, &accept));
             // A weak buying cue (a price or an integration named) counts in a question: asking
             // about it is the signal; said flat it may be either side of an objection.
             let buying = strongest(&t.buying, &n, asked);
             match (objection, buying) {
-                (Some((o, rule, ow)), Some((_, _, bw))) if ow >= bw => {
-                    out.objection.get_or_insert((o, rule));
-                    // "How is this any different from what Salesforce gives us?" objects and
-                    // asks; a strong buying cue beside an objection still counts.
-                    if bw >= 3 {
-                        out.buying.get_or_insert(buying.map(|(k, r, _)| (k, r)).expect("matched"));
+                // Both: the stronger cue says which; an unmistakable one (weight 3) counts
+                // beside a stronger or equal one of the other kind ("How is this any different
+                // from what Salesforce gives us?" objects and asks).
+                (Some((o, rule, ow)), Some((b, brule, bw))) => {
+                    if ow >= bw || ow >= 3 {
+                        out.objection.get_or_insert((o, rule));
+                    }
+                    if bw > ow || bw >= 3 {
+                        out.buying.get_or_insert((b, brule));
                     }
                 }
                 (o, b) => {
@@ -351,7 +470,25 @@ pub fn read_line(text: &str, side: Side) -> LineSignals {
     out
 }
 
+/// A reluctance cue ([`RELUCTANCE`]) the sentence does not negate, as an objection of the
+/// family its first topic word tells, else of need.
+fn reluctance(n: &Normalised, accept: &dyn Fn(usize) -> bool) -> Option<(ObjectionKind, &'static str, u8)> {
+    let ws = n.as_strs();
+    let topic = ws.iter().find_map(|w| TOPICS.iter().find(|(_, words)| words.contains(w)).map(|(k, _)| *k));
+    let first = |list: &PhraseList| list.matches(&ws).into_iter().find(|&(_, _, a, _)| !n.negated(a) && accept(a));
+    if let Some((rule, weight, ..)) = first(&lists().reluctance) {
+        return Some((topic.unwrap_or(ObjectionKind::Need), rule, weight));
+    }
+    // Trouble with the offer: its price, the decision, the risk or the switch (a timing word
+    // alone is too often the pain's own: "month-end is a problem").
+    let about_offer = topic.filter(|k| *k != ObjectionKind::Timing).or_else(|| ws.contains(&"timing").then_some(ObjectionKind::Timing))?;
+    first(&lists().offer_trouble).map(|(rule, weight, ..)| (about_offer, rule, weight))
+}
+
 fn commitment_rule(sentence: &str, n: &Normalised) -> Option<&'static str> {
+    if !lists().not_commitment.matches(&n.as_strs()).is_empty() {
+        return None;
+    }
     if let Some(d) = explain(sentence).into_iter().find(|d| d.kind == SignalKind::Action) {
         return Some(d.rule);
     }
@@ -491,6 +628,24 @@ mod tests {
         assert_eq!(line("No objections from our side, it looks simple.", Side::Buyer).objection, None);
         // The seller's words are neither.
         assert_eq!(line("Some clients find the price steep at first.", Side::Seller).objection, None);
+    }
+
+    #[test]
+    fn reluctance_takes_its_family_from_the_sentence_and_a_pain_is_not_an_objection() {
+        let kind = |text: &str| line(text, Side::Buyer).objection.map(|o| o.0);
+        assert_eq!(kind("Honestly it's a hard sell with the board."), Some(ObjectionKind::Authority));
+        assert_eq!(kind("I'm not sold on it yet."), Some(ObjectionKind::Timing));
+        assert_eq!(kind("I'm on the fence about it."), Some(ObjectionKind::Need));
+        // Trouble with the offer objects; trouble with their own work is why they called.
+        assert_eq!(kind("The upfront payment is a problem for us."), Some(ObjectionKind::Price));
+        assert_eq!(kind("Month-end is a problem for us every quarter."), None);
+        assert_eq!(kind("We're struggling to hit quota this year."), None);
+        // An obligation objects and commits to nothing.
+        let l = line("I'll have to get buy-in from the partners.", Side::Buyer);
+        assert_eq!((l.objection.map(|o| o.0), l.commitment), (Some(ObjectionKind::Authority), None));
+        // The stronger cue decides between a buying signal and an objection.
+        let l = line("Could you do us a one-pager I can share with the leadership team?", Side::Buyer);
+        assert_eq!((l.buying.map(|b| b.0), l.objection), (Some(BuyingKind::NextStep), None));
     }
 
     #[test]
