@@ -170,22 +170,55 @@ fn norm(h: &str) -> String {
     h.trim_start_matches('\u{feff}').trim().to_lowercase().split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
+/// The day of the last zero-padded time read (`MM/DD/YYYY ` and its checked year, month and
+/// day): a webinar's joins and leaves nearly all fall on one day, which is then checked once,
+/// not twice a row.
+#[derive(Default)]
+struct LastDay {
+    text: [u8; 11],
+    ymd: Option<(u32, u32, u32)>,
+}
+
 /// Zoom's `MM/DD/YYYY hh:mm:ss AM` read directly (the common case, once per join and leave),
 /// byte by byte: checked digits in, `YYYY-MM-DDThh:mm:ss` out, with no formatting machinery.
 fn zoom_time(s: &str) -> Option<Stamp> {
+    zoom_time_after(s, &mut LastDay::default())
+}
+
+/// [`zoom_time`], the day taken from `last` when it is the same text.
+fn zoom_time_after(s: &str, last: &mut LastDay) -> Option<Stamp> {
     let b = s.as_bytes();
     // Zero-padded, as Zoom writes it (`04/26/2026 10:45:17 AM`): fixed places, read in place.
     if let [m1, m0, b'/', d1, d0, b'/', y3, y2, y1, y0, b' ', h1, h0, b':', i1, i0, b':', s1, s0, b' ', p, b'M' | b'm'] = *b {
+        let n = |a: u8, b: u8| u32::from(a.wrapping_sub(b'0')) * 10 + u32::from(b.wrapping_sub(b'0'));
+        if let Some((yr, mo, da)) = last.ymd
+            && b[..11] == last.text
+            && [h1, h0, i1, i0, s1, s0].iter().all(u8::is_ascii_digit)
+        {
+            let (h, mi, se) = (n(h1, h0), n(i1, i0), n(s1, s0));
+            let h24 = match p {
+                b'A' | b'a' => h % 12,
+                b'P' | b'p' => h % 12 + 12,
+                _ => return None,
+            };
+            // The day is checked; the clock is checked here as `checked_time` checks it.
+            if !(1..=12).contains(&h) || mi > 59 || se > 59 {
+                return None;
+            }
+            return Stamp::new(yr as i32, mo as u8, da as u8, h24 as u8, mi as u8, se as u8, false);
+        }
         let digits = [m1, m0, d1, d0, y3, y2, y1, y0, h1, h0, i1, i0, s1, s0];
         if digits.iter().all(u8::is_ascii_digit) {
-            let n = |a: u8, b: u8| u32::from(a - b'0') * 10 + u32::from(b - b'0');
             let (mo, da, yr, h, mi, se) = (n(m1, m0), n(d1, d0), n(y3, y2) * 100 + n(y1, y0), n(h1, h0), n(i1, i0), n(s1, s0));
             let h24 = match p {
                 b'A' | b'a' => h % 12,
                 b'P' | b'p' => h % 12 + 12,
                 _ => return None,
             };
-            return checked_time(yr, mo, da, h, h24, mi, se);
+            let stamp = checked_time(yr, mo, da, h, h24, mi, se)?;
+            last.text.copy_from_slice(&b[..11]);
+            last.ymd = Some((yr, mo, da));
+            return Some(stamp);
         }
     }
     // One or two digits, then `sep` (or the end for the seconds).
@@ -240,8 +273,13 @@ fn trim(s: &str) -> &str {
 
 /// A timestamp as the platforms write it, as ISO 8601.
 pub fn parse_time(s: &str) -> Option<Stamp> {
+    parse_time_after(s, &mut LastDay::default())
+}
+
+/// [`parse_time`], for a report's column of times: see [`LastDay`].
+fn parse_time_after(s: &str, last: &mut LastDay) -> Option<Stamp> {
     let s = trim(s);
-    if let Some(t) = zoom_time(s) {
+    if let Some(t) = zoom_time_after(s, last) {
         return Some(t);
     }
     let formats: [&[time::format_description::FormatItem<'_>]; 4] = [
@@ -388,19 +426,25 @@ impl<'a> Records<'a> {
         fields.starts.clear();
         fields.starts.push(self.pos);
         let bytes = self.text.as_bytes();
-        // Each block's separators in turn, from the line's start to its end or first quote.
+        // Each block's commas in turn, up to the line's end or its first quote.
         let mut from = self.pos;
-        'blocks: while let Some((block, mut bits)) = self.separators.block_from(from) {
-            while bits != 0 {
-                let i = block + bits.trailing_zeros() as usize;
-                bits &= bits - 1;
-                match bytes[i] {
-                    b',' => fields.starts.push(i + 1),
-                    b'"' => break 'blocks,
-                    _ => return Some(Ok(self.end_line(fields, i))),
+        'blocks: while let Some((block, bits)) = self.separators.block_from(from) {
+            let (mut commas, end) = match bits.ends {
+                0 => (bits.commas, None),
+                ends => {
+                    let end = ends.trailing_zeros();
+                    (bits.commas & !(!0u64 << end), Some(block + end as usize))
                 }
+            };
+            while commas != 0 {
+                fields.starts.push(block + commas.trailing_zeros() as usize + 1);
+                commas &= commas - 1;
             }
-            from = block + 64;
+            match end {
+                Some(i) if bytes[i] == b'"' => break 'blocks,
+                Some(i) => return Some(Ok(self.end_line(fields, i))),
+                None => from = block + 64,
+            }
         }
         if from >= self.text.len() {
             // The last line, without a line end.
@@ -476,6 +520,7 @@ pub fn parse_attendee_report<'a>(file: &str, text: &'a str) -> Result<AttendeeRe
     // Each person's index in `registrants`, by email (or by name when there is none).
     let mut seen = Seen::with_capacity(registrants.capacity());
     let mut staff = Vec::new();
+    let mut last_day = LastDay::default();
     while let Some(next) = records.next_into(&mut record) {
         let line = next.map_err(|(line, e)| err(line, e))?;
         // A data row of a section whose header is known: straight to it (the common case).
@@ -484,7 +529,7 @@ pub fn parse_attendee_report<'a>(file: &str, text: &'a str) -> Result<AttendeeRe
             && record.len() > 1
             && !record.iter().skip(1).all(|c| trim(c).is_empty())
         {
-            let r = registrant(&record, cols, line, &err)?;
+            let r = registrant(&record, cols, line, &mut last_day, &err)?;
             if r.attentiveness.is_some() {
                 platform = "goto";
             }
@@ -583,7 +628,7 @@ pub fn parse_attendee_report<'a>(file: &str, text: &'a str) -> Result<AttendeeRe
                     staff.push(name_of(&record, cols).ok_or_else(|| err(line, "a row without a name".into()))?.into_owned());
                     continue;
                 }
-                let r = registrant(&record, cols, line, &err)?;
+                let r = registrant(&record, cols, line, &mut last_day, &err)?;
                 if r.attentiveness.is_some() {
                     platform = "goto";
                 }
@@ -627,7 +672,8 @@ fn name_of<'a>(record: &Fields<'a>, cols: &Columns) -> Option<Cow<'a, str>> {
 }
 
 /// One attendee row.
-fn registrant<'a>(record: &Fields<'a>, cols: &Columns, line: usize, err: &dyn Fn(usize, String) -> InputError) -> Result<Registrant<'a>, InputError> {
+#[inline(always)]
+fn registrant<'a>(record: &Fields<'a>, cols: &Columns, line: usize, last_day: &mut LastDay, err: &dyn Fn(usize, String) -> InputError) -> Result<Registrant<'a>, InputError> {
     let get = |i: Option<usize>| cell(record, i);
     let name = name_of(record, cols).ok_or_else(|| err(line, "a row without a name".into()))?;
     let attended = match get(cols.attended) {
@@ -638,9 +684,9 @@ fn registrant<'a>(record: &Fields<'a>, cols: &Columns, line: usize, err: &dyn Fn
         Some(v) => minutes(v).ok_or_else(|| err(line, format!("`{v}` is not a number of minutes")))?,
         None => 0.0,
     };
-    let time_of = |i: Option<usize>| -> Result<Option<Stamp>, InputError> {
+    let mut time_of = |i: Option<usize>| -> Result<Option<Stamp>, InputError> {
         match get(i) {
-            Some(v) => parse_time(v).map(Some).ok_or_else(|| err(line, format!("`{v}` is not a date this importer knows (MM/DD/YYYY hh:mm:ss AM)"))),
+            Some(v) => parse_time_after(v, last_day).map(Some).ok_or_else(|| err(line, format!("`{v}` is not a date this importer knows (MM/DD/YYYY hh:mm:ss AM)"))),
             None => Ok(None),
         }
     };
@@ -722,6 +768,7 @@ impl Seen {
 }
 
 /// The same person (by email, else by name) joining again: one registrant.
+#[inline(always)]
 fn merge_into<'a>(all: &mut Vec<Registrant<'a>>, seen: &mut Seen, r: Registrant<'a>) {
     match seen.find(all, &r) {
         Ok(i) => {
@@ -859,6 +906,12 @@ mod tests {
         assert_eq!(zoom_time("02/29/2028 12:00:00 PM").map(|s| s.to_string()).as_deref(), Some("2028-02-29T12:00:00"));
         for bad in ["02/29/2026 10:00:00 AM", "04/31/2026 10:00:00 AM", "13/01/2026 10:00:00 AM", "04/26/2026 13:00:00 PM", "04/26/2026 10:60:00 AM", "04/26/2026 10:00:00", "04/26/2026 10:00:00 XM", "04/26/26 10:00:00 AM"] {
             assert_eq!(zoom_time(bad), None, "{bad}");
+        }
+        // A day read before is taken as read; the clock is still checked.
+        let mut last = LastDay::default();
+        for (text, want) in [("04/26/2026 10:45:17 AM", Some("2026-04-26T10:45:17")), ("04/26/2026 12:05:09 PM", Some("2026-04-26T12:05:09")), ("04/26/2026 13:00:00 PM", None), ("04/26/2026 10:60:00 AM", None), ("04/26/2026 1x:00:00 AM", None), ("04/26/2026 10:00:00 XM", None), ("04/27/2026 12:00:00 AM", Some("2026-04-27T00:00:00")), ("02/29/2026 10:00:00 AM", None), ("04/27/2026 11:59:59 PM", Some("2026-04-27T23:59:59"))] {
+            assert_eq!(zoom_time_after(text, &mut last).map(|s| s.to_string()).as_deref(), want, "{text}");
+            assert_eq!(zoom_time_after(text, &mut last), zoom_time(text), "{text}");
         }
         // What the fast path refuses, the full parser still reads (or refuses).
         assert_eq!(parse_time("Apr 26, 2026 10:45:17 AM").map(|s| s.to_string()).as_deref(), Some("2026-04-26T10:45:17"));
