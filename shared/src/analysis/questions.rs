@@ -3,6 +3,8 @@
 //! "what?!") and questions about the session's mechanics that are not about the content
 //! ("can you hear me?") do not.
 
+use std::borrow::Cow;
+
 const OPENERS: &[&str] = &[
     "how do", "how can", "how should", "how would", "how much", "how many", "how long", "how does", "how did", "can you", "could you",
     "would you", "will you", "will there", "is there", "are there", "do you", "does it", "does this", "what is", "what's", "what are",
@@ -23,16 +25,79 @@ const RHETORICAL_OPENERS: &[&str] = &[
 
 const NOT_CONTENT: &[&str] = &["can you hear me", "can everyone hear", "can you see my", "is my mic", "am i muted", "is this recorded?"];
 
+/// A phrase list grouped by first byte: a sentence is checked against the few phrases that
+/// start as it does, not all of them (a webinar's chat has thousands of messages), each first
+/// by its first eight bytes as one number (`starts_with` called `memcmp` for every phrase).
+struct ByFirstByte {
+    by: Vec<Vec<Phrase>>,
+}
+
+struct Phrase {
+    text: &'static str,
+    /// The first eight bytes (little-endian, zero-padded) and which of them are the phrase's.
+    head: u64,
+    mask: u64,
+}
+
+/// Up to the first eight bytes of `b`, little-endian, zero-padded.
+fn head_of(b: &[u8]) -> u64 {
+    match b.first_chunk::<8>() {
+        Some(eight) => u64::from_le_bytes(*eight),
+        None => b.iter().rev().fold(0u64, |w, &x| w << 8 | u64::from(x)),
+    }
+}
+
+impl Phrase {
+    fn new(text: &'static str) -> Self {
+        let n = text.len().min(8);
+        Self { text, head: head_of(text.as_bytes()), mask: if n == 8 { !0 } else { (1u64 << (8 * n)) - 1 } }
+    }
+
+    /// Whether `b` starts with the phrase; `head` is `head_of(b)`.
+    fn starts(&self, b: &[u8], head: u64) -> bool {
+        head & self.mask == self.head && (self.text.len() <= 8 || b.starts_with(self.text.as_bytes()))
+    }
+}
+
+impl ByFirstByte {
+    fn new(phrases: &[&'static str]) -> Self {
+        let mut by: Vec<Vec<Phrase>> = (0..256).map(|_| Vec::new()).collect();
+        for p in phrases {
+            by[usize::from(p.as_bytes()[0])].push(Phrase::new(p));
+        }
+        Self { by }
+    }
+
+    /// The phrases that start `text` (a phrase's own test; see [`Phrase::starts`]).
+    fn starting<'s>(&'s self, text: &'s str) -> impl Iterator<Item = &'static str> + 's {
+        let b = text.as_bytes();
+        let head = head_of(b);
+        b.first().map_or(&[][..], |&f| &self.by[usize::from(f)][..]).iter().filter(move |p| p.starts(b, head)).map(|p| p.text)
+    }
+}
+
 /// Whether one chat message (or one of its sentences) asks a genuine question.
 pub fn is_genuine_question(text: &str) -> bool {
     let t = text.trim();
-    // Most chat is ASCII: its lower case without Unicode's tables.
+    // Most chat is ASCII and short: its lower case without Unicode's tables, on the stack.
     let ascii = t.is_ascii();
-    let t = if ascii { t.to_ascii_lowercase() } else { t.to_lowercase() };
-    // The phrases' searchers are built once, not once a message (a webinar's chat has
-    // thousands).
+    let mut buf = [0u8; 256];
+    let lower: Cow<'_, str> = match (ascii, buf.get_mut(..t.len())) {
+        (true, Some(b)) => {
+            b.copy_from_slice(t.as_bytes());
+            b.make_ascii_lowercase();
+            Cow::Borrowed(std::str::from_utf8(b).expect("ASCII lower-cased is ASCII"))
+        }
+        (true, None) => Cow::Owned(t.to_ascii_lowercase()),
+        (false, _) => Cow::Owned(t.to_lowercase()),
+    };
+    let t = lower.as_ref();
+    // The phrases' searchers and lists are built once, not once a message (a webinar's chat
+    // has thousands).
     static NOT_CONTENT_FINDERS: std::sync::LazyLock<Vec<memchr::memmem::Finder<'static>>> =
         std::sync::LazyLock::new(|| NOT_CONTENT.iter().map(|n| memchr::memmem::Finder::new(n)).collect());
+    static LISTS: std::sync::LazyLock<[ByFirstByte; 2]> = std::sync::LazyLock::new(|| [ByFirstByte::new(OPENERS), ByFirstByte::new(RHETORICAL_OPENERS)]);
+    let [openers, rhetorical_openers] = &*LISTS;
     if t.is_empty() || NOT_CONTENT_FINDERS.iter().any(|n| n.find(t.as_bytes()).is_some()) {
         return false;
     }
@@ -46,22 +111,21 @@ pub fn is_genuine_question(text: &str) -> bool {
         start = end;
         sentence
     });
-    let words = |sentence: &str| match ascii {
-        true => sentence.as_bytes().split(|b| matches!(b, b' ' | b'\t' | b'\n' | b'\x0b' | b'\x0c' | b'\r')).filter(|w| !w.is_empty()).count(),
-        false => sentence.split_whitespace().count(),
+    // Whether a sentence has at least `n` words, counting no further than `n`.
+    let has_words = |sentence: &str, n: usize| match ascii {
+        true => sentence.as_bytes().split(|b| matches!(b, b' ' | b'\t' | b'\n' | b'\x0b' | b'\x0c' | b'\r')).filter(|w| !w.is_empty()).nth(n - 1).is_some(),
+        false => sentence.split_whitespace().nth(n - 1).is_some(),
     };
     sentences.map(str::trim).filter(|s| !s.is_empty()).any(|sentence| {
-        let words = words(sentence);
+        if rhetorical_openers.starting(sentence).next().is_some() {
+            return false;
+        }
         let asked = sentence.ends_with('?') || sentence.ends_with("?!");
-        let opens = OPENERS.iter().any(|o| sentence.starts_with(o) && sentence[o.len()..].starts_with([' ', ':', '?']));
-        if RHETORICAL_OPENERS.iter().any(|o| sentence.starts_with(o)) {
-            return false;
-        }
-        if asked && (words <= 1 || RHETORICAL_ENDINGS.iter().any(|r| sentence.ends_with(r))) {
+        if asked {
             // "really?", "what?!", "why not?" and "…, right?" are reactions, not questions.
-            return false;
+            return has_words(sentence, 2) && !RHETORICAL_ENDINGS.iter().any(|r| sentence.ends_with(r));
         }
-        asked || (opens && words >= 3)
+        openers.starting(sentence).any(|o| sentence[o.len()..].starts_with([' ', ':', '?'])) && has_words(sentence, 3)
     })
 }
 

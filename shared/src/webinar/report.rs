@@ -181,6 +181,7 @@ struct LastDay {
 
 /// Zoom's `MM/DD/YYYY hh:mm:ss AM` read directly (the common case, once per join and leave),
 /// byte by byte: checked digits in, `YYYY-MM-DDThh:mm:ss` out, with no formatting machinery.
+#[cfg(test)]
 fn zoom_time(s: &str) -> Option<Stamp> {
     zoom_time_after(s, &mut LastDay::default())
 }
