@@ -264,10 +264,23 @@ fn senders_of(report: &AttendeeReport<'_>, chat: &[ChatMessage<'_>]) -> Vec<Who>
     }
     let keys: Vec<NameKey> = distinct.iter().map(|s| name_key(s)).collect();
     let mut found: HashKeyed<(u64, Found)> = keys.iter().map(|k| (k.hash, (k.check, Found::None))).collect();
+    // One bit a sender's key (of its `check` half, which the table does not hash on), in a
+    // bitmap that stays in the core's fastest cache: most registrants never chat, and one bit
+    // rules each of them out before a probe into the table.
+    let bits = (keys.len() * 16).next_power_of_two().max(64);
+    let mut may_chat = vec![0u64; bits / 64];
+    for k in &keys {
+        let b = k.check as usize & (bits - 1);
+        may_chat[b / 64] |= 1 << (b % 64);
+    }
     // The registrants' keys as the parser made them; the staff's (a handful) here.
     let made = report.name_keys().unwrap_or_default();
     for i in 0..entries {
         let key = made.get(i).copied().unwrap_or_else(|| name_key(name(i)));
+        let b = key.check as usize & (bits - 1);
+        if may_chat[b / 64] & (1 << (b % 64)) == 0 {
+            continue;
+        }
         if let Some((check, f)) = found.get_mut(&key.hash)
             && *check == key.check
         {
