@@ -161,6 +161,10 @@ impl NameKey {
     pub fn empty() -> Self {
         Self::of(b"")
     }
+
+    /// The key held for a registrant who never joined: no chat is theirs, so no sender is
+    /// matched to it (a name's key equals it by an accident of odds near 2^-128).
+    pub const NOBODY: Self = Self { hash: 0, check: 0 };
 }
 
 /// The [`NameKey`] of a name, without building the normalised name when the name is ASCII

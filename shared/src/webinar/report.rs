@@ -143,8 +143,8 @@ pub struct AttendeeReport<'a> {
     pub registrants: Vec<Registrant<'a>>,
     /// Hosts and panelists by name (their chat is not an attendee's).
     pub staff: Vec<String>,
-    /// Each registrant's [`name_key`], by index: made while the row is in cache, for matching
-    /// chat senders to registrants ([`Self::name_keys`]).
+    /// Each registrant's [`name_key`] ([`NameKey::NOBODY`] for a no-show), by index: made while
+    /// the row is in cache, for matching chat senders to registrants ([`Self::name_keys`]).
     #[serde(skip)]
     name_keys: Vec<NameKey>,
 }
@@ -819,7 +819,8 @@ impl Seen {
         assert!(index < u32::MAX as usize, "fewer registrants than a 10 MB report has bytes");
         self.slots[at] = (h >> 32) << 32 | (index as u64 + 1);
         self.hashes.push(h);
-        self.name_keys.push(name_key(&r.name));
+        // Only someone who joined can have chatted: a no-show's name is not keyed.
+        self.name_keys.push(if r.attended { name_key(&r.name) } else { NameKey::NOBODY });
         if 2 * self.hashes.len() > self.slots.len() {
             let mut slots = vec![0; 2 * self.slots.len()];
             for (i, &h) in self.hashes.iter().enumerate() {
@@ -838,6 +839,9 @@ fn merge_into<'a>(all: &mut Vec<Registrant<'a>>, seen: &mut Seen, r: Registrant<
     match seen.find(all, &r, hash) {
         Ok(i) => {
             let o = &mut all[i];
+            if r.attended && !o.attended {
+                seen.name_keys[i] = name_key(&o.name);
+            }
             o.attended |= r.attended;
             o.joins += r.joins;
             o.minutes += r.minutes;

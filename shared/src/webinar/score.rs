@@ -207,10 +207,16 @@ fn round2(x: f64) -> f64 {
     (x * 100.0).round() / 100.0
 }
 
-/// One roster: the registrants, then hosts and panelists; the first host is the "coach".
-fn full_roster(report: &AttendeeReport<'_>) -> (Roster, CoachProfile) {
-    let mut entries: Vec<RosterEntry> = report.registrants.iter().map(|r| RosterEntry { name: r.name.to_string(), email: r.email.as_deref().map(str::to_string), hubspot_contact_id: String::new() }).collect();
+/// One roster of who can have chatted: the registrants who joined, then hosts and panelists
+/// (the first host is the "coach"); and each roster entry's index among the registrants and
+/// staff after the host (the indices [`senders_of`] gives).
+fn full_roster(report: &AttendeeReport<'_>) -> (Roster, CoachProfile, Vec<usize>) {
+    let joined = report.registrants.iter().enumerate().filter(|(_, r)| r.attended);
+    let (mut entries, mut index): (Vec<RosterEntry>, Vec<usize>) =
+        joined.map(|(i, r)| (RosterEntry { name: r.name.to_string(), email: r.email.as_deref().map(str::to_string), hubspot_contact_id: String::new() }, i)).unzip();
+    let n = report.registrants.len();
     entries.extend(report.staff.iter().skip(1).map(|s| RosterEntry { name: s.clone(), email: None, hubspot_contact_id: String::new() }));
+    index.extend((0..report.staff.len().saturating_sub(1)).map(|k| n + k));
     let host = CoachProfile {
         coach_id: "host".into(),
         coach_name: report.staff.first().cloned().unwrap_or_default(),
@@ -221,15 +227,15 @@ fn full_roster(report: &AttendeeReport<'_>) -> (Roster, CoachProfile) {
         chat_gpt_url: None,
         priority_rules: None,
     };
-    (Roster(entries), host)
+    (Roster(entries), host, index)
 }
 
 /// Each chat message's sender: an attendee (by index), staff, or unmatched.
 ///
 /// The first two rules of the workshop matcher ([`Speakers`]) for the common case: a sender
 /// whose normalised name is the host's is the host; one that is exactly one roster entry's
-/// (registrants, then staff after the host) is that entry; one that several entries share is
-/// ambiguous. Anything else (a prefix, a first name alone) is left to the full matcher, built
+/// (registrants who joined, then staff after the host: a no-show cannot have chatted) is that
+/// entry; one that several entries share is ambiguous. Anything else (a prefix, a first name alone) is left to the full matcher, built
 /// only when some sender needs it. Names are compared by their [`NameKey`]s.
 ///
 /// Built from the senders' side: the distinct senders (a few thousand at most) are keyed first,
@@ -276,7 +282,14 @@ fn senders_of(report: &AttendeeReport<'_>, chat: &[ChatMessage<'_>]) -> Vec<Who>
     // The registrants' keys as the parser made them; the staff's (a handful) here.
     let made = report.name_keys().unwrap_or_default();
     for i in 0..entries {
-        let key = made.get(i).copied().unwrap_or_else(|| name_key(name(i)));
+        let key = match made.get(i) {
+            Some(&key) => key,
+            None if report.registrants.get(i).is_some_and(|r| !r.attended) => NameKey::NOBODY,
+            None => name_key(name(i)),
+        };
+        if key == NameKey::NOBODY {
+            continue;
+        }
         let b = key.check as usize & (bits - 1);
         if may_chat[b / 64] & (1 << (b % 64)) == 0 {
             continue;
@@ -308,10 +321,13 @@ fn senders_of(report: &AttendeeReport<'_>, chat: &[ChatMessage<'_>]) -> Vec<Who>
         })
         .collect();
     if decided.iter().any(Option::is_none) {
-        let (roster, host) = full_roster(report);
+        let (roster, host, index) = full_roster(report);
         let speakers = Speakers::new(&roster, &host);
         for (who, sender) in decided.iter_mut().zip(&distinct).filter(|(w, _)| w.is_none()) {
-            *who = Some(speakers.who(sender));
+            *who = Some(match speakers.who(sender) {
+                Who::Attendee(j) => Who::Attendee(index[j]),
+                w => w,
+            });
         }
     }
     by_message.iter().map(|&slot| decided[slot as usize].unwrap_or(Who::Other)).collect()
@@ -429,6 +445,17 @@ mod tests {
             assert_eq!((s.registrant(rank).name.as_ref(), rank.score, rank.tier, rank.messages), (e.name.as_str(), e.score, e.tier, e.messages));
         }
         assert_eq!(s.tiers.values().sum::<usize>(), s.ranked.len());
+    }
+
+    #[test]
+    fn a_no_show_never_chatted_so_never_makes_a_sender_ambiguous() {
+        let report = "Attended,Name,Email,Time in Session (minutes)\nYes,Sam Lee,sam@a.example,50\nNo,Sam Lee,sam@b.example,--\nNo,Ada Park,ada@a.example,--\n";
+        let report = parse_attendee_report("r.csv", report).unwrap();
+        let chat = parse_chat("c.txt", "10:00:00 From Sam Lee to Everyone:\n\tHow do I start?\n10:01:00 From Ada Park to Everyone:\n\thello\n").unwrap();
+        let s = score_webinar(&report, &chat);
+        let sam = s.ranked.iter().find(|r| s.registrant(r).email.as_deref() == Some("sam@a.example")).unwrap();
+        assert_eq!(sam.messages, 1, "the Sam who joined said it");
+        assert_eq!(s.unmatched_chat.iter().map(|u| u.sender.as_str()).collect::<Vec<_>>(), ["Ada Park"], "only a no-show has that name");
     }
 
     #[test]
