@@ -251,7 +251,9 @@ fn senders_of(report: &AttendeeReport<'_>, chat: &[ChatMessage<'_>]) -> Vec<Who>
     };
     // The distinct senders, and each message's.
     let mut distinct: Vec<&str> = Vec::new();
-    let mut slot_of: std::collections::HashMap<&str, u32, std::hash::BuildHasherDefault<crate::attendance::WordHasher>> = Default::default();
+    // Sized for every message from a different sender: never grown (and rehashed) on the way.
+    let mut slot_of: std::collections::HashMap<&str, u32, std::hash::BuildHasherDefault<crate::attendance::WordHasher>> =
+        std::collections::HashMap::with_capacity_and_hasher(chat.len(), Default::default());
     let by_message: Vec<u32> = chat
         .iter()
         .map(|m| {
