@@ -209,9 +209,11 @@ const TIMING_OBJECTION: &[(&str, u8)] = &[
     ("pin in it", 3), ("pin in this", 3), ("park it", 3), ("park this", 3), ("parked", 3), ("pick this back up", 3), ("pick it back up", 3),
     ("pick this up again", 3), ("pick it up again", 3), ("check back", 3), ("touch base after", 3), ("touch base in", 3), ("speak again in", 3),
     ("talk again in", 3), ("come back to this", 3), ("in a couple of months", 3), ("in a few months", 3), ("this side of", 3), ("at the earliest", 3),
-    ("frozen", 3), ("restructur~", 3), ("merger", 3), ("audit", 2), ("year end", 2), ("financial year", 3), ("headspace", 3), ("capacity", 2),
+    ("is frozen", 3), ("are frozen", 3), ("has frozen", 3), ("frozen all", 3), ("frozen for now", 3), ("hiring frozen", 3), ("spend frozen", 3),
+    ("at capacity", 3), ("not have the capacity", 3), ("not got the capacity", 3), ("year end close", 3), ("not look at anything", 3), ("restructure going on", 3), ("restructuring going on", 3), ("mid merger", 3), ("middle of a merger", 3),
+    ("financial year", 3), ("headspace", 3),
     ("bad timing", 3), ("have to wait", 3), ("it will have to wait", 3), ("until after", 3), ("after the holidays", 3), ("after christmas", 3),
-    ("not ready", 3), ("not in a position", 3), ("mental", 2),
+    ("not ready", 3), ("not in a position", 3), ("is … mental", 3),
     ("nobody … capacity", 3), ("no one … capacity", 3), ("no capacity", 3), ("no bandwidth", 3), ("nobody … headspace", 3), ("no headspace", 3), ("crazy busy", 3), ("busy period", 3), ("busiest time", 2),
 ];
 
