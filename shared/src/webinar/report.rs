@@ -180,13 +180,8 @@ struct LastDay {
 }
 
 /// Zoom's `MM/DD/YYYY hh:mm:ss AM` read directly (the common case, once per join and leave),
-/// byte by byte: checked digits in, `YYYY-MM-DDThh:mm:ss` out, with no formatting machinery.
-#[cfg(test)]
-fn zoom_time(s: &str) -> Option<Stamp> {
-    zoom_time_after(s, &mut LastDay::default())
-}
-
-/// [`zoom_time`], the day taken from `last` when it is the same text.
+/// byte by byte: checked digits in, `YYYY-MM-DDThh:mm:ss` out, with no formatting machinery;
+/// the day taken from `last` when it is the same text.
 fn zoom_time_after(s: &str, last: &mut LastDay) -> Option<Stamp> {
     let b = s.as_bytes();
     // Zero-padded, as Zoom writes it (`04/26/2026 10:45:17 AM`): fixed places, read in place.
@@ -779,6 +774,11 @@ impl Seen {
         let _ = slot;
     }
 
+    /// A filled slot: the hash's top half, then the index + 1 (0 is an empty slot).
+    fn slot(h: u64, index: usize) -> u64 {
+        (h >> 32) << 32 | (index as u64 + 1)
+    }
+
     /// Where `index` (with hash `h`) goes: the first empty slot of its probe.
     fn place(slots: &mut [u64], h: u64, index: usize) {
         let mask = slots.len() - 1;
@@ -786,7 +786,7 @@ impl Seen {
         while slots[at] != 0 {
             at = (at + 1) & mask;
         }
-        slots[at] = (h >> 32) << 32 | (index as u64 + 1);
+        slots[at] = Self::slot(h, index);
     }
 
     /// The index of the registrant this row is (`Ok`), or `Err` with the index a new one gets;
@@ -817,7 +817,7 @@ impl Seen {
         }
         let index = all.len();
         assert!(index < u32::MAX as usize, "fewer registrants than a 10 MB report has bytes");
-        self.slots[at] = (h >> 32) << 32 | (index as u64 + 1);
+        self.slots[at] = Self::slot(h, index);
         self.hashes.push(h);
         // Only someone who joined can have chatted: a no-show's name is not keyed.
         self.name_keys.push(if r.attended { name_key(&r.name) } else { NameKey::NOBODY });
@@ -993,6 +993,7 @@ mod tests {
 
     #[test]
     fn zoom_times_are_checked_and_converted() {
+        let zoom_time = |s: &str| zoom_time_after(s, &mut LastDay::default());
         assert_eq!(zoom_time("04/26/2026 12:05:09 AM").map(|s| s.to_string()).as_deref(), Some("2026-04-26T00:05:09"));
         assert_eq!(zoom_time("4/6/2026 1:05:09 PM").map(|s| s.to_string()).as_deref(), Some("2026-04-06T13:05:09"));
         assert_eq!(zoom_time("02/29/2028 12:00:00 PM").map(|s| s.to_string()).as_deref(), Some("2028-02-29T12:00:00"));
