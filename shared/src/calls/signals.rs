@@ -84,7 +84,7 @@ const TIMELINE: &[(&str, u8)] = &[
     ("kick off", 2), ("start next", 2),     ("roll it out", 2), ("roll out", 2), ("rollout", 2),
     ("timeline", 1),     ("before the busy season", 3), ("trained up before", 3), ("before … starts", 2), ("in place before", 3), ("ready before", 2),
     // A date something has to be live by, or a timing that suits.
-    ("be live", 3), ("go live", 3), ("live before", 3), ("in place by", 3), ("in place before", 3), ("lined up by", 3), ("something in place", 3),
+    ("be live", 3), ("go live", 3), ("live before", 3), ("in place by", 3), ("lined up by", 3), ("something in place", 3),
     ("timing … works", 3), ("up and running", 3), ("when would we", 2), ("sorted before", 3), ("sorted by", 3), ("make a decision", 2), ("decision within", 3), ("within the next", 2), ("decision made", 3), ("decision before", 3), ("timing is good", 3), ("timing is right", 3), ("good timing", 3), ("perfect timing", 3), ("in a good place", 2), ("before … start~", 2),
 ];
 
@@ -95,7 +95,7 @@ const AUTHORITY: &[(&str, u8)] = &[
     ("my call", 2), ("my decision", 2), ("champion", 2),     ("take it to the board", 3), ("take this to the board", 3), ("put it to the board", 3), ("present it to the", 2),
     ("asked me to find", 3), ("got backing", 3), ("has backing", 3), ("sponsor", 2), ("in front of finance", 3), ("get it in front of", 3),
     // They hold the budget or the decision, or the decision-maker is already keen.
-    ("budget holder", 3), ("the one who signs", 3), ("asked me to get", 3), ("in front of our", 3), ("get this in front of", 3), ("i am the one who", 3), ("hold the budget", 3), ("holds the budget", 3), ("i sign off", 3), ("signs off on", 2), ("have sign off", 3), ("got sign off", 3),
+    ("budget holder", 3), ("the one who signs", 3), ("asked me to get", 3), ("in front of our", 3), ("get this in front of", 3), ("i am the one who", 3), ("hold the budget", 3), ("holds the budget", 3), ("signs off on", 2), ("have sign off", 3), ("got sign off", 3),
     ("big fan", 3), ("fan of", 2), ("already keen", 3), ("is keen", 2), ("are keen", 2), ("asked me to shortlist", 3), ("shortlist", 2),
 ];
 
@@ -111,7 +111,7 @@ const NEXT_STEP: &[(&str, u8)] = &[
     ("send the paperwork", 3), ("paperwork over", 3), ("sandbox", 3),
     // Going ahead, a meeting in the diary, the decision-maker brought in.
     ("if we go ahead", 3), ("want to go ahead", 3), ("to go ahead", 3), ("we went ahead", 3), ("going ahead", 3), ("process from here", 3), ("if we signed", 2), ("one pager", 3), ("share it with", 2), ("share this with", 2), ("share with the", 2), ("do a session", 3), ("want … to see this", 3), ("reference call", 3), ("in the diary", 3), ("get something in", 2),
-    ("onto the next call", 3), ("on the next call", 3), ("we can sign", 3), ("ready to sign", 3), ("get it signed", 3), ("sign this", 2), ("sign up", 2),
+    ("onto the next call", 3), ("we can sign", 3), ("ready to sign", 3), ("get it signed", 3), ("sign this", 2), ("sign up", 2),
     ("what do you need from", 3), ("what would you need from", 3), ("need from us", 3), ("need from me", 3), ("get this moving", 3), ("i am sold", 3), ("expand if", 3),
 ];
 
@@ -212,7 +212,7 @@ const TIMING_OBJECTION: &[(&str, u8)] = &[
     ("is frozen", 3), ("are frozen", 3), ("has frozen", 3), ("frozen all", 3), ("frozen for now", 3), ("hiring frozen", 3), ("spend frozen", 3),
     ("at capacity", 3), ("not have the capacity", 3), ("not got the capacity", 3), ("year end close", 3), ("not look at anything", 3), ("restructure going on", 3), ("restructuring going on", 3), ("mid merger", 3), ("middle of a merger", 3),
     ("financial year", 3), ("headspace", 3),
-    ("bad timing", 3), ("have to wait", 3), ("it will have to wait", 3), ("until after", 3), ("after the holidays", 3), ("after christmas", 3),
+    ("bad timing", 3), ("until after", 3), ("after the holidays", 3), ("after christmas", 3),
     ("not ready", 3), ("not in a position", 3), ("is … mental", 3),
     ("nobody … capacity", 3), ("no one … capacity", 3), ("no capacity", 3), ("no bandwidth", 3), ("nobody … headspace", 3), ("no headspace", 3), ("crazy busy", 3), ("busy period", 3), ("busiest time", 2),
 ];
@@ -267,7 +267,7 @@ const TRUST_OBJECTION: &[(&str, u8)] = &[
 /// when they tell none.
 #[rustfmt::skip]
 const RELUCTANCE: &[(&str, u8)] = &[
-    ("not sure", 2), ("not convinced", 3), ("not sold", 3), ("on the fence", 3), ("not feeling it", 3), ("i doubt", 3), ("doubtful", 3),
+    ("not sure", 2), ("not sold", 3), ("on the fence", 3), ("not feeling it", 3), ("i doubt", 3), ("doubtful", 3),
     ("no way", 3), ("rather not", 2), ("current climate", 3), ("struggle to see", 3), ("struggling to see", 3), ("would struggle", 3), ("sticking point", 3), ("stumbling block", 3), ("deal breaker", 3), ("dealbreaker", 3), ("hard sell", 3), ("tough sell", 3),
     ("tough one", 3), ("hard to see", 3), ("can not see", 3), ("do not see", 2), ("do not think we", 3), ("do not think it", 3), ("hesitant", 3),
     ("reluctant", 3), ("cautious", 3), ("apprehensive", 3), ("reservations", 3), ("a bit much", 3), ("not keen", 3), ("not comfortable", 3), ("uncomfortable", 3),

@@ -171,8 +171,8 @@ fn norm(h: &str) -> String {
 }
 
 /// The day of the last zero-padded time read (`MM/DD/YYYY ` and its checked year, month and
-/// day): a webinar's joins and leaves nearly all fall on one day, which is then checked once,
-/// not twice a row.
+/// day): a webinar's joins and leaves nearly all fall on one day, which is then read and
+/// checked once, not twice a row.
 #[derive(Default)]
 struct LastDay {
     text: [u8; 11],
@@ -186,9 +186,11 @@ fn zoom_time_after(s: &str, last: &mut LastDay) -> Option<Stamp> {
     let b = s.as_bytes();
     // Zero-padded, as Zoom writes it (`04/26/2026 10:45:17 AM`): fixed places, read in place.
     if let [m1, m0, b'/', d1, d0, b'/', y3, y2, y1, y0, b' ', h1, h0, b':', i1, i0, b':', s1, s0, b' ', p, b'M' | b'm'] = *b {
-        let n = |a: u8, b: u8| u32::from(a.wrapping_sub(b'0')) * 10 + u32::from(b.wrapping_sub(b'0'));
-        if let Some((yr, mo, da)) = last.ymd
-            && b[..11] == last.text
+        let n = |a: u8, b: u8| u32::from(a - b'0') * 10 + u32::from(b - b'0');
+        // The same text as the last day read is that day, already checked.
+        let known = last.ymd.filter(|_| b[..11] == last.text);
+        let day = known.or_else(|| [m1, m0, d1, d0, y3, y2, y1, y0].iter().all(u8::is_ascii_digit).then(|| (n(y3, y2) * 100 + n(y1, y0), n(m1, m0), n(d1, d0))));
+        if let Some((yr, mo, da)) = day
             && [h1, h0, i1, i0, s1, s0].iter().all(u8::is_ascii_digit)
         {
             let (h, mi, se) = (n(h1, h0), n(i1, i0), n(s1, s0));
@@ -197,24 +199,13 @@ fn zoom_time_after(s: &str, last: &mut LastDay) -> Option<Stamp> {
                 b'P' | b'p' => h % 12 + 12,
                 _ => return None,
             };
-            // The day is checked; the clock is checked here as `checked_time` checks it.
-            if !(1..=12).contains(&h) || mi > 59 || se > 59 {
+            if (known.is_none() && !day_is_real(yr, mo, da)) || !clock_is_real(h, mi, se) {
                 return None;
             }
-            return Stamp::new(yr as i32, mo as u8, da as u8, h24 as u8, mi as u8, se as u8, false);
-        }
-        let digits = [m1, m0, d1, d0, y3, y2, y1, y0, h1, h0, i1, i0, s1, s0];
-        if digits.iter().all(u8::is_ascii_digit) {
-            let (mo, da, yr, h, mi, se) = (n(m1, m0), n(d1, d0), n(y3, y2) * 100 + n(y1, y0), n(h1, h0), n(i1, i0), n(s1, s0));
-            let h24 = match p {
-                b'A' | b'a' => h % 12,
-                b'P' | b'p' => h % 12 + 12,
-                _ => return None,
-            };
-            let stamp = checked_time(yr, mo, da, h, h24, mi, se)?;
             last.text.copy_from_slice(&b[..11]);
             last.ymd = Some((yr, mo, da));
-            return Some(stamp);
+            // Every part is range-checked, so each fits its `u8`.
+            return Stamp::new(yr as i32, mo as u8, da as u8, h24 as u8, mi as u8, se as u8, false);
         }
     }
     // One or two digits, then `sep` (or the end for the seconds).
@@ -248,16 +239,26 @@ fn zoom_time_after(s: &str, last: &mut LastDay) -> Option<Stamp> {
 
 /// A 12-hour clock's parts, checked (`h` is the hour as written, `h24` the same on 24 hours).
 fn checked_time(yr: u32, mo: u32, da: u32, h: u32, h24: u32, mi: u32, se: u32) -> Option<Stamp> {
-    if !(1..=12).contains(&mo) || !(1..=12).contains(&h) || mi > 59 || se > 59 || !(1970..=9999).contains(&yr) {
+    if !day_is_real(yr, mo, da) || !clock_is_real(h, mi, se) {
         return None;
+    }
+    // Every part is range-checked, so each fits its `u8`.
+    Stamp::new(yr as i32, mo as u8, da as u8, h24 as u8, mi as u8, se as u8, false)
+}
+
+/// A calendar day from 1970 on (leap years counted).
+fn day_is_real(yr: u32, mo: u32, da: u32) -> bool {
+    if !(1..=12).contains(&mo) || !(1970..=9999).contains(&yr) {
+        return false;
     }
     let leap = yr % 4 == 0 && (yr % 100 != 0 || yr % 400 == 0);
     let days = [31, if leap { 29 } else { 28 }, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][mo as usize - 1];
-    if !(1..=days).contains(&da) {
-        return None;
-    }
-    // Every part is range-checked above, so each fits its `u8`.
-    Stamp::new(yr as i32, mo as u8, da as u8, h24 as u8, mi as u8, se as u8, false)
+    (1..=days).contains(&da)
+}
+
+/// A 12-hour clock's hour as written, minute and second.
+fn clock_is_real(h: u32, mi: u32, se: u32) -> bool {
+    (1..=12).contains(&h) && mi <= 59 && se <= 59
 }
 
 /// `str::trim`, skipping its character decoding when the cell starts and ends with a visible
@@ -749,15 +750,16 @@ impl Seen {
         Self { slots: vec![0; (2 * n).next_power_of_two().max(16)], hashes: Vec::with_capacity(n), name_keys: Vec::with_capacity(n), last: None }
     }
 
-    fn home(&self, h: u64) -> usize {
-        h as usize & (self.slots.len() - 1)
+    /// Where the probe for hash `h` starts in a table of `slots` (a power of two).
+    fn home(slots: &[u64], h: u64) -> usize {
+        h as usize & (slots.len() - 1)
     }
 
     /// Asks the processor to bring the slot where `h` starts its probe into cache, without
     /// waiting for it.
     #[inline]
     fn prefetch(&self, h: u64) {
-        let slot: *const u64 = &self.slots[self.home(h)];
+        let slot: *const u64 = &self.slots[Self::home(&self.slots, h)];
         #[cfg(target_arch = "x86_64")]
         // SAFETY: a prefetch is a hint: it neither faults nor changes what the program reads,
         // and `slot` points into the live table.
@@ -782,7 +784,7 @@ impl Seen {
     /// Where `index` (with hash `h`) goes: the first empty slot of its probe.
     fn place(slots: &mut [u64], h: u64, index: usize) {
         let mask = slots.len() - 1;
-        let mut at = h as usize & mask;
+        let mut at = Self::home(slots, h);
         while slots[at] != 0 {
             at = (at + 1) & mask;
         }
@@ -802,7 +804,7 @@ impl Seen {
             return Ok(i);
         }
         let mask = self.slots.len() - 1;
-        let mut at = h as usize & mask;
+        let mut at = Self::home(&self.slots, h);
         loop {
             let slot = self.slots[at];
             if slot == 0 {

@@ -235,8 +235,9 @@ fn full_roster(report: &AttendeeReport<'_>) -> (Roster, CoachProfile, Vec<usize>
 /// The first two rules of the workshop matcher ([`Speakers`]) for the common case: a sender
 /// whose normalised name is the host's is the host; one that is exactly one roster entry's
 /// (registrants who joined, then staff after the host: a no-show cannot have chatted) is that
-/// entry; one that several entries share is ambiguous. Anything else (a prefix, a first name alone) is left to the full matcher, built
-/// only when some sender needs it. Names are compared by their [`NameKey`]s.
+/// entry; one that several entries share is ambiguous. Anything else (a prefix, a first name
+/// alone) is left to the full matcher, built only when some sender needs it. Names are
+/// compared by their [`NameKey`]s.
 ///
 /// Built from the senders' side: the distinct senders (a few thousand at most) are keyed first,
 /// then each roster name's key (as the parser made it) is looked up among them — a small table
