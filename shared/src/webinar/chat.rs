@@ -9,6 +9,7 @@ use std::borrow::Cow;
 
 use serde::Serialize;
 
+use super::text::trim;
 use crate::error::InputError;
 
 /// One message. Its text borrows from the chat file where it can (a one-line message, a sender
@@ -41,7 +42,7 @@ fn clock(s: &str) -> Option<u32> {
 
 /// Runs of white space as one space, trimmed; borrowed when there is nothing to squash.
 fn squash(s: &str) -> Cow<'_, str> {
-    let t = s.trim();
+    let t = trim(s);
     let b = t.as_bytes();
     let plain = b.iter().enumerate().all(|(i, &c)| c == b' ' && b.get(i + 1) != Some(&b' ') || !c.is_ascii_whitespace());
     if plain { t.into() } else { t.split_whitespace().collect::<Vec<_>>().join(" ").into() }
@@ -50,8 +51,8 @@ fn squash(s: &str) -> Cow<'_, str> {
 /// Part of a text that may be borrowed, trimmed: borrowed from the same place when it is.
 fn part<'a>(s: &Cow<'a, str>, range: std::ops::Range<usize>) -> Cow<'a, str> {
     match s {
-        Cow::Borrowed(b) => Cow::Borrowed(b[range].trim()),
-        Cow::Owned(o) => Cow::Owned(o[range].trim().to_string()),
+        Cow::Borrowed(b) => Cow::Borrowed(trim(&b[range])),
+        Cow::Owned(o) => Cow::Owned(trim(&o[range]).to_string()),
     }
 }
 
@@ -82,21 +83,30 @@ fn sender_and_recipient(s: &str) -> (Cow<'_, str>, Cow<'_, str>) {
 
 /// Another line of a message: the first borrowed, later ones joined to it by line breaks.
 fn add_line<'a>(text: &mut Cow<'a, str>, line: &'a str) {
-    if text.is_empty() {
-        *text = Cow::Borrowed(line);
-    } else {
-        let joined = text.to_mut();
-        joined.push('\n');
-        joined.push_str(line);
+    match text {
+        _ if text.is_empty() => *text = Cow::Borrowed(line),
+        // The first join sized for both lines: one allocation, where `to_mut` copied the first
+        // line into an exact fit that the line break then outgrew (a second, and a copy).
+        Cow::Borrowed(first) => {
+            let mut joined = String::with_capacity(first.len() + 1 + line.len());
+            joined.push_str(first);
+            joined.push('\n');
+            joined.push_str(line);
+            *text = Cow::Owned(joined);
+        }
+        Cow::Owned(joined) => {
+            joined.push('\n');
+            joined.push_str(line);
+        }
     }
 }
 
 pub fn parse_chat<'a>(file: &str, text: &'a str) -> Result<Vec<ChatMessage<'a>>, InputError> {
     let err = |line: usize, msg: String| InputError::field(format!("{file}, line {line}"), msg);
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let mut out: Vec<ChatMessage<'a>> = Vec::new();
-    // A header waiting for its tab-indented message lines.
-    let mut open: Option<ChatMessage<'a>> = None;
+    // About one message per 90 bytes of a chat (a header and a line or two): reserved, not
+    // regrown and copied on the way.
+    let mut out: Vec<ChatMessage<'a>> = Vec::with_capacity(text.len() / 90);
     // Lines found by a vector search for their ends (`str::lines` compares each candidate
     // through a call to `memcmp`).
     let ends = memchr::memchr_iter(b'\n', text.as_bytes()).chain(std::iter::once(text.len()));
@@ -106,19 +116,19 @@ pub fn parse_chat<'a>(file: &str, text: &'a str) -> Result<Vec<ChatMessage<'a>>,
         let raw = &text[start..end];
         start = end + 1;
         let raw = raw.trim_end_matches('\r');
-        if raw.trim().is_empty() {
+        let trimmed = trim(raw);
+        if trimmed.is_empty() {
             continue;
         }
         if raw.starts_with('\t') || raw.starts_with("    ") {
-            match (open.as_mut(), out.last_mut()) {
-                (Some(m), _) => add_line(&mut m.text, raw.trim()),
-                // More lines of a one-line message.
-                (None, Some(last)) if last.line < line => add_line(&mut last.text, raw.trim()),
-                _ => return Err(err(line, "a message line before any `HH:MM:SS From …` line".into())),
+            // The lines of the message last headed (or more lines of a one-line message).
+            match out.last_mut() {
+                Some(last) => add_line(&mut last.text, trimmed),
+                None => return Err(err(line, "a message line before any `HH:MM:SS From …` line".into())),
             }
             continue;
         }
-        let (stamp, rest) = raw.trim_start().split_once(|c: char| c.is_whitespace()).unwrap_or((raw.trim(), ""));
+        let (stamp, rest) = raw.trim_start().split_once(|c: char| c.is_whitespace()).unwrap_or((trimmed, ""));
         let Some(at) = clock(stamp) else {
             return Err(err(line, format!("`{}` is not a Zoom chat line (expected `HH:MM:SS From Name to Everyone:`)", raw.chars().take(60).collect::<String>())));
         };
@@ -126,14 +136,11 @@ pub fn parse_chat<'a>(file: &str, text: &'a str) -> Result<Vec<ChatMessage<'a>>,
         let Some(rest) = rest.strip_prefix("From ").or_else(|| rest.strip_prefix("From\t")) else {
             return Err(err(line, "a chat line's time is not followed by `From`".into()));
         };
-        if let Some(m) = open.take() {
-            out.push(m);
-        }
         // Older one-line form: "Name : message" or "Name to Everyone : message".
         let one_line = SPACED_COLON.find(rest.as_bytes()).map(|i| (&rest[..i], &rest[i + 3..]));
-        if let Some((who, message)) = one_line.filter(|(_, m)| !m.trim().is_empty()) {
+        if let Some((who, message)) = one_line.filter(|(_, m)| !trim(m).is_empty()) {
             let (sender, to) = sender_and_recipient(who);
-            out.push(ChatMessage { at_seconds: at, sender, to, text: Cow::Borrowed(message.trim()), line });
+            out.push(ChatMessage { at_seconds: at, sender, to, text: Cow::Borrowed(trim(message)), line });
             continue;
         }
         let Some(who) = rest.trim_end().strip_suffix(':') else {
@@ -143,10 +150,8 @@ pub fn parse_chat<'a>(file: &str, text: &'a str) -> Result<Vec<ChatMessage<'a>>,
         if sender.is_empty() {
             return Err(err(line, "a chat line without a sender".into()));
         }
-        open = Some(ChatMessage { at_seconds: at, sender, to, text: Cow::Borrowed(""), line });
-    }
-    if let Some(m) = open.take() {
-        out.push(m);
+        // Its text is the tab-indented lines that follow.
+        out.push(ChatMessage { at_seconds: at, sender, to, text: Cow::Borrowed(""), line });
     }
     if let Some(m) = out.iter().find(|m| m.text.trim().is_empty()) {
         return Err(err(m.line, format!("the message from {} has no text (truncated file?)", m.sender)));

@@ -21,6 +21,7 @@ use time::PrimitiveDateTime;
 use time::macros::format_description;
 
 use super::separators::Separators;
+use super::text::trim;
 use crate::attendance::{NameKey, name_key, normalize_name};
 use crate::error::InputError;
 
@@ -259,13 +260,6 @@ fn day_is_real(yr: u32, mo: u32, da: u32) -> bool {
 /// A 12-hour clock's hour as written, minute and second.
 fn clock_is_real(h: u32, mi: u32, se: u32) -> bool {
     (1..=12).contains(&h) && mi <= 59 && se <= 59
-}
-
-/// `str::trim`, skipping its character decoding when the cell starts and ends with a visible
-/// ASCII character (nearly every cell of a report: called several times a row).
-fn trim(s: &str) -> &str {
-    let visible = |b: Option<&u8>| b.is_some_and(|&b| b > b' ' && b < 0x7f);
-    if visible(s.as_bytes().first()) && visible(s.as_bytes().last()) { s } else { s.trim() }
 }
 
 /// A timestamp as the platforms write it, as ISO 8601.

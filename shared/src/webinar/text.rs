@@ -26,9 +26,40 @@ pub fn decode<'a>(file: &str, bytes: &'a [u8]) -> Result<Cow<'a, str>, InputErro
     }
 }
 
+/// `str::trim`, without its character decoding when both ends are ASCII (nearly every cell of
+/// a report and line of a chat: called several times a row): ASCII white space is taken off
+/// byte by byte, and only an end that is not ASCII (it may be Unicode white space) is left to
+/// `str::trim`.
+#[inline]
+pub(crate) fn trim(s: &str) -> &str {
+    let b = s.as_bytes();
+    let visible = |b: Option<&u8>| b.is_some_and(|&b| b > b' ' && b < 0x7f);
+    if visible(b.first()) && visible(b.last()) {
+        return s;
+    }
+    ascii_trim(s)
+}
+
+/// [`trim`] past its first test (kept out of line: the callers inline only the test).
+#[inline(never)]
+fn ascii_trim(s: &str) -> &str {
+    let space = |b: &u8| matches!(b, b'\t'..=b'\r' | b' ');
+    let b = s.as_bytes();
+    let Some(start) = b.iter().position(|b| !space(b)) else { return "" };
+    let end = b.iter().rposition(|b| !space(b)).map_or(start, |i| i + 1);
+    if b[start].is_ascii() && b[end - 1].is_ascii() { &s[start..end] } else { s.trim() }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn trim_is_str_trim() {
+        for s in ["", " ", "\t a b \r\n", "abc", "\u{a0}x\u{a0}", " \u{2003}Zoë ", "\x0bx\x0c", "é", " é ", "\u{85}", "x\x1f"] {
+            assert_eq!(trim(s), s.trim(), "{s:?}");
+        }
+    }
 
     #[test]
     fn utf8_with_and_without_bom_and_utf16_both_ways() {
