@@ -79,7 +79,7 @@ fn print_report(out: &mut impl Write, s: &WebinarScores<'_>, stored: Option<&Web
     writeln!(out, "tiers: {}\n", counts.join(", "))?;
     writeln!(out, "{:<8} {:>5}  {:<28} {:>6} {:>7} {:>5} {:>5}", "tier", "score", "name", "focus", "attend", "chat", "quest")?;
     for rank in &s.ranked {
-        let (c, name) = (rank.components, &s.registrant(rank).name);
+        let (c, name) = (s.components(rank), &s.registrant(rank).name);
         writeln!(
             out,
             "{:<8} {:>5}  {:<28} {:>5.2}{} {:>7.2} {:>5.2} {:>5.2}",
