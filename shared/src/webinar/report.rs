@@ -171,30 +171,45 @@ fn norm(h: &str) -> String {
     h.trim_start_matches('\u{feff}').trim().to_lowercase().split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-/// The day of the last zero-padded time read (`MM/DD/YYYY ` and its checked year, month and
-/// day): a webinar's joins and leaves nearly all fall on one day, which is then read and
-/// checked once, not twice a row.
+/// The day of the last zero-padded time read (`MM/DD/YYYY `, as two overlapping 8-byte words,
+/// and its checked year, month and day): a webinar's joins and leaves nearly all fall on one
+/// day, which is then read and checked once, not twice a row.
 #[derive(Default)]
 struct LastDay {
-    text: [u8; 11],
+    text: [u64; 2],
     ymd: Option<(u32, u32, u32)>,
 }
 
-/// Zoom's `MM/DD/YYYY hh:mm:ss AM` read directly (the common case, once per join and leave),
-/// byte by byte: checked digits in, `YYYY-MM-DDThh:mm:ss` out, with no formatting machinery;
-/// the day taken from `last` when it is the same text.
+/// `hh:mm:ss` (8 bytes, little-endian) as hours, minutes and seconds, its six digits checked
+/// and read a word at a time: `None` unless each is an ASCII digit and the colons are in place.
+fn clock_digits(w: u64) -> Option<(u32, u32, u32)> {
+    // Bytes 0, 1, 3, 4, 6 and 7 are digits; 2 and 5 colons.
+    const DIGITS: u64 = 0xffff_00ff_ff00_ffff;
+    let colons = w & !DIGITS == 0x0000_3a00_003a_0000;
+    // A digit's high half is 3 and its low half at most 9 (adding 6 does not reach 16).
+    let digits = w & DIGITS & 0xf0f0_f0f0_f0f0_f0f0 == 0x3030_0030_3000_3030 && ((w & DIGITS & 0x0f0f_0f0f_0f0f_0f0f) + 0x0606_0006_0600_0606) & 0x1010_0010_1000_1010 == 0;
+    let at = |byte: u32| ((w >> (8 * byte)) & 0x0f) as u32;
+    (colons && digits).then(|| (at(0) * 10 + at(1), at(3) * 10 + at(4), at(6) * 10 + at(7)))
+}
+
+/// Zoom's `MM/DD/YYYY hh:mm:ss AM` read directly (the common case, once per join and leave):
+/// checked digits in, `YYYY-MM-DDThh:mm:ss` out, with no formatting machinery; the day taken
+/// from `last` when it is the same text, the clock read as one word ([`clock_digits`]).
 fn zoom_time_after(s: &str, last: &mut LastDay) -> Option<Stamp> {
     let b = s.as_bytes();
     // Zero-padded, as Zoom writes it (`04/26/2026 10:45:17 AM`): fixed places, read in place.
-    if let [m1, m0, b'/', d1, d0, b'/', y3, y2, y1, y0, b' ', h1, h0, b':', i1, i0, b':', s1, s0, b' ', p, b'M' | b'm'] = *b {
+    if let Ok(fixed) = <&[u8; 22]>::try_from(b)
+        && let [m1, m0, b'/', d1, d0, b'/', y3, y2, y1, y0, b' ', .., b' ', p, b'M' | b'm'] = *fixed
+    {
+        let word = |at: usize| u64::from_le_bytes(fixed[at..at + 8].try_into().expect("eight bytes"));
         let n = |a: u8, b: u8| u32::from(a - b'0') * 10 + u32::from(b - b'0');
         // The same text as the last day read is that day, already checked.
-        let known = last.ymd.filter(|_| b[..11] == last.text);
+        let day_text = [word(0), word(3)];
+        let known = last.ymd.filter(|_| day_text == last.text);
         let day = known.or_else(|| [m1, m0, d1, d0, y3, y2, y1, y0].iter().all(u8::is_ascii_digit).then(|| (n(y3, y2) * 100 + n(y1, y0), n(m1, m0), n(d1, d0))));
         if let Some((yr, mo, da)) = day
-            && [h1, h0, i1, i0, s1, s0].iter().all(u8::is_ascii_digit)
+            && let Some((h, mi, se)) = clock_digits(word(11))
         {
-            let (h, mi, se) = (n(h1, h0), n(i1, i0), n(s1, s0));
             let h24 = match p {
                 b'A' | b'a' => h % 12,
                 b'P' | b'p' => h % 12 + 12,
@@ -203,7 +218,7 @@ fn zoom_time_after(s: &str, last: &mut LastDay) -> Option<Stamp> {
             if (known.is_none() && !day_is_real(yr, mo, da)) || !clock_is_real(h, mi, se) {
                 return None;
             }
-            last.text.copy_from_slice(&b[..11]);
+            last.text = day_text;
             last.ymd = Some((yr, mo, da));
             // Every part is range-checked, so each fits its `u8`.
             return Stamp::new(yr as i32, mo as u8, da as u8, h24 as u8, mi as u8, se as u8, false);
@@ -985,6 +1000,28 @@ mod tests {
         assert_eq!(minutes("--"), Some(0.0));
         assert_eq!(minutes("1e2"), Some(100.0));
         assert_eq!(minutes("-3"), None);
+    }
+
+    #[test]
+    fn a_clock_read_a_word_at_a_time_is_read_as_its_digits() {
+        let reference = |b: [u8; 8]| -> Option<(u32, u32, u32)> {
+            let [h1, h0, b':', m1, m0, b':', s1, s0] = b else { return None };
+            let d = [h1, h0, m1, m0, s1, s0];
+            d.iter().all(u8::is_ascii_digit).then(|| {
+                let n = |i: usize| u32::from(d[i] - b'0') * 10 + u32::from(d[i + 1] - b'0');
+                (n(0), n(2), n(4))
+            })
+        };
+        let bytes = [b'0', b'1', b'5', b'9', b':', b'/', b'?', b' ', 0x3f, 0xb0, 0xb9, 0x2f, 0x3a, 0x40, 0x20, 0x10];
+        let mut rng = fastrand::Rng::with_seed(11);
+        for _ in 0..300_000 {
+            let mut b: [u8; 8] = std::array::from_fn(|_| *rng.choice(&bytes[..4]).unwrap());
+            (b[2], b[5]) = (b':', b':');
+            for _ in 0..rng.usize(0..3) {
+                b[rng.usize(..8)] = *rng.choice(&bytes).unwrap();
+            }
+            assert_eq!(clock_digits(u64::from_le_bytes(b)), reference(b), "{:?}", String::from_utf8_lossy(&b));
+        }
     }
 
     #[test]
