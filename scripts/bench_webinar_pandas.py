@@ -46,5 +46,5 @@ if __name__ == "__main__":
         t = time.perf_counter()
         g, n = run(f"{d}/report.csv", f"{d}/chat.txt")
         best = min(best, time.perf_counter() - t)
-    print(f"pandas {pd.__version__}: parsed, scored and tiered in {best * 1e3:.0f} ms (best of {runs}); "
+    print(f"pandas {pd.__version__}: parsed, scored and tiered in {best * 1e3:.1f} ms (best of {runs}); "
           f"{len(g)} registrants, {n} chat messages, tiers {g['tier'].value_counts().to_dict()}")

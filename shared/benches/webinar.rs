@@ -76,5 +76,5 @@ fn main() {
     if phases {
         println!("best of {runs} by phase (ms): decode {:.1}, report {:.1}, chat {:.1}, score {:.1}", best_phase[0], best_phase[1], best_phase[2], best_phase[3]);
     }
-    println!("debrief: {:.1} MB report + {:.1} MB chat parsed, scored and tiered in {:.0} ms (best of {runs}); {summary}", rb.len() as f64 / 1048576.0, cb.len() as f64 / 1048576.0, best * 1e3);
+    println!("debrief: {:.1} MB report + {:.1} MB chat parsed, scored and tiered in {:.1} ms (best of {runs}); {summary}", rb.len() as f64 / 1048576.0, cb.len() as f64 / 1048576.0, best * 1e3);
 }
