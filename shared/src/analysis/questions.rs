@@ -23,7 +23,7 @@ const RHETORICAL_OPENERS: &[&str] = &[
     "how cool", "how great", "how crazy", "how awesome", "how good is", "what a ",
 ];
 
-const NOT_CONTENT: &[&str] = &["can you hear me", "can everyone hear", "can you see my", "is my mic", "am i muted", "is this recorded?"];
+const NOT_CONTENT: [&str; 6] = ["can you hear me", "can everyone hear", "can you see my", "is my mic", "am i muted", "is this recorded?"];
 
 /// A phrase list grouped by first byte: a sentence is checked against the few phrases that
 /// start as it does, not all of them (a webinar's chat has thousands of messages), each first
@@ -76,29 +76,107 @@ impl ByFirstByte {
     }
 }
 
+/// The first two bytes of each [`NOT_CONTENT`] phrase.
+const SESSION_PAIRS: [[u8; 2]; NOT_CONTENT.len()] = {
+    let mut pairs = [[0; 2]; NOT_CONTENT.len()];
+    let mut i = 0;
+    while i < pairs.len() {
+        pairs[i] = [NOT_CONTENT[i].as_bytes()[0], NOT_CONTENT[i].as_bytes()[1]];
+        i += 1;
+    }
+    pairs
+};
+
+/// Whether the first `len` bytes of `padded` (a lower-cased message, zeros after it, at least
+/// 17 bytes of them) hold a [`NOT_CONTENT`] phrase anywhere: where a phrase's first two bytes
+/// are is found 16 places at a time ([`phrase_starts`]), and only there is a phrase compared.
+/// Six `memmem` searchers, one a phrase, were a third of judging a chat line.
+fn session_phrase_in(padded: &[u8; 256], len: usize) -> bool {
+    (0..len).step_by(16).any(|i| {
+        let (here, next) = (padded[i..i + 16].try_into().expect("16 bytes"), padded[i + 1..i + 17].try_into().expect("16 bytes"));
+        let mut starts = phrase_starts(here, next);
+        while starts != 0 {
+            let at = i + starts.trailing_zeros() as usize;
+            if NOT_CONTENT.iter().any(|p| padded[at..len].starts_with(p.as_bytes())) {
+                return true;
+            }
+            starts &= starts - 1;
+        }
+        false
+    })
+}
+
+/// One bit a place `j` where `here[j]` and `next[j]` (the byte after it) are a phrase's first two.
+#[cfg(target_arch = "x86_64")]
+fn phrase_starts(here: [u8; 16], next: [u8; 16]) -> u16 {
+    use std::arch::x86_64::*;
+    // SAFETY: SSE2 is part of the x86_64 baseline; the loads read exactly the 16 bytes of
+    // `here` and of `next`.
+    unsafe {
+        let (a, b) = (_mm_loadu_si128(here.as_ptr().cast()), _mm_loadu_si128(next.as_ptr().cast()));
+        let at = |[x, y]: [u8; 2]| _mm_and_si128(_mm_cmpeq_epi8(a, _mm_set1_epi8(x as i8)), _mm_cmpeq_epi8(b, _mm_set1_epi8(y as i8)));
+        _mm_movemask_epi8(SESSION_PAIRS.iter().fold(_mm_setzero_si128(), |m, &p| _mm_or_si128(m, at(p)))) as u16
+    }
+}
+
+/// As the x86_64 one: NEON has no movemask, so one weighted bit a lane is folded by pairwise
+/// sums.
+#[cfg(target_arch = "aarch64")]
+fn phrase_starts(here: [u8; 16], next: [u8; 16]) -> u16 {
+    use std::arch::aarch64::*;
+    const BITS: [u8; 16] = [1, 2, 4, 8, 16, 32, 64, 128, 1, 2, 4, 8, 16, 32, 64, 128];
+    // SAFETY: NEON is part of the aarch64 baseline; the loads read exactly the 16 bytes of
+    // `here`, `next` and `BITS`.
+    unsafe {
+        let (a, b, bits) = (vld1q_u8(here.as_ptr()), vld1q_u8(next.as_ptr()), vld1q_u8(BITS.as_ptr()));
+        let at = |[x, y]: [u8; 2]| vandq_u8(vceqq_u8(a, vdupq_n_u8(x)), vceqq_u8(b, vdupq_n_u8(y)));
+        let starts = vandq_u8(SESSION_PAIRS.iter().fold(vdupq_n_u8(0), |m, &p| vorrq_u8(m, at(p))), bits);
+        let folded = vpaddq_u8(vpaddq_u8(vpaddq_u8(starts, starts), vdupq_n_u8(0)), vdupq_n_u8(0));
+        vgetq_lane_u16(vreinterpretq_u16_u8(folded), 0)
+    }
+}
+
+/// The reference the vector versions are tested against, and what other targets run.
+#[cfg(any(test, not(any(target_arch = "x86_64", target_arch = "aarch64"))))]
+fn phrase_starts_scalar(here: [u8; 16], next: [u8; 16]) -> u16 {
+    (0..16).filter(|&j| SESSION_PAIRS.contains(&[here[j], next[j]])).fold(0, |m, j| m | 1 << j)
+}
+
+#[cfg(not(any(target_arch = "x86_64", target_arch = "aarch64")))]
+fn phrase_starts(here: [u8; 16], next: [u8; 16]) -> u16 {
+    phrase_starts_scalar(here, next)
+}
+
 /// Whether one chat message (or one of its sentences) asks a genuine question.
 pub fn is_genuine_question(text: &str) -> bool {
     let t = text.trim();
     // Most chat is ASCII and short: its lower case without Unicode's tables, on the stack.
     let ascii = t.is_ascii();
     let mut buf = [0u8; 256];
-    let lower: Cow<'_, str> = match (ascii, buf.get_mut(..t.len())) {
-        (true, Some(b)) => {
-            b.copy_from_slice(t.as_bytes());
-            b.make_ascii_lowercase();
-            Cow::Borrowed(std::str::from_utf8(b).expect("ASCII lower-cased is ASCII"))
-        }
-        (true, None) => Cow::Owned(t.to_ascii_lowercase()),
-        (false, _) => Cow::Owned(t.to_lowercase()),
+    let on_stack = ascii && t.len() <= buf.len();
+    if on_stack {
+        buf[..t.len()].copy_from_slice(t.as_bytes());
+        buf[..t.len()].make_ascii_lowercase();
+    }
+    let lower: Cow<'_, str> = match (on_stack, ascii) {
+        (true, _) => Cow::Borrowed(std::str::from_utf8(&buf[..t.len()]).expect("ASCII lower-cased is ASCII")),
+        (false, true) => Cow::Owned(t.to_ascii_lowercase()),
+        (false, false) => Cow::Owned(t.to_lowercase()),
     };
     let t = lower.as_ref();
-    // The phrases' searchers and lists are built once, not once a message (a webinar's chat
-    // has thousands).
+    // The phrases' searchers (for a long or non-ASCII message) and lists are built once, not
+    // once a message (a webinar's chat has thousands).
     static NOT_CONTENT_FINDERS: std::sync::LazyLock<Vec<memchr::memmem::Finder<'static>>> =
         std::sync::LazyLock::new(|| NOT_CONTENT.iter().map(|n| memchr::memmem::Finder::new(n)).collect());
     static LISTS: std::sync::LazyLock<[ByFirstByte; 2]> = std::sync::LazyLock::new(|| [ByFirstByte::new(OPENERS), ByFirstByte::new(RHETORICAL_OPENERS)]);
     let [openers, rhetorical_openers] = &*LISTS;
-    if t.is_empty() || NOT_CONTENT_FINDERS.iter().any(|n| n.find(t.as_bytes()).is_some()) {
+    // On the stack with room after it (zeros): its pairs of bytes are compared 16 at a time.
+    let about_the_session = if on_stack && t.len() + 17 <= buf.len() {
+        session_phrase_in(&buf, t.len())
+    } else {
+        NOT_CONTENT_FINDERS.iter().any(|n| n.find(t.as_bytes()).is_some())
+    };
+    if t.is_empty() || about_the_session {
         return false;
     }
     // Sentences and words found by bytes, not characters: the separators are ASCII, so a
@@ -132,6 +210,26 @@ pub fn is_genuine_question(text: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn session_phrases_are_found_anywhere() {
+        let pieces = ["can you hear me", "can everyone hear", "is my mic", "am i muted", "is this recorded?", "can you see my", "ca", "is", "am", "n you", " ", "x", "pecan", "this", "recorded", "0123456789abcd"];
+        let mut rng = fastrand::Rng::with_seed(3);
+        for _ in 0..30_000 {
+            let t: String = (0..rng.usize(0..12)).map(|_| *rng.choice(pieces.iter()).unwrap()).collect();
+            let mut padded = [0u8; 256];
+            if t.len() + 17 <= padded.len() {
+                padded[..t.len()].copy_from_slice(t.as_bytes());
+                assert_eq!(session_phrase_in(&padded, t.len()), NOT_CONTENT.iter().any(|p| t.contains(p)), "{t:?}");
+            }
+        }
+        // The vector pair search against its scalar reference, on any bytes.
+        for _ in 0..100_000 {
+            let pick = |rng: &mut fastrand::Rng| std::array::from_fn(|_| if rng.bool() { *rng.choice(b"caisam m").unwrap() } else { rng.u8(..) });
+            let (here, next) = (pick(&mut rng), pick(&mut rng));
+            assert_eq!(phrase_starts(here, next), phrase_starts_scalar(here, next));
+        }
+    }
 
     #[test]
     fn genuine_questions_with_and_without_a_question_mark() {
