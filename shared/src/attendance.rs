@@ -401,24 +401,19 @@ fn letters_and_spaces(words: [u64; 2]) -> (u16, u16) {
     }
 }
 
-/// As the x86_64 one: NEON has no movemask, so one weighted bit a lane is folded by pairwise
-/// sums.
+/// As the x86_64 one, with [`crate::simd::movemask`].
 #[cfg(target_arch = "aarch64")]
 #[inline]
 fn letters_and_spaces(words: [u64; 2]) -> (u16, u16) {
     use std::arch::aarch64::*;
-    const BITS: [u8; 16] = [1, 2, 4, 8, 16, 32, 64, 128, 1, 2, 4, 8, 16, 32, 64, 128];
-    // SAFETY: NEON is part of the aarch64 baseline; the loads read exactly the 16 bytes of
-    // `words` and of `BITS`.
+    // SAFETY: NEON is part of the aarch64 baseline; the load reads exactly the 16 bytes of
+    // `words`.
     unsafe {
-        let (v, bits) = (vreinterpretq_u8_u64(vld1q_u64(words.as_ptr())), vld1q_u8(BITS.as_ptr()));
+        let v = vreinterpretq_u8_u64(vld1q_u64(words.as_ptr()));
         let within = |x: uint8x16_t, low: u8, len: u8| vcltq_u8(vsubq_u8(x, vdupq_n_u8(low)), vdupq_n_u8(len));
         let space = vceqq_u8(v, vdupq_n_u8(b' '));
         let ok = vorrq_u8(vorrq_u8(within(vorrq_u8(v, vdupq_n_u8(0x20)), b'a', 26), within(v, b'0', 10)), space);
-        let (ok, space) = (vandq_u8(ok, bits), vandq_u8(space, bits));
-        let folded = vpaddq_u8(vpaddq_u8(vpaddq_u8(ok, space), vdupq_n_u8(0)), vdupq_n_u8(0));
-        let lanes = vgetq_lane_u32(vreinterpretq_u32_u8(folded), 0);
-        (lanes as u16, (lanes >> 16) as u16)
+        (crate::simd::movemask(ok), crate::simd::movemask(space))
     }
 }
 

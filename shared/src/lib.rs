@@ -24,6 +24,7 @@ pub mod repo;
 pub mod report;
 pub mod review;
 pub mod runtime;
+mod simd;
 pub mod transcript;
 pub mod webinar;
 

@@ -87,11 +87,14 @@ const SESSION_PAIRS: [[u8; 2]; NOT_CONTENT.len()] = {
     pairs
 };
 
-/// Whether the first `len` bytes of `padded` (a lower-cased message, zeros after it, at least
-/// 17 bytes of them) hold a [`NOT_CONTENT`] phrase anywhere: where a phrase's first two bytes
+/// The longest message lower-cased on the stack.
+const ON_STACK: usize = 256;
+
+/// Whether the first `len` (at most [`ON_STACK`]) bytes of `padded` (a lower-cased message,
+/// zeros after it) hold a [`NOT_CONTENT`] phrase anywhere: where a phrase's first two bytes
 /// are is found 16 places at a time ([`phrase_starts`]), and only there is a phrase compared.
 /// Six `memmem` searchers, one a phrase, were a third of judging a chat line.
-fn session_phrase_in(padded: &[u8; 256], len: usize) -> bool {
+fn session_phrase_in(padded: &[u8; ON_STACK + 17], len: usize) -> bool {
     (0..len).step_by(16).any(|i| {
         let (here, next) = (padded[i..i + 16].try_into().expect("16 bytes"), padded[i + 1..i + 17].try_into().expect("16 bytes"));
         let mut starts = phrase_starts(here, next);
@@ -119,20 +122,16 @@ fn phrase_starts(here: [u8; 16], next: [u8; 16]) -> u16 {
     }
 }
 
-/// As the x86_64 one: NEON has no movemask, so one weighted bit a lane is folded by pairwise
-/// sums.
+/// As the x86_64 one, with [`crate::simd::movemask`].
 #[cfg(target_arch = "aarch64")]
 fn phrase_starts(here: [u8; 16], next: [u8; 16]) -> u16 {
     use std::arch::aarch64::*;
-    const BITS: [u8; 16] = [1, 2, 4, 8, 16, 32, 64, 128, 1, 2, 4, 8, 16, 32, 64, 128];
     // SAFETY: NEON is part of the aarch64 baseline; the loads read exactly the 16 bytes of
-    // `here`, `next` and `BITS`.
+    // `here` and of `next`.
     unsafe {
-        let (a, b, bits) = (vld1q_u8(here.as_ptr()), vld1q_u8(next.as_ptr()), vld1q_u8(BITS.as_ptr()));
+        let (a, b) = (vld1q_u8(here.as_ptr()), vld1q_u8(next.as_ptr()));
         let at = |[x, y]: [u8; 2]| vandq_u8(vceqq_u8(a, vdupq_n_u8(x)), vceqq_u8(b, vdupq_n_u8(y)));
-        let starts = vandq_u8(SESSION_PAIRS.iter().fold(vdupq_n_u8(0), |m, &p| vorrq_u8(m, at(p))), bits);
-        let folded = vpaddq_u8(vpaddq_u8(vpaddq_u8(starts, starts), vdupq_n_u8(0)), vdupq_n_u8(0));
-        vgetq_lane_u16(vreinterpretq_u16_u8(folded), 0)
+        crate::simd::movemask(SESSION_PAIRS.iter().fold(vdupq_n_u8(0), |m, &p| vorrq_u8(m, at(p))))
     }
 }
 
@@ -152,8 +151,8 @@ pub fn is_genuine_question(text: &str) -> bool {
     let t = text.trim();
     // Most chat is ASCII and short: its lower case without Unicode's tables, on the stack.
     let ascii = t.is_ascii();
-    let mut buf = [0u8; 256];
-    let on_stack = ascii && t.len() <= buf.len();
+    let mut buf = [0u8; ON_STACK + 17];
+    let on_stack = ascii && t.len() <= ON_STACK;
     if on_stack {
         buf[..t.len()].copy_from_slice(t.as_bytes());
         buf[..t.len()].make_ascii_lowercase();
@@ -170,8 +169,8 @@ pub fn is_genuine_question(text: &str) -> bool {
         std::sync::LazyLock::new(|| NOT_CONTENT.iter().map(|n| memchr::memmem::Finder::new(n)).collect());
     static LISTS: std::sync::LazyLock<[ByFirstByte; 2]> = std::sync::LazyLock::new(|| [ByFirstByte::new(OPENERS), ByFirstByte::new(RHETORICAL_OPENERS)]);
     let [openers, rhetorical_openers] = &*LISTS;
-    // On the stack with room after it (zeros): its pairs of bytes are compared 16 at a time.
-    let about_the_session = if on_stack && t.len() + 17 <= buf.len() {
+    // On the stack, zeros after it: its pairs of bytes are compared 16 at a time.
+    let about_the_session = if on_stack {
         session_phrase_in(&buf, t.len())
     } else {
         NOT_CONTENT_FINDERS.iter().any(|n| n.find(t.as_bytes()).is_some())
@@ -217,8 +216,8 @@ mod tests {
         let mut rng = fastrand::Rng::with_seed(3);
         for _ in 0..30_000 {
             let t: String = (0..rng.usize(0..12)).map(|_| *rng.choice(pieces.iter()).unwrap()).collect();
-            let mut padded = [0u8; 256];
-            if t.len() + 17 <= padded.len() {
+            let mut padded = [0u8; ON_STACK + 17];
+            if t.len() <= ON_STACK {
                 padded[..t.len()].copy_from_slice(t.as_bytes());
                 assert_eq!(session_phrase_in(&padded, t.len()), NOT_CONTENT.iter().any(|p| t.contains(p)), "{t:?}");
             }
