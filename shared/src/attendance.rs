@@ -42,9 +42,10 @@ fn listed(word: &[u8], words: &[&[u8]], lengths: &[u16; 256]) -> bool {
     }
 }
 
-/// A device word, its plural `s` already off.
+/// A device word or its plural (`iPhones`), lower-cased. Dropping a plural `s` keeps the first
+/// letter, so most words are ruled out before it is dropped.
 fn is_device(word: &[u8]) -> bool {
-    listed(word, &DEVICES, &DEVICE_LENGTHS)
+    word.first().is_some_and(|&b| DEVICE_LENGTHS[usize::from(b)] != 0) && listed(without_plural(word), &DEVICES, &DEVICE_LENGTHS)
 }
 
 /// A title, lower-cased.
@@ -74,7 +75,7 @@ pub fn normalize_name(name: &str) -> String {
         }
     }
     let mut tokens: Vec<&str> = cleaned.split_whitespace().collect();
-    if let Some(i) = tokens.iter().position(|t| is_device(without_plural(t.as_bytes()))) {
+    if let Some(i) = tokens.iter().position(|t| is_device(t.as_bytes())) {
         if i > 0 {
             tokens.truncate(i);
             if let Some(last) = tokens.last_mut() {
@@ -295,12 +296,7 @@ fn latin_to_ascii(name: &[u8], out: &mut [u8; 2 * NAME_BUF]) -> Option<usize> {
 /// Whether a word (lower-cased, apostrophes dropped, with none in it) stops the streaming
 /// rules: a title as the first word, a device word (or its plural) after it.
 fn stops(w: &[u8], index: usize) -> bool {
-    match w.first() {
-        _ if index == 0 => is_title(w),
-        // Dropping a plural `s` keeps the first letter: most words are ruled out before it.
-        Some(&b) if DEVICE_LENGTHS[usize::from(b)] != 0 => is_device(without_plural(w)),
-        _ => false,
-    }
+    if index == 0 { is_title(w) } else { is_device(w) }
 }
 
 /// What each ASCII byte is to [`ascii_normalize_into`]: part of a word, an apostrophe (in a
